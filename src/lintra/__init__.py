@@ -1,0 +1,38 @@
+"""lintra: automatic differentiation of programs over numbers, arrays and functions.
+
+One small core: a JVP rule per primitive and a transpose rule per linear primitive; every
+other derivative mode is derived (linearize -> unzip -> transpose).
+"""
+
+from . import numpy  # noqa: F401  (installs operators on traced values)
+from .ad.api import (  # noqa: F401
+    grad,
+    hessian,
+    jacfwd,
+    jacrev,
+    jvp,
+    linear_transpose,
+    linearize,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
+from .ad.linearity import NonLinearError, check_linear  # noqa: F401
+from .ad.unzip import unzip_program  # noqa: F401
+from .core.errors import (  # noqa: F401
+    ConcretizationError,
+    LintraError,
+    MissingRuleError,
+    NonDifferentiableError,
+)
+from .core.ir import Program, TypeCheckError, dce, typecheck  # noqa: F401
+from .core.pytree import (  # noqa: F401
+    register_dataclass,
+    register_pytree_node,
+    tree_leaves,
+    tree_map,
+    tree_structure,
+)
+from .jit import jit, make_program  # noqa: F401
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Derivative transformations: jvp, linearize (jvp + partial evaluation), unzip, transpose."""

@@ -1,0 +1,334 @@
+"""User-facing transformations, all derived from jvp, linearize and transpose."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core.avals import ShapedArray
+from ..core.errors import NonDifferentiableError
+from ..core.pytree import flatten, unflatten
+from ..core.staging import trace_to_program
+from ..core.trace import Zero, get_aval, instantiate
+from .jvp import jvp_flat
+from .linearize import linearize_flat
+from .transpose import UndefinedPrimal, backward_pass
+
+
+def _flat_fun(f: Callable, in_tree, store: dict, has_aux: bool = False):
+    """Wrap ``f(*pytree_args)`` as ``flat -> flat``; records the output tree in ``store``."""
+    def flat(*leaves):
+        out = f(*unflatten(in_tree, leaves))
+        if has_aux:
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise TypeError("with has_aux=True the function must return a pair "
+                                "(output, aux)")
+            out, aux = out
+            aux_leaves, store["aux_tree"] = flatten(aux)
+        else:
+            aux_leaves = []
+        leaves_out, store["out_tree"] = flatten(out)
+        store["n_out"] = len(leaves_out)
+        return leaves_out + aux_leaves
+    return flat
+
+
+def _split_aux(store, flat_out):
+    n = store["n_out"]
+    main = unflatten(store["out_tree"], flat_out[:n])
+    if "aux_tree" in store:
+        return main, unflatten(store["aux_tree"], flat_out[n:])
+    return main, None
+
+
+def _tangent_check(p, t, where: str):
+    pa = get_aval(p)
+    if t is None or isinstance(t, Zero):
+        return Zero(pa.strip_weak())
+    ta = get_aval(t)
+    if not pa.is_float:
+        if np.any(np.asarray(t) != 0):
+            raise NonDifferentiableError(
+                f"{where}: the primal is {pa.str_short()}, which has no tangent space; its "
+                "tangent must be zero or None")
+        return Zero(pa.strip_weak())
+    if ta.shape != pa.shape:
+        raise ValueError(f"{where}: tangent shape {ta.shape} does not match primal shape "
+                         f"{pa.shape}")
+    if ta.dtype != pa.dtype and not ta.weak_type:
+        raise TypeError(f"{where}: tangent dtype {ta.dtype} does not match primal dtype "
+                        f"{pa.dtype}")
+    return t if ta.dtype == pa.dtype else np.asarray(t, pa.dtype)
+
+
+def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
+    """Forward mode: ``(f(*primals), J·tangents)``."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes primals and tangents as tuples (or lists) of arguments")
+    p_flat, in_tree = flatten(tuple(primals))
+    t_flat, t_tree = flatten(tuple(tangents))
+    if in_tree != t_tree:
+        raise ValueError(f"jvp: primals and tangents have different structures: {in_tree} "
+                         f"vs {t_tree}")
+    t_flat = [_tangent_check(p, t, f"jvp argument leaf {i}")
+              for i, (p, t) in enumerate(zip(p_flat, t_flat))]
+    store: dict = {}
+    outs, touts = jvp_flat(_flat_fun(f, in_tree, store), p_flat, t_flat)
+    touts = [instantiate(t) for t in touts]
+    return unflatten(store["out_tree"], outs), unflatten(store["out_tree"], touts)
+
+
+def linearize(f: Callable, *primals) -> tuple[Any, Callable]:
+    """``(f(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates the linear program."""
+    p_flat, in_tree = flatten(primals)
+    store: dict = {}
+    outs, lin = linearize_flat(_flat_fun(f, in_tree, store), p_flat)
+
+    def f_jvp(*tangents):
+        t_flat, t_tree = flatten(tangents)
+        if t_tree != in_tree:
+            raise ValueError(f"linearized function expects tangents of structure {in_tree}, "
+                             f"got {t_tree}")
+        t_flat = [_tangent_check(p, t, "linearized function")
+                  for p, t in zip(p_flat, t_flat)]
+        return unflatten(store["out_tree"], [instantiate(t) for t in lin(*t_flat)])
+
+    f_jvp.linear_function = lin  # type: ignore[attr-defined]
+    return unflatten(store["out_tree"], outs), f_jvp
+
+
+def vjp(f: Callable, *primals, has_aux: bool = False):
+    """``(f(*primals), f_vjp[, aux])``; ``f_vjp(cotangent)`` returns a tuple of cotangents."""
+    p_flat, in_tree = flatten(primals)
+    store: dict = {}
+    outs, lin = linearize_flat(_flat_fun(f, in_tree, store, has_aux), p_flat)
+    out, aux = _split_aux(store, outs)
+    n_out = store["n_out"]
+    out_avals = [get_aval(o).strip_weak() for o in outs[:n_out]]
+
+    def f_vjp(cotangent):
+        c_flat, c_tree = flatten(cotangent)
+        if c_tree != store["out_tree"]:
+            raise ValueError(f"vjp: cotangent structure {c_tree} does not match the output "
+                             f"structure {store['out_tree']}")
+        cts = []
+        for i, (c, a) in enumerate(zip(c_flat, out_avals)):
+            ca = get_aval(c)
+            if ca.shape != a.shape:
+                raise ValueError(f"vjp: cotangent {i} has shape {ca.shape}, the output has "
+                                 f"shape {a.shape}")
+            cts.append(np.asarray(c, a.dtype) if ca.dtype != a.dtype and a.is_float
+                       and not hasattr(c, "_trace") else c)
+        cts += [Zero(get_aval(o).strip_weak()) for o in outs[n_out:]]
+        cts_in = lin.transpose(cts)
+        return unflatten(in_tree, [instantiate(c) for c in cts_in])
+
+    return (out, f_vjp, aux) if has_aux else (out, f_vjp)
+
+
+def _argnums_tuple(argnums) -> tuple[int, ...]:
+    return (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+
+def _check_differentiable(args, argnums, who: str):
+    for i in argnums:
+        if i >= len(args):
+            raise ValueError(f"{who}: argnums {i} but the function was called with "
+                             f"{len(args)} positional arguments")
+        for leaf in flatten(args[i])[0]:
+            aval = get_aval(leaf)
+            if not aval.is_float:
+                raise NonDifferentiableError(
+                    f"{who}: argument {i} has dtype {aval.dtype}; only floating-point inputs "
+                    "can be differentiated (convert it with .astype(float), or leave it out "
+                    "of argnums)")
+
+
+def _partial_args(f, args, kwargs, argnums):
+    def g(*dyn):
+        full = list(args)
+        for i, d in zip(argnums, dyn):
+            full[i] = d
+        return f(*full, **kwargs)
+    return g, tuple(args[i] for i in argnums)
+
+
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
+                   ) -> Callable:
+    nums = _argnums_tuple(argnums)
+
+    @functools.wraps(f)
+    def vg(*args, **kwargs):
+        _check_differentiable(args, nums, "grad")
+        g, dyn = _partial_args(f, args, kwargs, nums)
+        res = vjp(g, *dyn, has_aux=has_aux)
+        out, f_vjp = res[0], res[1]
+        leaves = flatten(out)[0]
+        aval = get_aval(leaves[0]) if len(leaves) == 1 else None
+        if aval is None or aval.shape != ():
+            raise TypeError("grad requires a function with a scalar output; got "
+                            + (aval.str_short() if aval is not None else
+                               f"a pytree of {len(leaves)} values")
+                            + ". Use jacrev for vector outputs, or vjp.")
+        if not aval.is_float:
+            raise NonDifferentiableError(f"grad requires a floating-point output, got "
+                                         f"{aval.str_short()}")
+        cts = f_vjp(np.ones((), aval.dtype) if not isinstance(out, (list, tuple, dict))
+                    else unflatten(flatten(out)[1], [np.ones((), aval.dtype)]))
+        grads = cts[0] if isinstance(argnums, int) else tuple(cts)
+        value = (out, res[2]) if has_aux else out
+        return value, grads
+
+    return vg
+
+
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Gradient of a scalar-valued function: linearize, then transpose."""
+    vg = value_and_grad(f, argnums, has_aux)
+
+    @functools.wraps(f)
+    def g(*args, **kwargs):
+        (value, grads) = vg(*args, **kwargs)
+        return (grads, value[1]) if has_aux else grads
+
+    return g
+
+
+def _basis(aval: ShapedArray):
+    n = aval.size
+    for k in range(n):
+        e = np.zeros(n, aval.dtype)
+        e[k] = 1
+        yield e.reshape(aval.shape)
+
+
+def _stack_jac(rows: list, out_shape, in_shape):
+    """rows[k]: derivative wrt input element k (shape out_shape) -> out_shape + in_shape."""
+    from .. import numpy as lnp
+    if not rows:
+        return np.zeros(tuple(out_shape) + tuple(in_shape))
+    stacked = lnp.stack(rows, axis=-1)
+    return lnp.reshape(stacked, tuple(out_shape) + tuple(in_shape))
+
+
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """Jacobian by forward mode: one JVP of the linearized function per input element."""
+    nums = _argnums_tuple(argnums)
+
+    def jac(*args, **kwargs):
+        _check_differentiable(args, nums, "jacfwd")
+        g, dyn = _partial_args(f, args, kwargs, nums)
+        out, f_jvp = linearize(g, *dyn)
+        out_leaves, out_tree = flatten(out)
+        d_leaves, d_tree = flatten(dyn)
+        per_in = []
+        for j, x in enumerate(d_leaves):
+            xa = get_aval(x)
+            cols: list[list] = [[] for _ in out_leaves]
+            for e in _basis(xa):
+                tans = [np.zeros(get_aval(y).shape, get_aval(y).dtype) for y in d_leaves]
+                tans[j] = e
+                t_out = flatten(f_jvp(*unflatten(d_tree, tans)))[0]
+                for i, t in enumerate(t_out):
+                    cols[i].append(t)
+            per_in.append([_stack_jac(c, get_aval(o).shape, xa.shape)
+                           for c, o in zip(cols, out_leaves)])
+        return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+
+    return jac
+
+
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """Jacobian by reverse mode: one transpose of the linear program per output element."""
+    nums = _argnums_tuple(argnums)
+
+    def jac(*args, **kwargs):
+        _check_differentiable(args, nums, "jacrev")
+        g, dyn = _partial_args(f, args, kwargs, nums)
+        out, f_vjp = vjp(g, *dyn)
+        out_leaves, out_tree = flatten(out)
+        d_leaves, d_tree = flatten(dyn)
+        from .. import numpy as lnp
+        rows_per = [[[] for _ in d_leaves] for _ in out_leaves]
+        for i, o in enumerate(out_leaves):
+            oa = get_aval(o)
+            for e in _basis(oa):
+                cts = [np.zeros(get_aval(y).shape, get_aval(y).dtype) for y in out_leaves]
+                cts[i] = e
+                g_in = flatten(f_vjp(unflatten(out_tree, cts)))[0]
+                for j, gj in enumerate(g_in):
+                    rows_per[i][j].append(gj)
+        per_in = []
+        for j, x in enumerate(d_leaves):
+            xa = get_aval(x)
+            col = []
+            for i, o in enumerate(out_leaves):
+                oa = get_aval(o)
+                rows = rows_per[i][j]
+                if rows:
+                    m = lnp.reshape(lnp.stack(rows, axis=0), tuple(oa.shape) + tuple(xa.shape))
+                else:
+                    m = np.zeros(tuple(oa.shape) + tuple(xa.shape), xa.dtype)
+                col.append(m)
+            per_in.append(col)
+        return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+
+    return jac
+
+
+def _assemble(per_in, out_tree, d_tree, single_arg: bool):
+    """per_in[j][i] = d out_i / d in_j  ->  output pytree of input pytrees."""
+    n_out = len(per_in[0]) if per_in else 0
+    by_out = []
+    for i in range(n_out):
+        in_struct = unflatten(d_tree, [per_in[j][i] for j in range(len(per_in))])
+        by_out.append(in_struct[0] if single_arg else in_struct)
+    return unflatten(out_tree, by_out)
+
+
+def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+    """Forward-over-reverse: ``jacfwd(jacrev(f))``."""
+    return jacfwd(jacrev(f, argnums), argnums)
+
+
+def linear_transpose(f: Callable, *primals) -> Callable:
+    """The transpose of a linear function ``f``, traced at the types of ``primals``.
+
+    ``f`` is checked to be structurally linear; a non-linear ``f`` is an error."""
+    from .linearity import check_linear
+    p_flat, in_tree = flatten(primals)
+    avals = [get_aval(p).strip_weak() for p in p_flat]
+    for a in avals:
+        if not a.is_float:
+            raise NonDifferentiableError(f"linear_transpose: inputs must be floating point, "
+                                         f"got {a.str_short()}")
+    store: dict = {}
+    program, consts = trace_to_program(_flat_fun(f, in_tree, store), avals, "linear")
+    n_const = len(consts)
+    check_linear(program, [False] * n_const + [True] * len(avals))
+    out_avals = program.out_avals
+
+    def f_t(cotangent):
+        c_flat, c_tree = flatten(cotangent)
+        if c_tree != store["out_tree"]:
+            raise ValueError(f"linear_transpose: cotangent structure {c_tree} does not "
+                             f"match the output structure {store['out_tree']}")
+        for c, a in zip(c_flat, out_avals):
+            if get_aval(c).shape != a.shape:
+                raise ValueError(f"linear_transpose: cotangent shape {get_aval(c).shape} "
+                                 f"does not match output shape {a.shape}")
+        args = list(consts) + [UndefinedPrimal(a) for a in avals]
+        cts = backward_pass(program, args, c_flat)
+        return unflatten(in_tree, [instantiate(c) for c in cts])
+
+    return f_t
+
+
+def stop_gradient(x):
+    from ..ops.base import stop_gradient as sg
+    return sg(x)
+
+

@@ -1,0 +1,1 @@
+"""Types, IR, tracing machinery, primitive registry and pytrees."""

@@ -1,0 +1,120 @@
+"""Abstract values (avals): what a traced value is known to be at staging time.
+
+An array aval is a static shape plus a dtype. Python scalars are *weakly typed*: they take the
+dtype of the array they meet, so ``x32 * 2.0`` stays float32, as in NumPy and JAX.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype("float32"), np.dtype("float64"))
+INT_DTYPES = (np.dtype("int8"), np.dtype("int16"), np.dtype("int32"), np.dtype("int64"),
+              np.dtype("uint8"), np.dtype("uint32"), np.dtype("uint64"))
+BOOL_DTYPE = np.dtype("bool")
+DEFAULT_FLOAT = np.dtype("float64")
+DEFAULT_INT = np.dtype("int64")
+
+
+class ShapedArray:
+    """An array of static ``shape`` and ``dtype``; a scalar has shape ``()``."""
+
+    __slots__ = ("shape", "dtype", "weak_type")
+    is_function = False
+
+    def __init__(self, shape: tuple[int, ...], dtype: Any, weak_type: bool = False):
+        self.shape = tuple(int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = weak_type
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def is_float(self) -> bool:
+        return self.dtype in FLOAT_DTYPES
+
+    def strip_weak(self) -> ShapedArray:
+        return ShapedArray(self.shape, self.dtype) if self.weak_type else self
+
+    def update(self, shape=None, dtype=None) -> ShapedArray:
+        return ShapedArray(self.shape if shape is None else shape,
+                           self.dtype if dtype is None else dtype)
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, ShapedArray) and self.shape == other.shape
+                and self.dtype == other.dtype)
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.dtype))
+
+    def str_short(self) -> str:
+        name = {"float32": "f32", "float64": "f64", "int32": "i32", "int64": "i64",
+                "bool": "bool"}.get(self.dtype.name, self.dtype.name)
+        return f"{name}[{','.join(map(str, self.shape))}]"
+
+    __repr__ = str_short
+
+
+def is_python_scalar(x: Any) -> bool:
+    return isinstance(x, (bool, int, float)) and not isinstance(x, np.generic)
+
+
+def is_concrete_array(x: Any) -> bool:
+    return isinstance(x, (np.ndarray, np.generic)) or is_python_scalar(x)
+
+
+def python_scalar_dtype(x: Any) -> np.dtype:
+    if isinstance(x, bool):
+        return BOOL_DTYPE
+    if isinstance(x, numbers.Integral):
+        return DEFAULT_INT
+    if isinstance(x, float):
+        return DEFAULT_FLOAT
+    raise TypeError(f"complex values are not supported: {x!r}")
+
+
+def concrete_aval(x: Any) -> ShapedArray:
+    """The aval of a concrete (non-traced) value."""
+    if is_python_scalar(x):
+        return ShapedArray((), python_scalar_dtype(x), weak_type=True)
+    if isinstance(x, (np.ndarray, np.generic)):
+        dt = x.dtype
+        if dt.kind == "c":
+            raise TypeError("complex arrays are not supported by lintra")
+        if dt.kind not in "fiub":
+            raise TypeError(f"lintra cannot trace arrays of dtype {dt}")
+        return ShapedArray(x.shape, dt)
+    raise TypeError(f"{type(x).__name__} is not a valid lintra value: expected an array, a "
+                    "number or a pytree (tuple, list, dict, dataclass) of them")
+
+
+def result_dtype(*avals: ShapedArray) -> np.dtype:
+    """NumPy promotion, with weakly typed Python scalars deferring to arrays."""
+    strong = [a.dtype for a in avals if not a.weak_type]
+    weak = [a.dtype for a in avals if a.weak_type]
+    if not strong:
+        return np.result_type(*weak)
+    dt = np.result_type(*strong)
+    for w in weak:
+        if w.kind == "f" and dt.kind in "iub":
+            dt = DEFAULT_FLOAT
+        elif w.kind in "iu" and dt.kind == "b":
+            dt = DEFAULT_INT
+    return dt
+
+
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError("shapes " + ", ".join(str(tuple(s)) for s in shapes)
+                         + " cannot be broadcast together") from None

@@ -1,0 +1,153 @@
+"""The IR: typed, first-order programs in A-normal form (like a jaxpr).
+
+``Program(params, eqns, outs)``; ``Eqn(prim, inputs, params, outputs)``. Inputs are ``Var``s or
+``Literal``s. Sub-programs (of ``call``, ``cond``, ``scan``...) live in an equation's params.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from .avals import ShapedArray, concrete_aval
+
+
+class Var:
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self) -> str:
+        return f"Var<{self.aval.str_short()}>"
+
+
+class Literal:
+    __slots__ = ("val", "aval")
+
+    def __init__(self, val: Any, aval: ShapedArray | None = None):
+        self.val = val
+        self.aval = concrete_aval(val).strip_weak() if aval is None else aval
+
+    def __repr__(self) -> str:
+        return f"Literal({self.val!r})"
+
+
+Atom = Var | Literal
+
+
+class Eqn:
+    __slots__ = ("prim", "inputs", "params", "outputs", "source")
+
+    def __init__(self, prim, inputs: list[Atom], params: dict, outputs: list[Var],
+                 source: str | None = None):
+        self.prim = prim
+        self.inputs = list(inputs)
+        self.params = params
+        self.outputs = list(outputs)
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"Eqn({self.prim.name}, {len(self.inputs)} in, {len(self.outputs)} out)"
+
+
+class Program:
+    """A closed program: ``params -> outs``. ``name`` is used by the printer and backends."""
+
+    _ids = itertools.count()
+
+    def __init__(self, params: list[Var], eqns: list[Eqn], outs: list[Atom], name: str = "f"):
+        self.params = list(params)
+        self.eqns = list(eqns)
+        self.outs = list(outs)
+        self.name = name
+        self.uid = next(Program._ids)
+        self.cache: dict = {}   # derived programs (jvp, unzip, transpose), keyed by the transform
+
+    @property
+    def in_avals(self) -> list[ShapedArray]:
+        return [v.aval for v in self.params]
+
+    @property
+    def out_avals(self) -> list[ShapedArray]:
+        return [v.aval for v in self.outs]
+
+    def __repr__(self) -> str:
+        from .printing import format_program
+        return format_program(self)
+
+    __str__ = __repr__
+
+
+class TypeCheckError(Exception):
+    pass
+
+
+def typecheck(program: Program, _seen: set | None = None) -> tuple[list, list]:
+    """Check that every variable is defined once before use and every equation's output types
+    agree with its primitive's shape rule; recurse into sub-programs. Returns (in, out) avals."""
+    seen = set() if _seen is None else _seen
+    if program.uid in seen:
+        return program.in_avals, program.out_avals
+    seen.add(program.uid)
+    env: set[int] = set()
+
+    def define(v: Var):
+        if not isinstance(v, Var):
+            raise TypeCheckError(f"{v!r} defined but is not a Var")
+        if id(v) in env:
+            raise TypeCheckError(f"variable {v} defined twice")
+        env.add(id(v))
+
+    def read(x: Atom) -> ShapedArray:
+        if isinstance(x, Literal):
+            return x.aval
+        if id(x) not in env:
+            raise TypeCheckError(f"variable {x} used before it is defined")
+        return x.aval
+
+    for v in program.params:
+        define(v)
+    for eqn in program.eqns:
+        in_avals = [read(x) for x in eqn.inputs]
+        for sub in eqn.prim.subprograms(eqn.params):
+            typecheck(sub, seen)
+        try:
+            out_avals = eqn.prim.abstract_eval(*in_avals, **eqn.params)
+        except Exception as e:
+            raise TypeCheckError(f"in `{eqn.prim.name}`: {e}") from e
+        if len(out_avals) != len(eqn.outputs):
+            raise TypeCheckError(f"`{eqn.prim.name}` has {len(eqn.outputs)} outputs, its rule "
+                                 f"gives {len(out_avals)}")
+        for v, a in zip(eqn.outputs, out_avals):
+            if v.aval != a:
+                raise TypeCheckError(f"`{eqn.prim.name}` output is {v.aval}, rule says {a}")
+            define(v)
+    out_avals = [read(x) for x in program.outs]
+    return program.in_avals, out_avals
+
+
+def dce(program: Program, used_outputs: list[bool] | None = None) -> Program:
+    """Dead-code elimination: drop equations no output depends on (and unused outputs)."""
+    outs = program.outs if used_outputs is None else [
+        o for o, u in zip(program.outs, used_outputs) if u]
+    live = {id(o) for o in outs if isinstance(o, Var)}
+    kept = []
+    for eqn in reversed(program.eqns):
+        if eqn.prim.has_effect or any(id(v) in live for v in eqn.outputs):
+            kept.append(eqn)
+            live.update(id(x) for x in eqn.inputs if isinstance(x, Var))
+    kept.reverse()
+    if len(kept) == len(program.eqns) and used_outputs is None:
+        return program
+    return Program(program.params, kept, outs, program.name)
+
+
+def literal_value(x: Atom):
+    return x.val if isinstance(x, Literal) else None
+
+
+def is_zero_literal(x: Atom) -> bool:
+    return isinstance(x, Literal) and not np.any(x.val)

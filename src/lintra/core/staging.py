@@ -1,0 +1,101 @@
+"""Staging: trace a Python function into a ``Program`` (used by jit, make_program, fn).
+
+Equations are appended in the order they run, so programs need no topological sort. Values
+from lower levels that the function closes over become extra inputs (closure conversion);
+concrete constants become literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .avals import ShapedArray, concrete_aval, is_python_scalar
+from .errors import user_frame_summary
+from .ir import Eqn, Literal, Program, Var
+from .trace import Trace, Tracer, full_raise, get_aval, new_main
+
+
+class ProgramBuilder:
+    def __init__(self):
+        self.eqns: list[Eqn] = []
+        self.const_vars: list[Var] = []
+        self.const_vals: list[Any] = []
+        self._const_ids: dict[int, Var] = {}
+
+    def const_var(self, val: Any) -> Var:
+        """An input of the program standing for ``val`` (a residual or a closed-over tracer)."""
+        v = self._const_ids.get(id(val))
+        if v is None:
+            v = Var(get_aval(val).strip_weak())
+            self._const_ids[id(val)] = v
+            self.const_vars.append(v)
+            self.const_vals.append(val)
+        return v
+
+    def build(self, in_vars: list[Var], outs: list, name: str = "f") -> tuple[Program, list]:
+        """The program ``(consts..., ins...) -> outs`` and the values of its consts."""
+        return Program(self.const_vars + list(in_vars), self.eqns, outs, name), self.const_vals
+
+
+def literal_or_const(builder: ProgramBuilder, val: Any):
+    """Concrete values become literals; lower-level tracers become const inputs."""
+    if isinstance(val, Tracer):
+        return builder.const_var(val)
+    if is_python_scalar(val):
+        return Literal(val, concrete_aval(val))
+    return Literal(val)
+
+
+class StagingTracer(Tracer):
+    __slots__ = ("atom",)
+
+    def __init__(self, trace: StagingTrace, atom):
+        self._trace = trace
+        self.atom = atom
+
+    @property
+    def aval(self) -> ShapedArray:
+        return self.atom.aval
+
+
+class StagingTrace(Trace):
+    __slots__ = ()
+
+    @property
+    def builder(self) -> ProgramBuilder:
+        return self.main.data
+
+    def pure(self, val):
+        return StagingTracer(self, literal_or_const(self.builder, val))
+
+    def lift(self, val):
+        return StagingTracer(self, self.builder.const_var(val))
+
+    def process_primitive(self, prim, tracers, params):
+        rule = getattr(prim, "staging_rule", None)
+        if rule is not None:
+            return rule(self, tracers, params)
+        in_avals = [t.aval for t in tracers]
+        out_avals = prim.abstract_eval(*in_avals, **params)
+        outs = [Var(a.strip_weak()) for a in out_avals]
+        self.builder.eqns.append(Eqn(prim, [t.atom for t in tracers], params, outs,
+                                     user_frame_summary()))
+        return [StagingTracer(self, v) for v in outs]
+
+    def new_arg(self, aval: ShapedArray) -> StagingTracer:
+        return StagingTracer(self, Var(aval.strip_weak()))
+
+
+def trace_to_program(fn: Callable, in_avals: list[ShapedArray], name: str = "f"
+                     ) -> tuple[Program, list]:
+    """Stage ``fn(*flat_args) -> flat_outs``. Returns (program, const values); the program's
+    params are the consts' vars followed by the arguments."""
+    builder = ProgramBuilder()
+    with new_main(StagingTrace, builder) as main:
+        trace = StagingTrace(main)
+        args = [trace.new_arg(a) for a in in_avals]
+        outs = fn(*args)
+        out_atoms = [full_raise(trace, o).atom for o in outs]
+    program, consts = builder.build([a.atom for a in args], out_atoms, name)
+    return program, consts

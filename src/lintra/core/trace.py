@@ -1,0 +1,268 @@
+"""Tracing machinery: a stack of interpreters (traces), tracers that box values, and ``bind``.
+
+Each transformation (jvp, partial evaluation, staging, ...) is a ``Trace`` at a level of the
+stack. ``bind`` hands a primitive application to the highest-level trace among its arguments;
+lower-level values are lifted into it. Levels are what keep nested derivatives apart
+(no perturbation confusion): a tracer only ever meets tracers of its own or lower levels.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from .avals import ShapedArray, concrete_aval
+from .errors import ConcretizationError, LintraError
+
+
+class MainTrace:
+    __slots__ = ("level", "trace_type", "data")
+
+    def __init__(self, level: int, trace_type: type, data: Any = None):
+        self.level = level
+        self.trace_type = trace_type
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"MainTrace({self.level}, {self.trace_type.__name__})"
+
+
+def trace_stack() -> list[MainTrace]:
+    return _state.stack
+
+
+@contextmanager
+def new_main(trace_type: type, data: Any = None):
+    stack = _state.stack
+    main = MainTrace(len(stack), trace_type, data)
+    stack.append(main)
+    try:
+        yield main
+    finally:
+        stack.pop()
+
+
+@contextmanager
+def inherit_stack(stack: list[MainTrace]):
+    """Run on another thread with a copy of a parent's trace stack (used by fork/join)."""
+    old = _state.stack
+    _state.stack = list(stack)
+    try:
+        yield
+    finally:
+        _state.stack = old
+
+
+class Trace:
+    __slots__ = ("main",)
+
+    def __init__(self, main: MainTrace):
+        self.main = main
+
+    def pure(self, val: Any) -> Tracer:
+        raise NotImplementedError
+
+    def lift(self, val: Tracer) -> Tracer:
+        return self.pure(val)
+
+    def process_primitive(self, prim, tracers: list, params: dict) -> list:
+        raise NotImplementedError
+
+    def concrete(self, tracer: Tracer) -> Any:
+        """The concrete value behind a tracer, or a ConcretizationError."""
+        raise ConcretizationError(_concretization_message(tracer, self))
+
+
+def _concretization_message(tracer, trace, what: str = "a concrete value") -> str:
+    from .errors import user_frame_summary
+    where = user_frame_summary()
+    msg = (f"a traced value of type {tracer.aval.str_short()} was used where Python needs "
+           f"{what} (inside `{type(trace).__name__}`)")
+    if where:
+        msg += f" at {where}"
+    msg += (". Its value is not known while the program is being staged (under `jit`, "
+            "`make_program` or a `fn`). Use `lintra.cond` for data-dependent branches, "
+            "`lintra.fori_loop` / `lintra.scan` for loops and `lintra.while_loop` for "
+            "data-dependent loop counts; or mark the argument static with `static_argnums`.")
+    return msg
+
+
+class Tracer:
+    """A boxed value flowing through a trace. Operators follow ``lintra.numpy``."""
+
+    __slots__ = ("_trace",)
+    __array_priority__ = 1000
+
+    @property
+    def aval(self) -> ShapedArray:
+        raise NotImplementedError
+
+    def full_lower(self) -> Any:
+        return self
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.aval.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.aval.ndim
+
+    @property
+    def size(self) -> int:
+        return self.aval.size
+
+    def __len__(self) -> int:
+        if not self.aval.shape:
+            raise TypeError("len() of a 0-d (scalar) value")
+        return self.aval.shape[0]
+
+    def __iter__(self):
+        if not self.aval.shape:
+            raise TypeError("iteration over a 0-d (scalar) value")
+        return (self[i] for i in range(self.aval.shape[0]))
+
+    def _concrete(self, what: str) -> Any:
+        try:
+            return self._trace.concrete(self)
+        except ConcretizationError as e:
+            raise ConcretizationError(
+                _concretization_message(self, self._trace, what)) from e.__cause__
+
+    def __bool__(self) -> bool:
+        return bool(self._concrete("a Python bool (an `if`, `while`, `and`/`or`)"))
+
+    def __float__(self) -> float:
+        return float(self._concrete("a Python float"))
+
+    def __int__(self) -> int:
+        return int(self._concrete("a Python int"))
+
+    def __index__(self) -> int:
+        if self.aval.dtype.kind not in "iub":
+            raise TypeError(f"only integer values can be used as an index, not "
+                            f"{self.aval.str_short()}")
+        return int(self._concrete("a Python int (indexing a Python list or range)"))
+
+    def __complex__(self):
+        raise TypeError("lintra does not support complex values")
+
+    def __array__(self, dtype=None, copy=None):
+        val = self._concrete("a NumPy array (a NumPy function was called on a lintra value; "
+                             "use the same function from `lintra.numpy`)")
+        return np.asarray(val, dtype=dtype)
+
+    def __hash__(self) -> int:
+        raise TypeError("lintra values are not hashable")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}<{self.aval.str_short()}>"
+
+
+def get_aval(x: Any) -> ShapedArray:
+    if isinstance(x, Tracer):
+        return x.aval
+    return concrete_aval(x)
+
+
+def find_top_trace(args) -> Trace:
+    top_main = None
+    for x in args:
+        if isinstance(x, Tracer):
+            m = x._trace.main
+            if top_main is None or m.level > top_main.level:
+                top_main = m
+    if top_main is None:
+        return _EVAL_TRACE
+    return top_main.trace_type(top_main)
+
+
+def full_raise(trace: Trace, val: Any) -> Tracer:
+    if not isinstance(val, Tracer):
+        return trace.pure(val)
+    main = val._trace.main
+    if main is trace.main:
+        return val
+    if main.level < trace.main.level:
+        return trace.lift(val)
+    if main.level > trace.main.level:
+        raise LintraError(
+            f"a value traced at level {main.level} ({main.trace_type.__name__}) escaped its "
+            "transformation; do not store traced values in globals or closures that outlive "
+            "the transformed call")
+    raise LintraError(f"two different traces at level {main.level}")
+
+
+def full_lower(val: Any) -> Any:
+    if isinstance(val, Tracer):
+        return val.full_lower()
+    return val
+
+
+def bind(prim, *args, **params):
+    """Apply primitive ``prim``: dispatch to the top trace among ``args``."""
+    trace = find_top_trace(args)
+    if trace is _EVAL_TRACE:
+        return prim.impl(*args, **params)
+    tracers = [full_raise(trace, a) for a in args]
+    outs = trace.process_primitive(prim, tracers, params)
+    if prim.multiple_results:
+        return [full_lower(o) for o in outs]
+    return full_lower(outs[0])
+
+
+class EvalTrace(Trace):
+    """Level 0: evaluate primitives on concrete NumPy values."""
+
+    __slots__ = ()
+
+    def pure(self, val):
+        return val
+
+    lift = pure
+
+    def process_primitive(self, prim, tracers, params):
+        out = prim.impl(*tracers, **params)
+        return out if prim.multiple_results else [out]
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.stack: list[MainTrace] = [MainTrace(0, EvalTrace)]
+
+
+_state = _State()
+_EVAL_TRACE = EvalTrace(_state.stack[0])
+
+
+# ---------------------------------------------------------------- symbolic zeros
+
+class Zero:
+    """A tangent or cotangent known to be zero; never materialized unless asked."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self) -> str:
+        return f"Zero({self.aval.str_short()})"
+
+
+def zeros_value(aval: ShapedArray) -> np.ndarray:
+    return np.zeros(aval.shape, aval.dtype)
+
+
+def instantiate(t: Any) -> Any:
+    return zeros_value(t.aval) if isinstance(t, Zero) else t
+
+
+def tangent_aval(aval: ShapedArray) -> ShapedArray:
+    return aval.strip_weak()

@@ -1,0 +1,148 @@
+"""Creation functions and the basic structure/reduction wrappers rules rely on."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.trace import Tracer, get_aval
+from ..ops import base
+from ..ops import reductions as R
+from ..ops import structure as S
+
+float32, float64 = np.float32, np.float64
+int32, int64 = np.int32, np.int64
+bool_ = np.bool_
+pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, None
+ndarray = np.ndarray
+
+
+def asarray(x, dtype=None):
+    if isinstance(x, Tracer):
+        return x if dtype is None else base.convert_element_type(x, dtype)
+    if isinstance(x, (list, tuple)) and any(isinstance(e, Tracer) for e in _leaves(x)):
+        from ._structure import stack
+        out = stack([asarray(e) for e in x])
+        return out if dtype is None else base.convert_element_type(out, dtype)
+    return np.asarray(x, dtype)
+
+
+array = asarray
+
+
+def _leaves(x):
+    if isinstance(x, (list, tuple)):
+        for e in x:
+            yield from _leaves(e)
+    else:
+        yield x
+
+
+def reshape(a, newshape=None, *, shape=None):
+    return S.reshape(a, shape if shape is not None else newshape)
+
+
+def transpose(a, axes=None):
+    return S.transpose(a, axes)
+
+
+def broadcast_to(a, shape):
+    return S.broadcast_to(a, shape)
+
+
+expand_dims = S.expand_dims
+squeeze = S.squeeze
+
+
+def ravel(a):
+    return S.reshape(a, (-1,))
+
+
+def astype(x, dtype):
+    return base.convert_element_type(x, dtype)
+
+
+def shape(x):
+    return get_aval(x).shape
+
+
+def ndim(x):
+    return get_aval(x).ndim
+
+
+def size(x):
+    return get_aval(x).size
+
+
+def _keep(y, x, axes, keepdims):
+    if not keepdims:
+        return y
+    shp = [1 if i in axes else d for i, d in enumerate(get_aval(x).shape)]
+    return S.reshape(y, shp)
+
+
+def sum(a, axis=None, dtype=None, keepdims=False):  # noqa: A001
+    a = base.asarray_value(a)
+    if dtype is not None:
+        a = base.convert_element_type(a, dtype)
+    elif get_aval(a).dtype == np.bool_:
+        a = base.convert_element_type(a, np.int64)
+    axes = R.normalize_axes(axis, get_aval(a).ndim)
+    return _keep(R.reduce_sum(a, axes), a, axes, keepdims)
+
+
+def max(a, axis=None, keepdims=False):  # noqa: A001
+    a = base.asarray_value(a)
+    axes = R.normalize_axes(axis, get_aval(a).ndim)
+    return _keep(R.reduce_max(a, axes), a, axes, keepdims)
+
+
+def min(a, axis=None, keepdims=False):  # noqa: A001
+    a = base.asarray_value(a)
+    axes = R.normalize_axes(axis, get_aval(a).ndim)
+    return _keep(R.reduce_min(a, axes), a, axes, keepdims)
+
+
+amax, amin = max, min
+
+
+def mean(a, axis=None, dtype=None, keepdims=False):
+    from ..ops import elementwise as E
+    a = base.asarray_value(a)
+    if get_aval(a).dtype.kind in "iub":
+        a = base.convert_element_type(a, np.float64 if dtype is None else dtype)
+    axes = R.normalize_axes(axis, get_aval(a).ndim)
+    n = int(np.prod([get_aval(a).shape[i] for i in axes], dtype=np.int64))
+    return E.div(sum(a, axis, keepdims=keepdims), float(n))
+
+
+def zeros(shape, dtype=float):
+    return np.zeros(shape, dtype)
+
+
+def ones(shape, dtype=float):
+    return np.ones(shape, dtype)
+
+
+def full(shape, fill_value, dtype=None):
+    if isinstance(fill_value, Tracer):
+        return S.broadcast_to(fill_value if dtype is None
+                              else base.convert_element_type(fill_value, dtype), shape)
+    return np.full(shape, fill_value, dtype)
+
+
+def zeros_like(a, dtype=None):
+    aval = get_aval(a)
+    return np.zeros(aval.shape, dtype or aval.dtype)
+
+
+def ones_like(a, dtype=None):
+    aval = get_aval(a)
+    return np.ones(aval.shape, dtype or aval.dtype)
+
+
+def full_like(a, fill_value, dtype=None):
+    aval = get_aval(a)
+    return full(aval.shape, fill_value, dtype or aval.dtype)
+
+
+arange, linspace, eye, identity = np.arange, np.linspace, np.eye, np.identity

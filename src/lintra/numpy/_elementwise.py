@@ -1,0 +1,145 @@
+"""Elementwise functions with NumPy names; they promote dtypes and bind primitives."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops import base
+from ..ops import elementwise as E
+
+add = E.add
+subtract = E.sub
+multiply = E.mul
+divide = true_divide = E.div
+negative = E.neg
+power = E.pow
+arctan2 = E.atan2
+maximum = E.maximum
+minimum = E.minimum
+remainder = mod = E.rem
+exp, expm1, log, log1p, sqrt = E.exp, E.expm1, E.log, E.log1p, E.sqrt
+sin, cos, tan = E.sin, E.cos, E.tan
+arcsin, arccos, arctan = E.asin, E.acos, E.atan
+sinh, cosh, tanh = E.sinh, E.cosh, E.tanh
+arcsinh, arccosh, arctanh = E.asinh, E.acosh, E.atanh
+abs = absolute = E.abs  # noqa: A001
+sign = E.sign
+floor, ceil = E.floor, E.ceil
+equal, not_equal, less, less_equal, greater, greater_equal = E.eq, E.ne, E.lt, E.le, E.gt, E.ge
+square = E.square
+clip = E.clip
+stop_gradient = base.stop_gradient
+
+
+def round(x, decimals: int = 0):  # noqa: A001
+    if decimals:
+        scale = 10.0 ** decimals
+        return E.div(E.round(E.mul(x, scale)), scale)
+    return E.round(x)
+
+
+around = round
+
+
+def where(condition, x=None, y=None):
+    if x is None or y is None:
+        raise TypeError("lintra.numpy.where needs all three arguments (the one-argument form "
+                        "has a data-dependent shape)")
+    return E.select(condition, x, y)
+
+
+def reciprocal(x):
+    return E.div(1.0, x)
+
+
+def exp2(x):
+    return E.exp(E.mul(x, float(np.log(2.0))))
+
+
+def log2(x):
+    return E.div(E.log(x), float(np.log(2.0)))
+
+
+def log10(x):
+    return E.div(E.log(x), float(np.log(10.0)))
+
+
+def cbrt(x):
+    return E.mul(E.sign(x), E.pow(E.abs(x), 1.0 / 3.0))
+
+
+def hypot(x, y):
+    return E.sqrt(E.add(E.square(x), E.square(y)))
+
+
+def logaddexp(x, y):
+    m = base.stop_gradient(E.maximum(x, y))
+    return E.add(m, E.log(E.add(E.exp(E.sub(x, m)), E.exp(E.sub(y, m)))))
+
+
+def float_power(x, y):
+    return E.pow(base.asarray_value(x, np.dtype("float64")), y)
+
+
+def logical_and(x, y):
+    return E.bitwise_and(_bool(x), _bool(y))
+
+
+def logical_or(x, y):
+    return E.bitwise_or(_bool(x), _bool(y))
+
+
+def logical_xor(x, y):
+    return E.bitwise_xor(_bool(x), _bool(y))
+
+
+def logical_not(x):
+    return E.bitwise_not(_bool(x))
+
+
+def _bool(x):
+    from ..core.trace import get_aval
+    return x if get_aval(x).dtype == np.bool_ and not isinstance(x, bool) \
+        else E.ne(x, 0) if not isinstance(x, bool) else np.asarray(x)
+
+
+bitwise_and, bitwise_or, bitwise_xor = E.bitwise_and, E.bitwise_or, E.bitwise_xor
+invert = bitwise_not = E.bitwise_not
+
+
+def floor_divide(x, y):
+    from ..core.trace import get_aval
+    x, y = base.promote(x, y)
+    if get_aval(x).dtype.kind in "iu":
+        return base.convert_element_type(
+            E.floor(E.div(x, y)), get_aval(x).dtype)
+    return E.floor(E.div(x, y))
+
+
+def sinc(x):
+    pix = E.mul(float(np.pi), x)
+    safe = E.select(E.eq(x, 0.0), 1.0, pix)
+    return E.select(E.eq(x, 0.0), 1.0, E.div(E.sin(safe), safe))
+
+
+def deg2rad(x):
+    return E.mul(x, float(np.pi / 180))
+
+
+def rad2deg(x):
+    return E.mul(x, float(180 / np.pi))
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def isfinite(x):
+    return E.lt(E.abs(x), float("inf"))
+
+
+def isnan(x):
+    return E.ne(x, x)
+
+
+def isinf(x):
+    return E.eq(E.abs(x), float("inf"))

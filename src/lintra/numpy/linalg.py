@@ -1,0 +1,1 @@
+"""lintra.numpy.linalg (see ops/linalg.py)."""

@@ -1,0 +1,90 @@
+"""``call``: apply a staged program (a reusable function, or a ``jit``-ed one) without inlining.
+
+Transformations map functions to functions and cache per (program, which inputs are
+perturbed), so program size, derivative size and compile time stay linear (design §3):
+jvp(call f) = call jvp(f); unzip gives call f_primal + call f_linear; transpose gives
+call f_linear^T.
+"""
+
+from __future__ import annotations
+
+from ..core.ir import Eqn, Program, Var
+from ..core.primitive import Primitive
+from ..core.trace import Zero, instantiate
+
+call_p = Primitive("call", multiple_results=True)
+call_p.subprograms = lambda params: [params["program"]]
+
+
+@call_p.def_impl
+def _call_impl(*args, program: Program):
+    from ..backends import run
+    return run(program, args)
+
+
+@call_p.def_shape
+def _call_shape(*avals, program: Program):
+    expect = program.in_avals
+    if len(avals) != len(expect) or any(a.strip_weak() != e for a, e in zip(avals, expect)):
+        raise TypeError(f"call of {program.name}: expected arguments "
+                        f"({', '.join(map(str, expect))}), got ({', '.join(map(str, avals))})")
+    return program.out_avals
+
+
+def call(program: Program, *args) -> list:
+    return call_p.bind(*args, program=program)
+
+
+def _call_jvp(primals, tangents, *, program):
+    from ..ad.jvp import jvp_program
+    nonzero = tuple(not isinstance(t, Zero) for t in tangents)
+    jprog, out_nonzero = jvp_program(program, nonzero)
+    outs = call_p.bind(*primals, *[t for t in tangents if not isinstance(t, Zero)],
+                       program=jprog)
+    n = len(program.outs)
+    it = iter(outs[n:])
+    t_out = [next(it) if nz else Zero(a) for nz, a in zip(out_nonzero, program.out_avals)]
+    return outs[:n], t_out
+
+
+def _call_pe_trace(trace, tracers, params):
+    from ..ad.unzip import unzip_program
+    program = params["program"]
+    unknowns = [t.atom is not None for t in tracers]
+    u = unzip_program(program, unknowns)
+    known_outs = call_p.bind(*[t.known for t, uk in zip(tracers, unknowns) if not uk],
+                             program=u.known)
+    n_known = len(known_outs) - u.num_residuals
+    residuals = [trace.pure(r) for r in known_outs[n_known:]]
+    unknown_in = [t for t, uk in zip(tracers, unknowns) if uk]
+    unknown_outs = iter(trace.stage(call_p, residuals + unknown_in, {"program": u.unknown}))
+    known_it = iter(known_outs[:n_known])
+    return [next(unknown_outs) if uo else trace.pure(next(known_it)) for uo in u.out_unknowns]
+
+
+def _call_unzip(eqn: Eqn, unknowns: list[bool], policy):
+    from ..ad.unzip import unzip_program
+    u = unzip_program(eqn.params["program"], unknowns, policy=policy)
+    res_vars = [Var(v.aval) for v in u.unknown.params[:u.num_residuals]]
+    known_ins = [x for x, uk in zip(eqn.inputs, unknowns) if not uk]
+    unknown_ins = [x for x, uk in zip(eqn.inputs, unknowns) if uk]
+    known_outs = [v for v, uo in zip(eqn.outputs, u.out_unknowns) if not uo]
+    unknown_outs = [v for v, uo in zip(eqn.outputs, u.out_unknowns) if uo]
+    k = Eqn(call_p, known_ins, {"program": u.known}, known_outs + res_vars, eqn.source)
+    un = Eqn(call_p, res_vars + unknown_ins, {"program": u.unknown}, unknown_outs, eqn.source)
+    return [k], [un], u.out_unknowns
+
+
+def _call_transpose(cts, *args, program):
+    from ..ad.transpose import UndefinedPrimal, transpose_program
+    mask = tuple(isinstance(a, UndefinedPrimal) for a in args)
+    tprog = transpose_program(program, mask)
+    nonlin = [a for a in args if not isinstance(a, UndefinedPrimal)]
+    outs = iter(call_p.bind(*nonlin, *[instantiate(c) for c in cts], program=tprog))
+    return [next(outs) if m else None for m in mask]
+
+
+call_p.jvp = _call_jvp
+call_p.pe_trace_rule = _call_pe_trace
+call_p.unzip = _call_unzip
+call_p.transpose = _call_transpose
