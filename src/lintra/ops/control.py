@@ -1,0 +1,1 @@
+"""Control flow as higher-order primitives: cond, scan, while_loop."""

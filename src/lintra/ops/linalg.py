@@ -1,0 +1,1 @@
+"""Linear algebra primitives: dot_general, cholesky, triangular_solve, solve, ..."""
