@@ -89,10 +89,14 @@ class CotangentAccumulator:
         return Zero(aval) if slot is None else slot[0]
 
 
-def backward_pass(program: Program, args: list, cts_out: list) -> list:
+def backward_pass(program: Program, args: list, cts_out: list,
+                  initial_cts: dict[int, Any] | None = None) -> list:
     """Transpose ``program`` with respect to its ``UndefinedPrimal`` args.
 
-    Returns one cotangent (possibly ``Zero``) per undefined arg, in order."""
+    Returns one cotangent (possibly ``Zero``) per undefined arg, in order.
+    ``initial_cts`` (param position -> value) seeds the accumulator of a linear param, so
+    contributions are added *into* it: a loop body transposed this way updates its carried
+    cotangent buffer (e.g. with an in-place ``scatter_add``) instead of building a fresh one."""
     from ..backends.interpret import eval_eqn
     primal_env: dict[int, Any] = {}
     linear: set[int] = set()
@@ -116,6 +120,8 @@ def backward_pass(program: Program, args: list, cts_out: list) -> list:
                 primal_env[id(v)] = o
 
     acc = CotangentAccumulator()
+    for pos, ct in (initial_cts or {}).items():
+        acc.slots[id(program.params[pos])] = [ct, False]
     for o, ct in zip(program.outs, cts_out):
         if isinstance(o, Var) and id(o) in linear:
             acc.add(o, ct)

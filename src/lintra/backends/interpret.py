@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ..core.ir import Eqn, Literal, Program, Var
 
 
@@ -47,14 +49,22 @@ def _last_uses(program: Program) -> dict[int, int]:
     return last
 
 
-def run_program(program: Program, args: Sequence[Any]) -> list:
-    """Evaluate on concrete NumPy values (no tracers)."""
-    plan = program.cache.get("interpret_plan")
+def run_program(program: Program, args: Sequence[Any],
+                donated: tuple[bool, ...] | None = None) -> list:
+    """Evaluate on concrete NumPy values (no tracers).
+
+    ``donated[i]``: the caller hands argument i over (it will not read it again), so a
+    ``scatter_add`` may update it in place (a loop's carried cotangent buffer)."""
+    key = ("interpret_plan", donated)
+    plan = program.cache.get(key)
     if plan is None:
-        plan = _plan(program)
-        program.cache["interpret_plan"] = plan
+        plan = _plan(program, donated)
+        program.cache[key] = plan
     env: dict[int, Any] = {id(v): a for v, a in zip(program.params, args)}
     owned: set[int] = set()
+    if donated:
+        owned.update(id(v) for v, d, a in zip(program.params, donated, args)
+                     if d and isinstance(a, np.ndarray) and a.flags.writeable)
     for eqn, inplace, drop in plan:
         vals = [x.val if isinstance(x, Literal) else env[id(x)] for x in eqn.inputs]
         if inplace and id(eqn.inputs[0]) in owned:
@@ -73,9 +83,11 @@ def run_program(program: Program, args: Sequence[Any]) -> list:
     return [o.val if isinstance(o, Literal) else env[id(o)] for o in program.outs]
 
 
-def _plan(program: Program) -> list:
+def _plan(program: Program, donated: tuple[bool, ...] | None = None) -> list:
     last = _last_uses(program)
-    keep = {id(v) for v in program.params} | {id(o) for o in program.outs if isinstance(o, Var)}
+    donated = donated or (False,) * len(program.params)
+    keep = {id(v) for v, d in zip(program.params, donated) if not d}
+    keep |= {id(o) for o in program.outs if isinstance(o, Var)}
     plan = []
     for i, eqn in enumerate(program.eqns):
         first = eqn.inputs[0] if eqn.inputs else None
