@@ -39,7 +39,7 @@ def check_linear(program: Program, linear_inputs: list[bool]) -> list[bool]:
             raise NonLinearError(f"`{prim.name}` is not linear but reads a linear value"
                                  f"{where}")
         positions = set(prim.linear_in(eqn.params, len(eqn.inputs)))
-        for i, (x, f) in enumerate(zip(eqn.inputs, flags)):
+        for i, f in enumerate(flags):
             if f and i not in positions:
                 raise NonLinearError(f"`{prim.name}` reads a linear value in its non-linear "
                                      f"operand {i}{where}")

@@ -192,12 +192,10 @@ def full_raise(trace: Trace, val: Any) -> Tracer:
         return val
     if main.level < trace.main.level:
         return trace.lift(val)
-    if main.level > trace.main.level:
-        raise LintraError(
-            f"a value traced at level {main.level} ({main.trace_type.__name__}) escaped its "
-            "transformation; do not store traced values in globals or closures that outlive "
-            "the transformed call")
-    raise LintraError(f"two different traces at level {main.level}")
+    raise LintraError(
+        f"a value traced by an earlier transformation ({main.trace_type.__name__}, level "
+        f"{main.level}) escaped it and was used after it finished; do not keep traced values "
+        "in globals or closures that outlive the transformed call (return them instead)")
 
 
 def full_lower(val: Any) -> Any:
@@ -210,7 +208,10 @@ def bind(prim, *args, **params):
     """Apply primitive ``prim``: dispatch to the top trace among ``args``."""
     trace = find_top_trace(args)
     if trace is _EVAL_TRACE:
-        return prim.impl(*args, **params)
+        try:
+            return prim.impl(*args, **params)
+        except (ValueError, TypeError, IndexError) as e:
+            raise type(e)(f"in `{prim.name}`: {e}") from e
     tracers = [full_raise(trace, a) for a in args]
     outs = trace.process_primitive(prim, tracers, params)
     if prim.multiple_results:

@@ -1,0 +1,94 @@
+"""Bad input gets a clear error that names the value, primitive or argument, never a wrong
+number."""
+
+import numpy as np
+import pytest
+
+import lintra as lt
+import lintra.numpy as lnp
+
+
+def test_python_if_on_traced_value_under_jit():
+    def f(x):
+        if x > 0:
+            return x
+        return -x
+
+    with pytest.raises(lt.ConcretizationError) as e:
+        lt.jit(f)(1.0)
+    msg = str(e.value)
+    assert "bool" in msg and "lintra.cond" in msg and "fori_loop" in msg
+    assert "test_errors.py" in msg          # the user's source line
+
+
+def test_float_and_int_of_traced_value():
+    with pytest.raises(lt.ConcretizationError, match="Python float"):
+        lt.jit(lambda x: float(x))(1.0)
+    with pytest.raises(lt.ConcretizationError, match="Python int"):
+        lt.make_program(lambda i: [1.0, 2.0][i])(np.int64(1))
+
+
+def test_numpy_function_on_traced_value_suggests_lintra_numpy():
+    with pytest.raises(lt.ConcretizationError, match="lintra.numpy"):
+        lt.jit(lambda x: np.sin(x))(1.0)
+
+
+def test_grad_requires_scalar_float_output():
+    with pytest.raises(TypeError, match="scalar output.*jacrev"):
+        lt.grad(lambda x: x * 2.0)(np.ones(3))
+    with pytest.raises(lt.NonDifferentiableError, match="floating-point output"):
+        lt.grad(lambda x: lnp.sum(x) > 0)(1.0)
+    with pytest.raises(TypeError, match="scalar output"):
+        lt.grad(lambda x: (x, x))(1.0)
+
+
+def test_grad_of_integer_input_names_the_argument():
+    with pytest.raises(lt.NonDifferentiableError, match="argument 1 has dtype int"):
+        lt.grad(lambda x, n: x * n, argnums=(0, 1))(1.0, 2)
+    with pytest.raises(lt.NonDifferentiableError, match="argument 0"):
+        lt.jacrev(lambda n: n * 2)(np.arange(3))
+
+
+def test_jvp_argument_checks():
+    with pytest.raises(ValueError, match="tangent shape"):
+        lt.jvp(lnp.sin, (np.ones(3),), (np.ones(2),))
+    with pytest.raises(TypeError, match="tangent dtype"):
+        lt.jvp(lnp.sin, (np.ones(3),), (np.ones(3, np.float32),))
+    with pytest.raises(ValueError, match="different structures"):
+        lt.jvp(lambda a, b: a * b, (1.0, 2.0), (1.0,))
+    with pytest.raises(lt.NonDifferentiableError, match="no tangent space"):
+        lt.jvp(lambda n: n * 2, (np.int64(3),), (np.int64(1),))
+
+
+def test_vjp_cotangent_checks():
+    _, f_vjp = lt.vjp(lnp.sin, np.ones(3))
+    with pytest.raises(ValueError, match="cotangent 0 has shape"):
+        f_vjp(np.ones(2))
+
+
+def test_shape_mismatch_names_the_primitive():
+    with pytest.raises(ValueError, match="in `add`.*broadcast"):
+        lnp.add(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="cannot be broadcast"):
+        lt.jit(lambda a, b: a * b)(np.ones(3), np.ones(4))
+
+
+def test_escaped_tracer_is_an_error():
+    leak = []
+    lt.jit(lambda x: leak.append(x) or x)(1.0)
+    with pytest.raises(lt.LintraError, match="escaped"):
+        lt.jit(lambda y: y + leak[0])(1.0)
+
+
+def test_missing_jvp_rule_names_primitive():
+    from lintra.core.primitive import Primitive
+    p = Primitive("test_opaque")
+    p.def_impl(lambda x: x)
+    p.def_shape(lambda x: x)
+    with pytest.raises(lt.MissingRuleError, match="test_opaque.*no JVP rule"):
+        lt.grad(lambda x: p.bind(x))(1.0)
+
+
+def test_unsupported_value_type():
+    with pytest.raises(TypeError, match="not a valid lintra value"):
+        lt.grad(lambda x: x)("hello")
