@@ -17,6 +17,14 @@ from .ad.api import (  # noqa: F401
     value_and_grad,
     vjp,
 )
+from .ad.checkpoint import (  # noqa: F401
+    checkpoint,
+    checkpoint_name,
+    checkpoint_policies,
+    remat,
+    saved_residuals,
+)
+from .ad.custom import custom_jvp, custom_vjp  # noqa: F401
 from .ad.linearity import NonLinearError, check_linear  # noqa: F401
 from .ad.unzip import unzip_program  # noqa: F401
 from .core.errors import (  # noqa: F401
@@ -33,6 +41,6 @@ from .core.pytree import (  # noqa: F401
     tree_map,
     tree_structure,
 )
-from .jit import jit, make_program  # noqa: F401
+from .jit import fn, jit, make_program  # noqa: F401
 
 __version__ = "0.1.0"

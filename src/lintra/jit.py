@@ -37,7 +37,7 @@ class _Staged:
         dyn = [a for i, a in enumerate(args) if i not in self.static_argnums]
         flat, in_tree = flatten((dyn, kwargs))
         avals = tuple(get_aval(x) for x in flat)
-        key = (in_tree, tuple((a.shape, a.dtype, a.weak_type) for a in avals), static)
+        key = (in_tree, tuple((a.shape, a.dtype) for a in avals), static)
         hit = self.cache.get(key)
         if hit is not None:
             return hit, flat
@@ -71,6 +71,26 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
         (program, consts, out_tree), flat = staged.stage(args, kwargs)
         outs = call_p.bind(*consts, *flat, program=program)
         return unflatten(out_tree, outs)
+
+    wrapped.staged = staged  # type: ignore[attr-defined]
+    return wrapped
+
+
+def fn(fun: Callable | None = None, *, name: str | None = None,
+       static_argnums: int | Sequence[int] = ()) -> Callable:
+    """Mark an explicit reusable function (Rose): traced once per input types into its own
+    program and *called*, never inlined, wherever it is used. Derivatives map it to derived
+    functions, cached per (function, types), so programs and their derivatives stay linear in
+    the size of the source."""
+    if fun is None:
+        return functools.partial(fn, name=name, static_argnums=static_argnums)
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    staged = _Staged(fun, nums, name or getattr(fun, "__name__", "fn"))
+
+    @functools.wraps(fun)
+    def wrapped(*args, **kwargs):
+        (program, consts, out_tree), flat = staged.stage(args, kwargs)
+        return unflatten(out_tree, call_p.bind(*consts, *flat, program=program))
 
     wrapped.staged = staged  # type: ignore[attr-defined]
     return wrapped

@@ -22,6 +22,7 @@ class ProgramBuilder:
         self.const_vars: list[Var] = []
         self.const_vals: list[Any] = []
         self._const_ids: dict[int, Var] = {}
+        self.cse: dict = {}   # (prim, inputs, params) -> outputs: pure equations are shared
 
     def const_var(self, val: Any) -> Var:
         """An input of the program standing for ``val`` (a residual or a closed-over tracer)."""
@@ -76,15 +77,41 @@ class StagingTrace(Trace):
         rule = getattr(prim, "staging_rule", None)
         if rule is not None:
             return rule(self, tracers, params)
+        atoms = [t.atom for t in tracers]
+        key = None if prim.has_effect else _cse_key(prim, atoms, params)
+        if key is not None:
+            hit = self.builder.cse.get(key)
+            if hit is not None:
+                return [StagingTracer(self, v) for v in hit]
         in_avals = [t.aval for t in tracers]
         out_avals = prim.abstract_eval(*in_avals, **params)
         outs = [Var(a.strip_weak()) for a in out_avals]
-        self.builder.eqns.append(Eqn(prim, [t.atom for t in tracers], params, outs,
-                                     user_frame_summary()))
+        self.builder.eqns.append(Eqn(prim, atoms, params, outs, user_frame_summary()))
+        if key is not None:
+            self.builder.cse[key] = outs
         return [StagingTracer(self, v) for v in outs]
 
     def new_arg(self, aval: ShapedArray) -> StagingTracer:
         return StagingTracer(self, Var(aval.strip_weak()))
+
+
+def _cse_key(prim, atoms, params):
+    """A key under which two applications are the same computation, or None (then the
+    equation is never shared). Variables compare by identity, scalar literals by value."""
+    ins = []
+    for a in atoms:
+        if isinstance(a, Var):
+            ins.append(id(a))
+        elif a.aval.shape == ():
+            ins.append(("lit", a.aval.dtype, a.val.item() if hasattr(a.val, "item") else a.val))
+        else:
+            return None
+    try:
+        key = (prim, tuple(ins), tuple(sorted(params.items())))
+        hash(key)
+    except TypeError:
+        return None
+    return key
 
 
 def trace_to_program(fn: Callable, in_avals: list[ShapedArray], name: str = "f"

@@ -17,13 +17,13 @@ call_p.subprograms = lambda params: [params["program"]]
 
 
 @call_p.def_impl
-def _call_impl(*args, program: Program):
+def _call_impl(*args, program: Program, policy=None):
     from ..backends import run
     return run(program, args)
 
 
 @call_p.def_shape
-def _call_shape(*avals, program: Program):
+def _call_shape(*avals, program: Program, policy=None):
     expect = program.in_avals
     if len(avals) != len(expect) or any(a.strip_weak() != e for a, e in zip(avals, expect)):
         raise TypeError(f"call of {program.name}: expected arguments "
@@ -31,16 +31,21 @@ def _call_shape(*avals, program: Program):
     return program.out_avals
 
 
+def _policy(policy) -> dict:
+    """Only checkpointed calls carry a policy param (it is inherited by derived calls)."""
+    return {} if policy is None else {"policy": policy}
+
+
 def call(program: Program, *args) -> list:
     return call_p.bind(*args, program=program)
 
 
-def _call_jvp(primals, tangents, *, program):
+def _call_jvp(primals, tangents, *, program, policy=None):
     from ..ad.jvp import jvp_program
     nonzero = tuple(not isinstance(t, Zero) for t in tangents)
     jprog, out_nonzero = jvp_program(program, nonzero)
     outs = call_p.bind(*primals, *[t for t in tangents if not isinstance(t, Zero)],
-                       program=jprog)
+                       program=jprog, **_policy(policy))
     n = len(program.outs)
     it = iter(outs[n:])
     t_out = [next(it) if nz else Zero(a) for nz, a in zip(out_nonzero, program.out_avals)]
@@ -51,7 +56,7 @@ def _call_pe_trace(trace, tracers, params):
     from ..ad.unzip import unzip_program
     program = params["program"]
     unknowns = [t.atom is not None for t in tracers]
-    u = unzip_program(program, unknowns)
+    u = unzip_program(program, unknowns, policy=params.get("policy"))
     known_outs = call_p.bind(*[t.known for t, uk in zip(tracers, unknowns) if not uk],
                              program=u.known)
     n_known = len(known_outs) - u.num_residuals
@@ -64,6 +69,7 @@ def _call_pe_trace(trace, tracers, params):
 
 def _call_unzip(eqn: Eqn, unknowns: list[bool], policy):
     from ..ad.unzip import unzip_program
+    policy = eqn.params.get("policy") or policy
     u = unzip_program(eqn.params["program"], unknowns, policy=policy)
     res_vars = [Var(v.aval) for v in u.unknown.params[:u.num_residuals]]
     known_ins = [x for x, uk in zip(eqn.inputs, unknowns) if not uk]
@@ -75,7 +81,7 @@ def _call_unzip(eqn: Eqn, unknowns: list[bool], policy):
     return [k], [un], u.out_unknowns
 
 
-def _call_transpose(cts, *args, program):
+def _call_transpose(cts, *args, program, policy=None):
     from ..ad.transpose import UndefinedPrimal, transpose_program
     mask = tuple(isinstance(a, UndefinedPrimal) for a in args)
     tprog = transpose_program(program, mask)

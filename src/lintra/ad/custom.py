@@ -1,0 +1,229 @@
+"""User-defined derivative rules: ``custom_jvp`` and ``custom_vjp``.
+
+Both stage the primal function once per input types into a program and bind a primitive
+carrying the program and the user's rule, so the rule survives ``jit`` and every other
+transformation (a staged program keeps the equation, not an inlined body).
+
+``custom_vjp`` under JVP becomes a linear ``custom_lin`` equation whose transpose calls the
+user's ``bwd``; evaluating it forward is a clear error (forward mode through a custom VJP is
+not defined, as in JAX).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+from ..core.errors import LintraError
+from ..core.primitive import Primitive
+from ..core.pytree import flatten, unflatten
+from ..core.trace import Tracer, Zero, get_aval, instantiate
+
+
+def _stage(fun, args, nondiff_argnums, cache: dict):
+    from ..jit import _Staged
+    key = id(fun)
+    staged = cache.get(key)
+    if staged is None:
+        staged = cache[key] = _Staged(fun, nondiff_argnums)
+    return staged.stage(args, {})
+
+
+# ---------------------------------------------------------------- custom_jvp
+
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
+custom_jvp_call_p.subprograms = lambda params: [params["program"]]
+
+
+@custom_jvp_call_p.def_impl
+def _custom_jvp_impl(*args, program, rule, num_consts):
+    from ..backends import run
+    return run(program, args)
+
+
+custom_jvp_call_p.def_shape(lambda *avals, program, rule, num_consts: program.out_avals)
+
+
+def _custom_jvp_rule(primals, tangents, *, program, rule, num_consts):
+    if any(not isinstance(t, Zero) for t in tangents[:num_consts]):
+        raise LintraError("a custom_jvp function closes over a value that is being "
+                          "differentiated; pass that value as an argument instead")
+    p_args = list(primals[num_consts:])
+    t_args = [instantiate(t) for t in tangents[num_consts:]]
+    outs, t_outs = rule(p_args, t_args)
+    avals = program.out_avals
+    t_outs = [Zero(a) if t is None or isinstance(t, Zero) else t for t, a in zip(t_outs, avals)]
+    for t, a in zip(t_outs, avals):
+        if not isinstance(t, Zero) and get_aval(t).shape != a.shape:
+            raise ValueError(f"custom_jvp rule returned a tangent of shape {get_aval(t).shape} "
+                             f"for an output of shape {a.shape}")
+    return outs, t_outs
+
+
+custom_jvp_call_p.jvp = _custom_jvp_rule
+
+
+class custom_jvp:
+    """``f = custom_jvp(fun)``; ``@f.defjvp`` a rule ``(primals, tangents) -> (out, t_out)``."""
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.jvp_rule: Callable | None = None
+        self._cache: dict = {}
+
+    def defjvp(self, rule: Callable) -> Callable:
+        self.jvp_rule = rule
+        return rule
+
+    def __call__(self, *args):
+        if self.jvp_rule is None:
+            raise LintraError(f"custom_jvp function {self.fun.__name__} has no rule: "
+                              "define one with @f.defjvp")
+        flat_args = flatten(args)[0]
+        if not any(isinstance(a, Tracer) for a in flat_args):
+            return self.fun(*args)
+        (program, consts, out_tree), flat = _stage(self.fun, args, self.nondiff_argnums,
+                                                    self._cache)
+        nd = self.nondiff_argnums
+        dyn_idx = [i for i in range(len(args)) if i not in nd]
+        in_tree = flatten(tuple(args[i] for i in dyn_idx))[1]
+
+        def rule(p_flat, t_flat):
+            p = unflatten(in_tree, p_flat)
+            t = unflatten(in_tree, t_flat)
+            full = list(args)
+            for i, v in zip(dyn_idx, p):
+                full[i] = v
+            static = [args[i] for i in nd]
+            dyn_p = tuple(full[i] for i in dyn_idx)
+            out, t_out = self.jvp_rule(*static, dyn_p, tuple(t)) if nd else \
+                self.jvp_rule(dyn_p, tuple(t))
+            return flatten(out)[0], flatten(t_out)[0]
+
+        outs = custom_jvp_call_p.bind(*consts, *flat, program=program, rule=rule,
+                                      num_consts=len(consts))
+        return unflatten(out_tree, outs)
+
+
+# ---------------------------------------------------------------- custom_vjp
+
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+custom_vjp_call_p.subprograms = lambda params: [params["program"]]
+
+
+@custom_vjp_call_p.def_impl
+def _custom_vjp_impl(*args, program, fwd, bwd, num_consts):
+    from ..backends import run
+    return run(program, args)
+
+
+custom_vjp_call_p.def_shape(lambda *avals, program, fwd, bwd, num_consts: program.out_avals)
+
+custom_lin_p = Primitive("custom_lin", multiple_results=True)
+
+
+@custom_lin_p.def_impl
+def _custom_lin_impl(*args, **params):
+    raise LintraError("a custom_vjp function cannot be differentiated in forward mode (jvp, "
+                      "jacfwd, or evaluating a linearized function); define a custom_jvp "
+                      "rule instead")
+
+
+@custom_lin_p.def_shape
+def _custom_lin_shape(*avals, bwd, num_res, out_avals):
+    return list(out_avals)
+
+
+def _custom_lin_transpose(cts, *args, bwd, num_res, out_avals):
+    res = args[:num_res]
+    cts = [instantiate(c) for c in cts]
+    cts_in = bwd(list(res), cts)
+    return [None] * num_res + list(cts_in)
+
+
+custom_lin_p.transpose = _custom_lin_transpose
+custom_lin_p.linear_in = lambda params, n: tuple(range(params["num_res"], n))
+
+
+def _custom_vjp_jvp(primals, tangents, *, program, fwd, bwd, num_consts):
+    if any(not isinstance(t, Zero) for t in tangents[:num_consts]):
+        raise LintraError("a custom_vjp function closes over a value that is being "
+                          "differentiated; pass that value as an argument instead")
+    outs, res = fwd(list(primals[num_consts:]))
+    t_in = [instantiate(t) for t in tangents[num_consts:]]
+    out_avals = tuple(get_aval(o).strip_weak() for o in outs)
+    t_out = custom_lin_p.bind(*res, *t_in, bwd=bwd, num_res=len(res), out_avals=out_avals)
+    return outs, t_out
+
+
+custom_vjp_call_p.jvp = _custom_vjp_jvp
+
+
+class custom_vjp:
+    """``f = custom_vjp(fun)``; ``f.defvjp(fwd, bwd)`` with ``fwd(*args) -> (out, residuals)``
+    and ``bwd(residuals, cotangent) -> tuple of cotangents, one per argument``."""
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.fwd: Callable | None = None
+        self.bwd: Callable | None = None
+        self._cache: dict = {}
+
+    def defvjp(self, fwd: Callable, bwd: Callable) -> None:
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args):
+        if self.fwd is None:
+            raise LintraError(f"custom_vjp function {self.fun.__name__} has no rule: define "
+                              "one with f.defvjp(fwd, bwd)")
+        flat_args = flatten(args)[0]
+        if not any(isinstance(a, Tracer) for a in flat_args):
+            return self.fun(*args)
+        (program, consts, out_tree), flat = _stage(self.fun, args, self.nondiff_argnums,
+                                                    self._cache)
+        nd = self.nondiff_argnums
+        dyn_idx = [i for i in range(len(args)) if i not in nd]
+        dyn_vals = [args[i] for i in dyn_idx]
+        in_tree = flatten(tuple(dyn_vals))[1]
+        static = [args[i] for i in nd]
+        res_store: dict = {}
+
+        def fwd(p_flat):
+            p = unflatten(in_tree, p_flat)
+            out, res = self.fwd(*static, *p) if nd else self.fwd(*p)
+            res_flat, res_store["tree"] = flatten(res)
+            out_flat, out_t = flatten(out)
+            if out_t != out_tree:
+                raise TypeError(f"custom_vjp fwd returned output structure {out_t}, the "
+                                f"function returns {out_tree}")
+            return out_flat, res_flat
+
+        def bwd(res_flat, cts_flat):
+            res = unflatten(res_store["tree"], res_flat)
+            ct = unflatten(out_tree, cts_flat)
+            cts = self.bwd(*static, res, ct) if nd else self.bwd(res, ct)
+            if not isinstance(cts, (tuple, list)) or len(cts) != len(dyn_idx):
+                raise TypeError(f"custom_vjp bwd must return a tuple of {len(dyn_idx)} "
+                                f"cotangents (one per differentiable argument), got {cts!r}")
+            out = []
+            for c, v in zip(cts, dyn_vals):
+                v_leaves, v_tree = flatten(v)
+                if c is None:
+                    out.extend(Zero(get_aval(x).strip_weak()) for x in v_leaves)
+                    continue
+                c_leaves, c_tree = flatten(c)
+                if c_tree != v_tree:
+                    raise TypeError(f"custom_vjp bwd returned cotangent structure {c_tree} "
+                                    f"for an argument of structure {v_tree}")
+                out.extend(c_leaves)
+            return out
+
+        outs = custom_vjp_call_p.bind(*consts, *flat, program=program, fwd=fwd, bwd=bwd,
+                                      num_consts=len(consts))
+        return unflatten(out_tree, outs)
+
+
