@@ -42,5 +42,6 @@ from .core.pytree import (  # noqa: F401
     tree_structure,
 )
 from .jit import fn, jit, make_program  # noqa: F401
+from .ops.control import cond, fori_loop, scan, switch, while_loop  # noqa: F401
 
 __version__ = "0.1.0"
