@@ -199,10 +199,23 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
     (forward mode only)."""
     lo, hi = _static_int(lower), _static_int(upper)
     dtype = np.result_type(get_aval(lower).dtype, get_aval(upper).dtype)
+    init_leaves, init_tree = _leaves(init_val)
+    init_avals = [get_aval(x).strip_weak() for x in init_leaves]
+
+    def checked_body(i, val):
+        out = body_fun(i, val)
+        leaves, tree = flatten(out)
+        avals = [get_aval(x).strip_weak() for x in leaves]
+        if tree != init_tree or avals != init_avals:
+            raise TypeError(f"fori_loop: body_fun must return a value of the type of init_val "
+                            f"{fmt_avals(init_avals)} (structure {init_tree}), but it returned "
+                            f"{fmt_avals(avals)} (structure {tree})")
+        return out
+
     if lo is not None and hi is not None:
         def step(carry, _):
             i, val = carry
-            return (i + np.ones((), dtype), body_fun(i, val)), None
+            return (i + np.ones((), dtype), checked_body(i, val)), None
         (_, out), _ = scan(step, (np.asarray(lo, dtype), init_val), None,
                            length=max(hi - lo, 0))
         return out
@@ -213,7 +226,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
 
     def body(carry):
         i, val = carry
-        return i + np.ones((), dtype), body_fun(i, val)
+        return i + np.ones((), dtype), checked_body(i, val)
 
     _, out = while_loop(cond_fun, body, (asarray_value(lower, dtype), init_val))
     return out

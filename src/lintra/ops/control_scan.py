@@ -274,7 +274,8 @@ def _scan_pe_trace(trace, tracers, params):
     s = _scan_partial(params, [t.atom is not None for t in tracers], None)
     hoisted = (call_p.bind(*[tracers[i].known for i in s.hoist_ins], program=s.hoist)
                if s.hoist is not None else [])
-    kouts = scan_p.bind(*[tracers[i].known for i in s.known_ins], **s.known)
+    kouts = (scan_p.bind(*[tracers[i].known for i in s.known_ins], **s.known)
+             if s.known["body"].outs else [])
     n_k = len(kouts) - len(s.stacked)
     src = {"in": tracers, "hoist": [trace.pure(h) for h in hoisted],
            "res": [trace.pure(r) for r in kouts[n_k:]]}
