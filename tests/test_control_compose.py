@@ -123,3 +123,15 @@ def test_linear_transpose_of_loops_and_branches():
         np.testing.assert_allclose(ct, scale * np.ones(4))
     with pytest.raises(lt.NonLinearError, match="mul"):
         lt.linear_transpose(lambda x: lt.scan(lambda c, xi: (c * xi, c), 1.0, x)[1], x)
+
+
+def test_python_scalar_results_take_the_expected_dtype():
+    x32 = np.ones(3, np.float32)
+    c, ys = lt.scan(lambda c, xi: (0.0, c * xi), np.float32(1), x32)
+    assert c.dtype == np.float32 and ys.dtype == np.float32
+    np.testing.assert_array_equal(ys, [1.0, 0.0, 0.0])
+    f = lt.jit(lambda p, x: lt.cond(p, lambda v: v * 2, lambda v: 0.0, x))
+    assert f(True, np.float32(1.5)).dtype == np.float32
+    assert f(False, np.float32(1.5)).dtype == np.float32
+    v, k = lt.while_loop(lambda c: c[1] < 3, lambda c: (0.0, c[1] + 1), (np.float32(2), 0))
+    assert v.dtype == np.float32 and int(k) == 3

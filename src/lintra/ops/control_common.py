@@ -42,17 +42,19 @@ def stage_fn(fun: Callable, in_tree: PyTreeDef, in_avals: list[ShapedArray], nam
 
 
 def cast_weak_outs(program: Program, targets: list[ShapedArray]) -> Program:
-    """Weakly typed literal outputs (``return 0.0``) take the dtype the other side expects."""
-    outs, changed = [], False
+    """Weakly typed literal outputs (``return 0.0``) take the dtype the other side expects
+    (``targets`` may cover only the leading outputs, e.g. a scan's carries)."""
+    head, changed = [], False
     for o, t in zip(program.outs, targets):
         if (isinstance(o, Literal) and o.aval.weak_type and o.aval.shape == t.shape
                 and o.aval.dtype != t.dtype):
             o = Literal(np.asarray(o.val, t.dtype))
             changed = True
-        outs.append(o)
+        head.append(o)
     if not changed:
         return program
-    return Program(program.params, program.eqns, outs, program.name)
+    return Program(program.params, program.eqns, head + list(program.outs[len(head):]),
+                   program.name)
 
 
 def add_params(program: Program, avals: list[ShapedArray], at: int) -> Program:
