@@ -88,13 +88,19 @@ def _plan(program: Program, donated: tuple[bool, ...] | None = None) -> list:
     donated = donated or (False,) * len(program.params)
     keep = {id(v) for v, d in zip(program.params, donated) if not d}
     keep |= {id(o) for o in program.outs if isinstance(o, Var)}
+    # a buffer read by an earlier equation may be aliased by a view it returned (reshape,
+    # slice, ...): update in place only a buffer whose one and only reader is this equation
+    reads: dict[int, int] = {}
+    for eqn in program.eqns:
+        for x in eqn.inputs:
+            if isinstance(x, Var):
+                reads[id(x)] = reads.get(id(x), 0) + 1
     plan = []
     for i, eqn in enumerate(program.eqns):
         first = eqn.inputs[0] if eqn.inputs else None
         inplace = (getattr(eqn.prim, "inplace_impl", None) is not None
                    and isinstance(first, Var) and last.get(id(first)) == i
-                   and id(first) not in keep
-                   and sum(1 for x in eqn.inputs if x is first) == 1)
+                   and id(first) not in keep and reads.get(id(first)) == 1)
         drop = [id(x) for x in eqn.inputs if isinstance(x, Var) and last.get(id(x)) == i
                 and id(x) not in keep]
         plan.append((eqn, inplace, list(dict.fromkeys(drop))))

@@ -1,40 +1,93 @@
-"""Gather and scatter: ``take`` reads elements at (possibly traced) integer indices along an
-axis; ``scatter_add`` adds into them. The transpose of ``take`` is a *sparse* cotangent that
-the backward pass accumulates in place (design §4), never a dense one-hot array."""
+"""Gather and scatter at (possibly traced) integer indices.
+
+Convention shared by all primitives here: ``idx`` is an integer array of shape ``B + (k,)``;
+each length-k vector addresses axes ``axis .. axis+k-1`` of the operand, so
+``take(x, idx, axis)`` has shape ``x.shape[:axis] + B + x.shape[axis+k:]`` (NumPy's
+``x[:, ..., i0, i1]`` with the index arrays stacked on the last axis). Indices must lie in
+``[0, size)``; the NumPy layer normalizes negative ones, and out-of-bounds indices raise
+``IndexError`` when the primitive runs.
+
+- ``take`` (gather) is linear in ``x``; its transpose is a ``SparseCotangent`` that the
+  backward pass accumulates in place (design §4), never a dense one-hot array.
+- ``scatter_add`` adds updates at the indices; duplicate indices accumulate.
+- ``scatter`` overwrites; with duplicate indices the update that comes *last* in row-major
+  order of ``B`` wins (deterministically), and only the winner receives a cotangent.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..core.avals import ShapedArray
-from ..core.primitive import Primitive
-from ..core.trace import Zero, get_aval
+from ..core.avals import BOOL_DTYPE, ShapedArray
+from ..core.primitive import Primitive, defzero_jvp
+from ..core.trace import Zero, get_aval, instantiate
 
 
-def _index_tuple(idx, axis):
-    return (slice(None),) * axis + (idx,)
+def _index_tuple(idx: np.ndarray, axis: int) -> tuple:
+    return (slice(None),) * axis + tuple(idx[..., j] for j in range(idx.shape[-1]))
 
 
-def _check_indices(idx: ShapedArray, who: str):
+def _check_bounds(shape, idx: np.ndarray, axis: int, who: str) -> None:
+    for j in range(idx.shape[-1]):
+        n, c = shape[axis + j], idx[..., j]
+        if c.size and (c.min() < 0 or c.max() >= n):
+            bad = c[(c < 0) | (c >= n)].flat[0]
+            raise IndexError(f"{who}: index {bad} is out of bounds for axis {axis + j} with "
+                             f"size {n}")
+
+
+def _index_shape(x: ShapedArray, idx: ShapedArray, axis: int, who: str) -> tuple[int, ...]:
+    """The shape ``x.shape[:axis] + B + x.shape[axis+k:]`` (and the checks behind it)."""
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{who}: indices must be integers, got {idx}")
+    if idx.ndim < 1 or idx.shape[-1] < 1:
+        raise ValueError(f"{who}: indices must have shape B + (k,) with k >= 1, got {idx}")
+    k = idx.shape[-1]
+    if axis < 0 or axis + k > x.ndim:
+        raise ValueError(f"{who}: {k} index components at axis {axis} do not fit {x}")
+    return x.shape[:axis] + idx.shape[:-1] + x.shape[axis + k:]
 
 
-# ---------------------------------------------------------------- take
+def last_occurrence(idx: np.ndarray) -> np.ndarray:
+    """Boolean mask over ``B``: True where an index vector does not occur again later."""
+    flat = np.asarray(idx).reshape(-1, idx.shape[-1])
+    m = flat.shape[0]
+    mask = np.zeros(m, bool)
+    if m:
+        rev = flat[::-1]
+        _, first = np.unique(rev[:, 0] if flat.shape[1] == 1 else rev, axis=0,
+                             return_index=True)
+        mask[m - 1 - first] = True
+    return mask.reshape(idx.shape[:-1])
+
+
+# ---------------------------------------------------------------- take (gather)
 
 take_p = Primitive("take")
-take_p.def_impl(lambda x, idx, *, axis: np.take(x, idx, axis=axis))
+
+
+@take_p.def_impl
+def _take_impl(x, idx, *, axis):
+    x, idx = np.asarray(x), np.asarray(idx)
+    _check_bounds(x.shape, idx, axis, "take")
+    if idx.ndim == 1:
+        return np.asarray(x[(slice(None),) * axis + tuple(int(i) for i in idx)])
+    return x[_index_tuple(idx, axis)]
 
 
 @take_p.def_shape
 def _take_shape(x, idx, *, axis):
-    _check_indices(idx, "take")
-    if not 0 <= axis < x.ndim:
-        raise ValueError(f"take: axis {axis} out of bounds for {x}")
-    return ShapedArray(x.shape[:axis] + idx.shape + x.shape[axis + 1:], x.dtype)
+    return ShapedArray(_index_shape(x, idx, axis, "take"), x.dtype)
 
 
-def take(x, idx, axis: int = 0):
+def take(x, idx, axis: int = 0, vector: bool = False):
+    """Gather along ``axis``. With ``vector=False`` (NumPy's ``take``) ``idx`` holds plain
+    indices into that one axis; with ``vector=True`` its last axis holds index vectors."""
+    from .base import asarray_value
+    from .structure import reshape
+    idx = asarray_value(idx)
+    if not vector:
+        idx = reshape(idx, get_aval(idx).shape + (1,))
     return take_p.bind(x, idx, axis=axis)
 
 
@@ -59,8 +112,10 @@ take_p.linear_in = lambda params, n: (0,)
 
 
 def _scatter_add_inplace(operand, idx, updates, *, axis):
-    if np.ndim(idx) == 0 and axis == 0:
-        operand[idx] += updates
+    idx = np.asarray(idx)
+    _check_bounds(operand.shape, idx, axis, "scatter_add")
+    if idx.ndim == 1:
+        operand[(slice(None),) * axis + tuple(int(i) for i in idx)] += updates
     else:
         np.add.at(operand, _index_tuple(idx, axis), updates)
     return operand
@@ -76,23 +131,30 @@ scatter_add_p.inplace_impl = _scatter_add_inplace
 scatter_add_p.fresh_output = True
 
 
-@scatter_add_p.def_shape
-def _scatter_add_shape(operand, idx, updates, *, axis):
-    _check_indices(idx, "scatter_add")
-    expect = operand.shape[:axis] + idx.shape + operand.shape[axis + 1:]
+def _check_updates(who, operand, idx, updates, axis):
+    expect = _index_shape(operand, idx, axis, who)
     if updates.shape != expect or updates.dtype != operand.dtype:
-        raise TypeError(f"scatter_add: updates must be {ShapedArray(expect, operand.dtype)}, "
+        raise TypeError(f"{who}: updates must be {ShapedArray(expect, operand.dtype)}, "
                         f"got {updates}")
     return operand.strip_weak()
 
 
+scatter_add_p.def_shape(lambda op, idx, upd, *, axis: _check_updates(
+    "scatter_add", op, idx, upd, axis))
+
+
 def scatter_add(operand, idx, updates, axis: int = 0):
+    """``operand`` with ``updates`` added at the index vectors ``idx`` (shape B + (k,))."""
     return scatter_add_p.bind(operand, idx, updates, axis=axis)
 
 
 def scatter_add_inplace(buf: np.ndarray, idx, updates, axis: int = 0) -> None:
     """Accumulate into a buffer the caller owns (used by the backward pass)."""
     _scatter_add_inplace(buf, idx, np.asarray(updates), axis=axis)
+
+
+def _zeros_for(t, aval: ShapedArray):
+    return np.zeros(aval.shape, aval.dtype) if isinstance(t, Zero) else t
 
 
 def _scatter_add_jvp(primals, tangents, *, axis):
@@ -103,9 +165,7 @@ def _scatter_add_jvp(primals, tangents, *, axis):
         return out, Zero(aval)
     if isinstance(t_upd, Zero):
         return out, t_op
-    if isinstance(t_op, Zero):
-        t_op = np.zeros(aval.shape, aval.dtype)
-    return out, scatter_add_p.bind(t_op, idx, t_upd, axis=axis)
+    return out, scatter_add_p.bind(_zeros_for(t_op, aval), idx, t_upd, axis=axis)
 
 
 def _scatter_add_transpose(ct, op, idx, upd, *, axis):
@@ -118,3 +178,93 @@ def _scatter_add_transpose(ct, op, idx, upd, *, axis):
 scatter_add_p.jvp = _scatter_add_jvp
 scatter_add_p.transpose = _scatter_add_transpose
 scatter_add_p.linear_in = lambda params, n: (0, 2)
+
+# ---------------------------------------------------------------- index_winners
+
+index_winners_p = Primitive("index_winners")
+index_winners_p.def_impl(lambda idx: last_occurrence(np.asarray(idx)))
+
+
+@index_winners_p.def_shape
+def _index_winners_shape(idx):
+    if idx.dtype.kind not in "iu" or idx.ndim < 1:
+        raise TypeError(f"index_winners: expects integer index vectors, got {idx}")
+    return ShapedArray(idx.shape[:-1], BOOL_DTYPE)
+
+
+defzero_jvp(index_winners_p)
+
+# ---------------------------------------------------------------- scatter (set)
+
+
+def _scatter_inplace(operand, idx, updates, *, axis, unique):
+    idx, updates = np.asarray(idx), np.asarray(updates)
+    _check_bounds(operand.shape, idx, axis, "scatter")
+    if idx.ndim == 1:
+        operand[(slice(None),) * axis + tuple(int(i) for i in idx)] = updates
+        return operand
+    win = last_occurrence(idx)
+    if not win.all():
+        if unique:
+            raise ValueError("scatter: duplicate indices where unique ones were required "
+                             "(`.at[...].multiply` with traced indices)")
+        k, nb = idx.shape[-1], idx.ndim - 1
+        flat_win = win.reshape(-1)
+        idx = idx.reshape(-1, k)[flat_win]
+        updates = updates.reshape(updates.shape[:axis] + (-1,) + updates.shape[axis + nb:])
+        updates = np.compress(flat_win, updates, axis=axis)
+    operand[_index_tuple(idx, axis)] = updates
+    return operand
+
+
+def _scatter_impl(operand, idx, updates, *, axis, unique):
+    return _scatter_inplace(np.array(operand, copy=True), idx, updates, axis=axis,
+                            unique=unique)
+
+
+scatter_p = Primitive("scatter")
+scatter_p.def_impl(_scatter_impl)
+scatter_p.inplace_impl = _scatter_inplace
+scatter_p.fresh_output = True
+scatter_p.def_shape(lambda op, idx, upd, *, axis, unique: _check_updates(
+    "scatter", op, idx, upd, axis))
+
+
+def scatter(operand, idx, updates, axis: int = 0, unique: bool = False):
+    """``operand`` with the elements at ``idx`` replaced by ``updates`` (last one wins)."""
+    return scatter_p.bind(operand, idx, updates, axis=axis, unique=unique)
+
+
+def _scatter_jvp(primals, tangents, *, axis, unique):
+    (op, idx, upd), (t_op, _, t_upd) = primals, tangents
+    out = scatter_p.bind(op, idx, upd, axis=axis, unique=unique)
+    aval = get_aval(out).strip_weak()
+    if isinstance(t_op, Zero) and isinstance(t_upd, Zero):
+        return out, Zero(aval)
+    t_upd = _zeros_for(t_upd, get_aval(upd).strip_weak())
+    return out, scatter_p.bind(_zeros_for(t_op, aval), idx, t_upd, axis=axis, unique=unique)
+
+
+def _scatter_transpose(ct, op, idx, upd, *, axis, unique):
+    from ..ad.transpose import UndefinedPrimal
+    from . import elementwise as E
+    from .structure import reshape
+    upd_aval = upd.aval if isinstance(upd, UndefinedPrimal) else get_aval(upd)
+    ct_op = ct_upd = None
+    if isinstance(op, UndefinedPrimal):
+        ct_op = scatter_p.bind(ct, idx, np.zeros(upd_aval.shape, upd_aval.dtype), axis=axis,
+                               unique=unique)
+    if isinstance(upd, UndefinedPrimal):
+        ct_upd = take_p.bind(ct, idx, axis=axis)
+        if not unique:
+            win = index_winners_p.bind(idx)
+            nb = len(get_aval(idx).shape) - 1
+            post = upd_aval.ndim - axis - nb
+            win = reshape(win, (1,) * axis + get_aval(win).shape + (1,) * post)
+            ct_upd = E.select(win, ct_upd, np.zeros((), upd_aval.dtype))
+    return [instantiate(ct_op) if ct_op is not None else None, None, ct_upd]
+
+
+scatter_p.jvp = _scatter_jvp
+scatter_p.transpose = _scatter_transpose
+scatter_p.linear_in = lambda params, n: (0, 2)

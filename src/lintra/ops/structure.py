@@ -1,4 +1,9 @@
-"""Structural primitives: they move, copy or rearrange elements (all linear)."""
+"""Structural primitives: they move, copy or rearrange elements, so all are linear.
+
+Each JVP is the same primitive on the tangents (``deflinear``); each transpose is another
+structural op (reshape <-> reshape, slice <-> pad, broadcast <-> sum, rev <-> rev). Everything
+else structural (split, tile, roll, ...) is a composition in ``lintra.numpy``.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,26 @@ from ..core.primitive import Primitive, deflinear
 from ..core.trace import get_aval
 from .base import asarray_value, unbroadcast
 
+
+def normalize_axis(axis, ndim: int, who: str = "axis") -> int:
+    """A NumPy axis (negative counts from the end) as a non-negative int, checked."""
+    try:
+        a = int(axis)
+    except TypeError:
+        raise TypeError(f"{who}: axis must be an integer, got {axis!r}") from None
+    if not -ndim <= a < ndim:
+        raise ValueError(f"{who}: axis {a} is out of bounds for an array of dimension {ndim}")
+    return a % ndim
+
+
+def normalize_axes(axes, ndim: int, who: str = "axis") -> tuple[int, ...]:
+    axes = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
+    out = tuple(normalize_axis(a, ndim, who) for a in axes)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{who}: repeated axis in {axes}")
+    return out
+
+
 # ---------------------------------------------------------------- broadcast_to
 
 broadcast_to_p = Primitive("broadcast_to")
@@ -19,20 +44,17 @@ broadcast_to_p.def_impl(lambda x, *, shape: np.array(np.broadcast_to(x, shape)))
 
 @broadcast_to_p.def_shape
 def _broadcast_to_shape(x, *, shape):
-    try:
-        np.broadcast_shapes(x.shape, shape)
-        ok = len(shape) >= x.ndim and all(
-            d == s or d == 1 for d, s in zip(x.shape[::-1], shape[::-1]))
-    except ValueError:
-        ok = False
+    ok = len(shape) >= x.ndim and all(d >= 0 for d in shape) and all(
+        d == s or d == 1 for d, s in zip(x.shape[::-1], shape[::-1]))
     if not ok:
-        raise ValueError(f"cannot broadcast shape {x.shape} to {tuple(shape)}")
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {tuple(shape)}")
     return ShapedArray(shape, x.dtype)
 
 
 def broadcast_to(x, shape: Sequence[int]):
     x = asarray_value(x)
-    shape = tuple(int(d) for d in shape)
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d)
+                                                                             for d in shape)
     if get_aval(x).shape == shape:
         return x
     return broadcast_to_p.bind(x, shape=shape)
@@ -48,8 +70,8 @@ reshape_p.def_impl(lambda x, *, shape: np.reshape(x, shape))
 
 @reshape_p.def_shape
 def _reshape_shape(x, *, shape):
-    if int(np.prod(shape, dtype=np.int64)) != x.size:
-        raise ValueError(f"cannot reshape {x} (size {x.size}) to shape {tuple(shape)}")
+    if any(d < 0 for d in shape) or int(np.prod(shape, dtype=np.int64)) != x.size:
+        raise ValueError(f"reshape: cannot reshape {x} (size {x.size}) to shape {tuple(shape)}")
     return ShapedArray(shape, x.dtype)
 
 
@@ -58,12 +80,18 @@ def _normalize_shape(size: int, shape) -> tuple[int, ...]:
         shape = (int(shape),)
     shape = [int(d) for d in shape]
     if shape.count(-1) > 1:
-        raise ValueError("can only specify one unknown dimension (-1)")
+        raise ValueError("reshape: can only specify one unknown dimension (-1)")
+    if any(d < -1 for d in shape):
+        raise ValueError(f"reshape: negative dimension in shape {tuple(shape)}")
     if -1 in shape:
         known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
         if known == 0 or size % known:
-            raise ValueError(f"cannot reshape array of size {size} into shape {tuple(shape)}")
+            raise ValueError(f"reshape: cannot reshape array of size {size} into shape "
+                             f"{tuple(shape)}")
         shape[shape.index(-1)] = size // known
+    if int(np.prod(shape, dtype=np.int64)) != size:
+        raise ValueError(f"reshape: cannot reshape array of size {size} into shape "
+                         f"{tuple(shape)}")
     return tuple(shape)
 
 
@@ -87,15 +115,20 @@ transpose_p.def_impl(lambda x, *, perm: np.transpose(x, perm))
 @transpose_p.def_shape
 def _transpose_shape(x, *, perm):
     if sorted(perm) != list(range(x.ndim)):
-        raise ValueError(f"transpose permutation {perm} does not fit {x}")
+        raise ValueError(f"transpose: permutation {perm} does not fit {x}")
     return ShapedArray(tuple(x.shape[p] for p in perm), x.dtype)
 
 
 def transpose(x, perm: Sequence[int] | None = None):
     x = asarray_value(x)
     nd = get_aval(x).ndim
-    perm = tuple(range(nd))[::-1] if perm is None else tuple(int(p) % nd if nd else int(p)
-                                                               for p in perm)
+    if perm is None:
+        perm = tuple(range(nd))[::-1]
+    else:
+        if len(perm) != nd:
+            raise ValueError(f"transpose: axes {tuple(perm)} do not match an array of "
+                             f"dimension {nd}")
+        perm = normalize_axes(perm, nd, "transpose")
     if perm == tuple(range(nd)):
         return x
     return transpose_p.bind(x, perm=perm)
@@ -107,9 +140,8 @@ deflinear(transpose_p, lambda ct, x, *, perm: [transpose(ct, tuple(np.argsort(pe
 def expand_dims(x, axis):
     x = asarray_value(x)
     shape = list(get_aval(x).shape)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    nd = len(shape) + len(axes)
-    for a in sorted(ax % nd for ax in axes):
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    for a in sorted(normalize_axes(axes, len(shape) + len(axes), "expand_dims")):
         shape.insert(a, 1)
     return reshape(x, shape)
 
@@ -120,23 +152,24 @@ def squeeze(x, axis=None):
     if axis is None:
         axes = {i for i, d in enumerate(shape) if d == 1}
     else:
-        axes = {a % len(shape) for a in ((axis,) if isinstance(axis, int) else axis)}
+        axes = set(normalize_axes(axis, len(shape), "squeeze"))
         for a in axes:
             if shape[a] != 1:
-                raise ValueError(f"cannot squeeze axis {a} of size {shape[a]}")
+                raise ValueError(f"squeeze: cannot select an axis to squeeze out which has "
+                                 f"size not equal to one (axis {a} has size {shape[a]})")
     return reshape(x, [d for i, d in enumerate(shape) if i not in axes])
 
 
 def stack(xs, axis: int = 0):
     from .base import promote
+    if not len(xs):
+        raise ValueError("stack: need at least one array to stack")
     xs = promote(*xs)
-    nd = get_aval(xs[0]).ndim + 1
-    if not -nd <= axis < nd:
-        raise ValueError(f"stack: axis {axis} out of bounds for {nd}-d result")
-    axis = axis % nd
     shapes = {get_aval(x).shape for x in xs}
     if len(shapes) != 1:
-        raise ValueError(f"stack: all inputs must have the same shape, got {sorted(shapes)}")
+        raise ValueError(f"stack: all input arrays must have the same shape, got "
+                         f"{sorted(shapes)}")
+    axis = normalize_axis(axis, get_aval(xs[0]).ndim + 1, "stack")
     return concatenate([expand_dims(x, axis) for x in xs], axis)
 
 
@@ -149,15 +182,19 @@ concatenate_p.def_impl(lambda *xs, axis: np.concatenate(xs, axis=axis))
 @concatenate_p.def_shape
 def _concatenate_shape(*xs, axis):
     if not xs:
-        raise ValueError("need at least one array to concatenate")
+        raise ValueError("concatenate: need at least one array to concatenate")
     x0 = xs[0]
-    for x in xs[1:]:
-        if (x.ndim != x0.ndim or x.dtype != x0.dtype
-                or any(a != b for i, (a, b) in enumerate(zip(x.shape, x0.shape)) if i != axis)):
-            raise TypeError("concatenate: all inputs must have one dtype and equal shapes "
-                            f"except along axis {axis}; got {', '.join(map(str, xs))}")
     if not 0 <= axis < x0.ndim:
         raise ValueError(f"concatenate: axis {axis} out of bounds for {x0}")
+    for x in xs[1:]:
+        if x.dtype != x0.dtype:
+            raise TypeError(f"concatenate: all inputs must have one dtype, got "
+                            f"{', '.join(map(str, xs))}")
+        if x.ndim != x0.ndim or any(a != b for i, (a, b) in enumerate(zip(x.shape, x0.shape))
+                                    if i != axis):
+            raise ValueError("concatenate: all input array dimensions except for the "
+                             f"concatenation axis {axis} must match exactly; got "
+                             f"{', '.join(map(str, xs))}")
     shape = list(x0.shape)
     shape[axis] = sum(x.shape[axis] for x in xs)
     return ShapedArray(tuple(shape), x0.dtype)
@@ -166,10 +203,11 @@ def _concatenate_shape(*xs, axis):
 def _concatenate_transpose(ct, *xs, axis):
     from ..ad.transpose import UndefinedPrimal
     out, start = [], 0
+    shape = get_aval(ct).shape
     for x in xs:
-        n = x.aval.shape[axis] if isinstance(x, UndefinedPrimal) else get_aval(x).shape[axis]
-        if isinstance(x, UndefinedPrimal):
-            shape = get_aval(ct).shape
+        undefined = isinstance(x, UndefinedPrimal)
+        n = (x.aval if undefined else get_aval(x)).shape[axis]
+        if undefined:
             lo = [start if i == axis else 0 for i in range(len(shape))]
             hi = [start + n if i == axis else d for i, d in enumerate(shape)]
             out.append(slice_static(ct, lo, hi))
@@ -184,19 +222,19 @@ deflinear(concatenate_p, _concatenate_transpose)
 
 def concatenate(xs, axis: int = 0):
     from .base import promote
+    if not len(xs):
+        raise ValueError("concatenate: need at least one array to concatenate")
     xs = promote(*xs)
     nd = get_aval(xs[0]).ndim
     if nd == 0:
-        raise ValueError("zero-dimensional arrays cannot be concatenated")
-    axis = int(axis)
-    if not -nd <= axis < nd:
-        raise ValueError(f"concatenate: axis {axis} out of bounds for {nd}-d arrays")
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
+    axis = normalize_axis(axis, nd, "concatenate")
     if len(xs) == 1:
         return xs[0]
-    return concatenate_p.bind(*xs, axis=axis % nd)
+    return concatenate_p.bind(*xs, axis=axis)
 
 
-# ---------------------------------------------------------------- slice (static) and pad
+# ---------------------------------------------------------------- slice (static strided)
 
 slice_p = Primitive("slice")
 
@@ -213,18 +251,21 @@ def _slice_shape(x, *, start, limit, strides):
     shape = []
     for s, e, k, d in zip(start, limit, strides, x.shape):
         if not (0 <= s <= e <= d and k >= 1):
-            raise ValueError(f"slice [{s}:{e}:{k}] out of bounds for axis of size {d}")
-        shape.append(max(0, -(-(e - s) // k)))
+            raise ValueError(f"slice: [{s}:{e}:{k}] out of bounds for an axis of size {d}")
+        shape.append(-(-(e - s) // k))
     return ShapedArray(tuple(shape), x.dtype)
 
 
 def slice_static(x, start, limit, strides=None):
-    strides = tuple(strides) if strides is not None else (1,) * len(start)
+    """``x[start:limit:strides]`` per axis, with concrete non-negative bounds."""
+    x = asarray_value(x)
+    start = tuple(int(s) for s in start)
+    limit = tuple(int(s) for s in limit)
+    strides = tuple(int(s) for s in strides) if strides is not None else (1,) * len(start)
     aval = get_aval(x)
-    if tuple(start) == (0,) * aval.ndim and tuple(limit) == aval.shape and \
-            strides == (1,) * aval.ndim:
+    if start == (0,) * aval.ndim and limit == aval.shape and strides == (1,) * aval.ndim:
         return x
-    return slice_p.bind(x, start=tuple(start), limit=tuple(limit), strides=strides)
+    return slice_p.bind(x, start=start, limit=limit, strides=strides)
 
 
 def _slice_transpose(ct, x, *, start, limit, strides):
@@ -237,6 +278,8 @@ def _slice_transpose(ct, x, *, start, limit, strides):
 
 
 deflinear(slice_p, _slice_transpose, lambda params, n: (0,))
+
+# ---------------------------------------------------------------- pad (constant, interior)
 
 pad_p = Primitive("pad")
 
@@ -261,21 +304,25 @@ def _pad_impl(x, padval, *, config):
 @pad_p.def_shape
 def _pad_shape(x, padval, *, config):
     if padval.shape != () or padval.dtype != x.dtype:
-        raise TypeError(f"pad: padding value must be a scalar of {x.dtype}, got {padval}")
+        raise TypeError(f"pad: the padding value must be a scalar of {x.dtype}, got {padval}")
     if len(config) != x.ndim or any(lo < 0 or hi < 0 or it < 0 for lo, hi, it in config):
-        raise ValueError(f"pad: config {config} must give (low, high, interior) >= 0 per axis")
+        raise ValueError(f"pad: config {config} must give (low, high, interior) >= 0 for "
+                         f"each axis of {x}")
     return ShapedArray(_pad_out_shape(x.shape, config), x.dtype)
 
 
 def pad(x, padval, config):
+    """Pad with a scalar ``padval``: ``config[i] = (low, high, interior)`` for axis i."""
+    x = asarray_value(x)
+    padval = asarray_value(padval, get_aval(x).dtype)
     return pad_p.bind(x, padval, config=tuple(tuple(int(c) for c in cf) for cf in config))
 
 
 def _pad_transpose(ct, x, padval, *, config):
     from ..ad.transpose import UndefinedPrimal
-    from .reductions import reduce_sum
     from . import elementwise as E
-    shape = x.aval.shape if isinstance(x, UndefinedPrimal) else get_aval(x).shape
+    from .reductions import reduce_sum
+    shape = (x.aval if isinstance(x, UndefinedPrimal) else get_aval(x)).shape
     idx = _pad_interior_index(shape, config)
     start = [s.start for s in idx]
     strides = [s.step for s in idx]
@@ -283,10 +330,33 @@ def _pad_transpose(ct, x, padval, *, config):
     ct_x = slice_static(ct, start, limit, strides)
     ct_pad = None
     if isinstance(padval, UndefinedPrimal):
-        all_axes = tuple(range(len(shape)))
-        ct_pad = E.sub(reduce_sum(ct, all_axes), reduce_sum(ct_x, all_axes)) if shape else \
-            E.sub(ct, ct_x)
+        axes = tuple(range(len(shape)))
+        ct_pad = E.sub(reduce_sum(ct, axes), reduce_sum(ct_x, axes))
     return [ct_x if isinstance(x, UndefinedPrimal) else None, ct_pad]
 
 
 deflinear(pad_p, _pad_transpose)
+
+# ---------------------------------------------------------------- rev (flip)
+
+rev_p = Primitive("rev")
+rev_p.def_impl(lambda x, *, axes: np.flip(x, axes) if axes else x)
+
+
+@rev_p.def_shape
+def _rev_shape(x, *, axes):
+    if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
+        raise ValueError(f"rev: axes {axes} are invalid for {x}")
+    return x.strip_weak()
+
+
+def rev(x, axes):
+    """Reverse the order of elements along ``axes``."""
+    x = asarray_value(x)
+    axes = tuple(sorted(normalize_axes(axes, get_aval(x).ndim, "flip")))
+    if not axes:
+        return x
+    return rev_p.bind(x, axes=axes)
+
+
+deflinear(rev_p, lambda ct, x, *, axes: [rev_p.bind(ct, axes=axes)])
