@@ -106,7 +106,7 @@ def _scan_shape(*avals, body, num_consts, num_carry, length, reverse, donate):
 # ---------------------------------------------------------------- forward mode
 
 def _scan_jvp(primals, tangents, *, body, num_consts, num_carry, length, reverse, donate):
-    nx, ny = _sizes(body, num_consts, num_carry)
+    _, ny = _sizes(body, num_consts, num_carry)
     nz = [not isinstance(t, Zero) for t in tangents]
     c_nz, car_nz, x_nz = split3(nz, num_consts, num_carry)
     car_nz = [n and a.is_float for n, a in zip(car_nz, body.in_avals[num_consts:])]
@@ -118,7 +118,7 @@ def _scan_jvp(primals, tangents, *, body, num_consts, num_carry, length, reverse
             break
         car_nz = new
     y_nz = out_nz[num_carry:]
-    sbody = _jvp_layout(body, jbody, num_consts, num_carry, c_nz, car_nz, x_nz, y_nz)
+    sbody = _jvp_layout(body, jbody, num_consts, num_carry, c_nz, car_nz, x_nz)
     consts, init, xs = split3(primals, num_consts, num_carry)
     t_c, t_car, t_x = split3(tangents, num_consts, num_carry)
     t_car = [instantiate(t) for t, m in zip(t_car, car_nz) if m]
@@ -137,7 +137,7 @@ def _scan_jvp(primals, tangents, *, body, num_consts, num_carry, length, reverse
     return carry + ys, tc + ty
 
 
-def _jvp_layout(body, jbody, nc, ncar, c_nz, car_nz, x_nz, y_nz) -> Program:
+def _jvp_layout(body, jbody, nc, ncar, c_nz, car_nz, x_nz) -> Program:
     """Reorder ``(primals, tangents) -> (outs, touts)`` into a scan body:
     ``(consts, const_dots, carry, carry_dots, xs, x_dots) -> (carry, carry_dots, ys, y_dots)``."""
     key = ("scan_jvp_layout", tuple(c_nz), tuple(car_nz), tuple(x_nz))
@@ -178,7 +178,7 @@ def _scan_partial(params: dict, in_uk: list[bool], policy) -> _ScanSplit:
     hit = body.cache.get(key)
     if hit is not None:
         return hit
-    nx, ny = _sizes(body, nc, ncar)
+    _, ny = _sizes(body, nc, ncar)
     c_uk, car_uk, x_uk = split3(in_uk, nc, ncar)
     while True:   # fixed point on which carries are unknown
         u = unzip_program(body, c_uk + car_uk + x_uk, instantiate=car_uk + [False] * ny,
