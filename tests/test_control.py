@@ -360,3 +360,20 @@ def test_python_loop_on_traced_value_points_to_control_flow():
         lt.jit(f)(1.0)
     msg = str(e.value)
     assert "lintra.while_loop" in msg and "lintra.fori_loop" in msg and "test_control.py" in msg
+
+
+def test_jacfwd_through_while_loop():
+    def f(x):
+        # x_k+1 = x_k * 0.5 + sin(x_k) until the step counter reaches 5
+        def cond(state):
+            return state[0] < 5
+
+        def body(state):
+            return state[0] + 1, state[1] * 0.5 + lnp.sin(state[1])
+
+        return lt.while_loop(cond, body, (0, x))[1]
+
+    x = np.array([0.3, -0.7])
+    eps = 1e-6
+    fd = np.stack([(f(x + eps * e) - f(x - eps * e)) / (2 * eps) for e in np.eye(2)], -1)
+    np.testing.assert_allclose(lt.jacfwd(f)(x), fd, rtol=1e-6, atol=1e-9)

@@ -29,8 +29,20 @@ def test_float_and_int_of_traced_value():
 
 
 def test_numpy_function_on_traced_value_suggests_lintra_numpy():
-    with pytest.raises(lt.ConcretizationError, match="lintra.numpy"):
-        lt.jit(lambda x: np.sin(x))(1.0)
+    for transform in (lt.jit, lt.grad, lambda f: lambda x: lt.jvp(f, (x,), (1.0,))):
+        with pytest.raises(TypeError, match="lintra.numpy.sum"):
+            transform(lambda x: np.sum(x))(1.0)
+        with pytest.raises(TypeError, match="silently drop"):
+            transform(lambda x: np.asarray(x))(1.0)
+
+
+def test_numpy_ufuncs_on_lintra_values_are_seen():
+    # ufuncs (and operators with a NumPy array on the left) dispatch to lintra.numpy
+    assert lt.grad(lambda x: np.sin(x) * np.float64(2.0))(0.5) == 2 * np.cos(0.5)
+    g = lt.grad(lambda x: lnp.sum(np.array([1.0, 2.0]) * x))(np.ones(2))
+    np.testing.assert_array_equal(g, [1.0, 2.0])
+    with pytest.raises(TypeError, match="cannot differentiate"):
+        lt.grad(lambda x: np.add.reduce(x))(np.ones(2))
 
 
 def test_grad_requires_scalar_float_output():

@@ -252,3 +252,24 @@ def test_pretty_printer_is_readable():
     s = str(p)
     assert "lambda a:f64[] b:f64[3]" in s
     assert "sin a" in s and "mul" in s and "add" in s
+
+
+def test_agrees_with_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    pairs = [
+        (PROGRAMS["chain"], lambda x: jnp.sum(jnp.sin(jnp.cos(x) * x) + jnp.exp(x * 0.3))),
+        (PROGRAMS["fanout"], lambda x: jnp.sum(x * x * x - jnp.tanh(x) * x)),
+        (PROGRAMS["broadcast"], lambda x: jnp.sum(jnp.reshape(x, (3, 1)) * x + 1.0)),
+        (PROGRAMS["twoarg"], lambda x: jnp.sum(jnp.arctan2(x, 1.5 + x * x))),
+    ]
+    x = np.array([0.4, -1.1, 0.8])
+    for f, jf in pairs:
+        np.testing.assert_allclose(lt.grad(f)(x), jax.grad(jf)(x), rtol=1e-12)
+        np.testing.assert_allclose(lt.jit(lt.grad(f))(x), jax.grad(jf)(x), rtol=1e-12)
+        np.testing.assert_allclose(lt.hessian(f)(x), jax.hessian(jf)(x), rtol=1e-10)
+        np.testing.assert_allclose(lt.jacrev(lt.grad(f))(x), jax.hessian(jf)(x), rtol=1e-10)
+        v = np.array([1.0, -0.5, 2.0])
+        np.testing.assert_allclose(lt.jvp(lt.grad(f), (x,), (v,))[1],
+                                   jax.jvp(jax.grad(jf), (x,), (v,))[1], rtol=1e-10)

@@ -41,6 +41,7 @@ from .core.pytree import (  # noqa: F401
     tree_map,
     tree_structure,
 )
+from .eager import fork_join, parallel_map  # noqa: F401
 from .jit import fn, jit, make_program  # noqa: F401
 from .ops.control import cond, fori_loop, scan, switch, while_loop  # noqa: F401
 

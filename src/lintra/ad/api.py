@@ -100,11 +100,22 @@ def linearize(f: Callable, *primals) -> tuple[Any, Callable]:
     return unflatten(store["out_tree"], outs), f_jvp
 
 
+def _eager_ok(leaves) -> bool:
+    """Differentiate eagerly (a tape, design §6) when nothing is being traced."""
+    from ..core.trace import Tracer, trace_stack
+    return len(trace_stack()) == 1 and not any(isinstance(x, Tracer) for x in leaves)
+
+
 def vjp(f: Callable, *primals, has_aux: bool = False):
     """``(f(*primals), f_vjp[, aux])``; ``f_vjp(cotangent)`` returns a tuple of cotangents."""
     p_flat, in_tree = flatten(primals)
     store: dict = {}
-    outs, lin = linearize_flat(_flat_fun(f, in_tree, store, has_aux), p_flat)
+    flat_fn = _flat_fun(f, in_tree, store, has_aux)
+    if _eager_ok(p_flat):
+        from ..eager import eager_vjp_flat
+        outs, lin = eager_vjp_flat(flat_fn, p_flat)
+    else:
+        outs, lin = linearize_flat(flat_fn, p_flat)
     out, aux = _split_aux(store, outs)
     n_out = store["n_out"]
     out_avals = [get_aval(o).strip_weak() for o in outs[:n_out]]
@@ -215,25 +226,33 @@ def _stack_jac(rows: list, out_shape, in_shape):
 
 
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Jacobian by forward mode: one JVP of the linearized function per input element."""
+    """Jacobian by forward mode: one JVP per input element (so it works through anything
+    forward mode works through, ``while_loop`` included)."""
     nums = _argnums_tuple(argnums)
 
     def jac(*args, **kwargs):
         _check_differentiable(args, nums, "jacfwd")
         g, dyn = _partial_args(f, args, kwargs, nums)
-        out, f_jvp = linearize(g, *dyn)
-        out_leaves, out_tree = flatten(out)
         d_leaves, d_tree = flatten(dyn)
+        out_leaves = None
         per_in = []
         for j, x in enumerate(d_leaves):
             xa = get_aval(x)
-            cols: list[list] = [[] for _ in out_leaves]
+            cols: list[list] = []
             for e in _basis(xa):
                 tans = [np.zeros(get_aval(y).shape, get_aval(y).dtype) for y in d_leaves]
                 tans[j] = e
-                t_out = flatten(f_jvp(*unflatten(d_tree, tans)))[0]
+                out, t_out = jvp(g, dyn, unflatten(d_tree, tans))
+                out_leaves, out_tree = flatten(out)
+                t_out = flatten(t_out)[0]
+                if not cols:
+                    cols = [[] for _ in t_out]
                 for i, t in enumerate(t_out):
                     cols[i].append(t)
+            if out_leaves is None:              # an input with no elements
+                out_leaves, out_tree = flatten(g(*dyn))
+            if not cols:
+                cols = [[] for _ in out_leaves]
             per_in.append([_stack_jac(c, get_aval(o).shape, xa.shape)
                            for c, o in zip(cols, out_leaves)])
         return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from ..core import config
 from ..core.avals import ShapedArray, concrete_aval, is_python_scalar
 from ..core.errors import user_frame_summary
-from ..core.ir import Eqn, Literal, Program, Var
+from ..core.ir import Eqn, Literal, Program, Var, typecheck
 from ..core.staging import ProgramBuilder
 from ..core.trace import Trace, Tracer, Zero, full_raise, get_aval, new_main
 from .jvp import jvp_flat
@@ -134,5 +135,7 @@ def linearize_flat(fn: Callable, primals: list) -> tuple[list, LinearFunction]:
         out_atoms = [trace.atom_of(full_raise(trace, t)) for t in tangents_out
                      if not isinstance(t, Zero)]
     program, residuals = builder.build(in_vars, out_atoms, name="linear")
+    if config.check_programs:
+        typecheck(program)
     return primals_out, LinearFunction(program, residuals, in_avals, in_mask, out_avals,
                                        out_mask)

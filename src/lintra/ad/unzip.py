@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from ..core.ir import Eqn, Program, Var, dce
+from ..core import config
+from ..core.ir import Eqn, Program, Var, dce, typecheck
 
 # policy(eqn) -> True when the eqn's outputs may be saved as residuals
 Policy = Callable[[Eqn], bool]
@@ -104,6 +105,9 @@ def unzip_program(program: Program, in_unknowns: list[bool],
                            unknown_body, [rename.get(id(o), o) if isinstance(o, Var) else o
                                           for o in unknown_outs],
                            f"{program.name}_linear")
+    if config.check_programs:
+        typecheck(known_prog)
+        typecheck(unknown_prog)
     result = Unzipped(known_prog, unknown_prog, out_unknowns, len(residuals), len(recomputed))
     program.cache[key] = result
     return result

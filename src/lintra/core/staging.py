@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import config
 from .avals import ShapedArray, concrete_aval, is_python_scalar
 from .errors import user_frame_summary
 from .ir import Eqn, Literal, Program, Var
@@ -125,4 +126,7 @@ def trace_to_program(fn: Callable, in_avals: list[ShapedArray], name: str = "f"
         outs = fn(*args)
         out_atoms = [full_raise(trace, o).atom for o in outs]
     program, consts = builder.build([a.atom for a in args], out_atoms, name)
+    if config.check_programs:
+        from .ir import typecheck
+        typecheck(program)
     return program, consts

@@ -155,15 +155,39 @@ class Tracer:
         raise TypeError("lintra does not support complex values")
 
     def __array__(self, dtype=None, copy=None):
-        val = self._concrete("a NumPy array (a NumPy function was called on a lintra value; "
-                             "use the same function from `lintra.numpy`)")
-        return np.asarray(val, dtype=dtype)
+        hint = ""
+        if self.aval.dtype.kind in "iu":
+            hint = (" If you are indexing a NumPy array with a traced index, use "
+                    "`lintra.numpy.take(array, i)` (or index a lintra value).")
+        raise TypeError(
+            f"a lintra value ({self.aval.str_short()}) was converted to a NumPy array, which "
+            "would silently drop its derivative: call the function from `lintra.numpy` "
+            "instead of `numpy`, or use float(x) when you really want the value." + hint)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # NumPy ufuncs (and operators with a NumPy array on the left) dispatch here: lintra
+        # sees them, so they run as the lintra.numpy function of the same name.
+        from .. import numpy as lnp
+        fn = getattr(lnp, _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__), None)
+        if method == "__call__" and not kwargs and fn is not None:
+            return fn(*inputs)
+        raise TypeError(
+            f"NumPy's `{ufunc.__name__}` (method {method!r}) was called on a lintra value, "
+            f"which lintra cannot differentiate: use `lintra.numpy` instead")
+
+    def __array_function__(self, func, types, args, kwargs):
+        raise TypeError(
+            f"NumPy's `{func.__name__}` was called on a lintra value, which lintra cannot see "
+            f"or differentiate: use `lintra.numpy.{func.__name__}` instead")
 
     def __hash__(self) -> int:
         raise TypeError("lintra values are not hashable")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}<{self.aval.str_short()}>"
+
+
+_UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "positive"}
 
 
 def get_aval(x: Any) -> ShapedArray:

@@ -80,23 +80,30 @@ def _keep(y, x, axes, keepdims):
     return S.reshape(y, shp)
 
 
-def sum(a, axis=None, dtype=None, keepdims=False):  # noqa: A001
-    a = base.asarray_value(a)
+def _acc_dtype(dt, dtype=None) -> np.dtype:
+    """NumPy's accumulator for sum/prod/cumsum: small ints and bools widen to int64."""
     if dtype is not None:
-        a = base.convert_element_type(a, dtype)
-    elif get_aval(a).dtype == np.bool_:
-        a = base.convert_element_type(a, np.int64)
+        return np.dtype(dtype)
+    return np.sum(np.zeros(0, dt)).dtype
+
+
+def sum(a, axis=None, dtype=None, keepdims=False):  # noqa: A001
+    """Sum over ``axis`` (None: all; an int or tuple, negative from the end)."""
+    a = base.asarray_value(a)
+    a = base.convert_element_type(a, _acc_dtype(get_aval(a).dtype, dtype))
     axes = R.normalize_axes(axis, get_aval(a).ndim)
     return _keep(R.reduce_sum(a, axes), a, axes, keepdims)
 
 
 def max(a, axis=None, keepdims=False):  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the tangent equally."""
     a = base.asarray_value(a)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
     return _keep(R.reduce_max(a, axes), a, axes, keepdims)
 
 
 def min(a, axis=None, keepdims=False):  # noqa: A001
+    """Minimum over ``axis``; tied minima share the tangent equally."""
     a = base.asarray_value(a)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
     return _keep(R.reduce_min(a, axes), a, axes, keepdims)
@@ -106,13 +113,16 @@ amax, amin = max, min
 
 
 def mean(a, axis=None, dtype=None, keepdims=False):
+    """Arithmetic mean; integers average in float64, float32 stays float32 (NumPy)."""
     from ..ops import elementwise as E
     a = base.asarray_value(a)
-    if get_aval(a).dtype.kind in "iub":
-        a = base.convert_element_type(a, np.float64 if dtype is None else dtype)
+    if dtype is not None:
+        a = base.convert_element_type(a, dtype)
+    elif get_aval(a).dtype.kind in "iub":
+        a = base.convert_element_type(a, np.float64)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
     n = int(np.prod([get_aval(a).shape[i] for i in axes], dtype=np.int64))
-    return E.div(sum(a, axis, keepdims=keepdims), float(n))
+    return E.div(sum(a, axes, keepdims=keepdims), float(n))
 
 
 def zeros(shape, dtype=float):

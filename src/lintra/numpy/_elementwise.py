@@ -25,9 +25,10 @@ arcsinh, arccosh, arctanh = E.asinh, E.acosh, E.atanh
 abs = absolute = E.abs  # noqa: A001
 sign = E.sign
 floor, ceil = E.floor, E.ceil
+logistic = sigmoid = expit = E.logistic
+erf = E.erf
 equal, not_equal, less, less_equal, greater, greater_equal = E.eq, E.ne, E.lt, E.le, E.gt, E.ge
 square = E.square
-clip = E.clip
 stop_gradient = base.stop_gradient
 
 
@@ -46,6 +47,35 @@ def where(condition, x=None, y=None):
         raise TypeError("lintra.numpy.where needs all three arguments (the one-argument form "
                         "has a data-dependent shape)")
     return E.select(condition, x, y)
+
+
+def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002
+    """``minimum(maximum(a, a_min), a_max)``; NumPy 2 also spells the bounds min/max."""
+    lo = a_min if min is None else min
+    hi = a_max if max is None else max
+    return E.clip(a, lo, hi)
+
+
+def positive(x):
+    return base.asarray_value(x)
+
+
+def trunc(x):
+    """Round towards zero (a zero derivative, like floor/ceil)."""
+    return E.select(E.lt(x, 0), E.ceil(x), E.floor(x))
+
+
+fix = trunc
+
+
+def fmod(x, y):
+    """C's remainder: the sign of ``x`` (NumPy's fmod), ``x - y * trunc(x / y)``."""
+    from ..core.trace import get_aval
+    x, y = base.promote(x, y)
+    if get_aval(x).dtype.kind in "iub":
+        r = E.rem(E.abs(x), E.abs(y))
+        return E.select(E.lt(x, 0), E.neg(r), r)
+    return E.sub(x, E.mul(y, trunc(E.div(x, y))))
 
 
 def reciprocal(x):
@@ -73,7 +103,10 @@ def hypot(x, y):
 
 
 def logaddexp(x, y):
+    """log(exp(x) + exp(y)), stable; the shift is 0 where the maximum is infinite."""
+    x, y = base.promote_float(x, y)
     m = base.stop_gradient(E.maximum(x, y))
+    m = E.select(E.lt(E.abs(m), float("inf")), m, 0.0)
     return E.add(m, E.log(E.add(E.exp(E.sub(x, m)), E.exp(E.sub(y, m)))))
 
 

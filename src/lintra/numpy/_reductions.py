@@ -1,1 +1,178 @@
-"""(filled in by its family; see ops/)."""
+"""Reductions with NumPy names and signatures (``axis``: None, int, tuple, negative;
+``keepdims``), plus the scipy/ML helpers scientists expect (``logsumexp``, ``softmax``,
+``log_softmax``). ``sum``/``max``/``min``/``mean`` live in ``_basic`` (rules rely on them)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.trace import get_aval
+from ..ops import base
+from ..ops import elementwise as E
+from ..ops import reductions as R
+from ..ops import structure as S
+from ._basic import _acc_dtype, _keep, mean
+from ._basic import sum as _sum
+
+__all__ = ["prod", "product", "var", "std", "argmax", "argmin", "cumsum", "cumprod",
+           "average", "logsumexp", "softmax", "log_softmax", "any", "all", "ptp"]
+
+
+def _float(a, dtype=None):
+    a = base.asarray_value(a)
+    if dtype is not None:
+        return base.convert_element_type(a, dtype)
+    return base.promote_float(a)[0]
+
+
+def _count(a, axes) -> int:
+    shape = get_aval(a).shape
+    return int(np.prod([shape[i] for i in axes], dtype=np.int64))
+
+
+def prod(a, axis=None, dtype=None, keepdims: bool = False):
+    """Product over ``axis``; its derivative is exact where entries are zero."""
+    a = base.asarray_value(a)
+    a = base.convert_element_type(a, _acc_dtype(get_aval(a).dtype, dtype))
+    axes = R.normalize_axes(axis, get_aval(a).ndim)
+    return _keep(R.reduce_prod(a, axes), a, axes, keepdims)
+
+
+product = prod
+
+
+def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
+    """Variance, ``sum(|a - mean|^2) / (n - ddof)``; integers in float64 (NumPy)."""
+    a = _float(a, dtype)
+    axes = R.normalize_axes(axis, get_aval(a).ndim)
+    centered = E.sub(a, mean(a, axes, keepdims=True))
+    n = _count(a, axes)
+    return E.div(_sum(E.square(centered), axes, keepdims=keepdims), float(np.maximum(n - ddof,
+                                                                                        0)))
+
+
+def std(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
+    """Standard deviation, ``sqrt(var)``."""
+    return E.sqrt(var(a, axis, dtype, ddof, keepdims))
+
+
+def _arg(prim_fn, a, axis, keepdims):
+    a = base.asarray_value(a)
+    shape = get_aval(a).shape
+    if axis is None:
+        out = prim_fn(S.reshape(a, (-1,)), 0)
+        return S.reshape(out, (1,) * len(shape)) if keepdims else out
+    if isinstance(axis, (tuple, list)):
+        raise TypeError("argmax/argmin take an int axis or None, not a tuple")
+    if not shape:   # a 0-d array: its only element is the extremum
+        R.normalize_axes(axis, 0)
+        return np.zeros((), np.int64)
+    out = prim_fn(a, axis)
+    if keepdims:
+        ax = R.normalize_axes(axis, len(shape))
+        return S.reshape(out, [1 if i in ax else d for i, d in enumerate(shape)])
+    return out
+
+
+def argmax(a, axis=None, keepdims: bool = False):
+    """Index of the first maximum (int64; ``axis=None``: into the flattened array)."""
+    return _arg(R.argmax, a, axis, keepdims)
+
+
+def argmin(a, axis=None, keepdims: bool = False):
+    """Index of the first minimum (int64; ``axis=None``: into the flattened array)."""
+    return _arg(R.argmin, a, axis, keepdims)
+
+
+def _cum(prim_fn, a, axis, dtype):
+    a = base.asarray_value(a)
+    a = base.convert_element_type(a, _acc_dtype(get_aval(a).dtype, dtype))
+    if axis is None:
+        a, axis = S.reshape(a, (-1,)), 0
+    elif not get_aval(a).ndim:
+        a = S.reshape(a, (1,))
+    return prim_fn(a, int(axis))
+
+
+def cumsum(a, axis=None, dtype=None):
+    """Cumulative sum (``axis=None`` flattens, as NumPy); linear."""
+    return _cum(R.cumsum, a, axis, dtype)
+
+
+def cumprod(a, axis=None, dtype=None):
+    """Cumulative product (``axis=None`` flattens); exact derivative with zeros."""
+    return _cum(R.cumprod, a, axis, dtype)
+
+
+def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool = False):
+    """Weighted mean ``sum(a * w) / sum(w)``; ``weights`` has ``a``'s shape, or is 1-D along
+    an int ``axis``. With ``returned``, also the sum of weights (broadcast like the result)."""
+    if weights is None:
+        a = _float(a)
+        axes = R.normalize_axes(axis, get_aval(a).ndim)
+        avg = mean(a, axes, keepdims=keepdims)
+        scl = float(_count(a, axes))
+        return (avg, S.broadcast_to(np.asarray(scl, get_aval(avg).dtype),
+                                    get_aval(avg).shape)) if returned else avg
+    a, w = base.promote_float(a, weights)
+    shape, wshape = get_aval(a).shape, get_aval(w).shape
+    if wshape != shape:
+        if axis is None:
+            raise TypeError("average: axis must be given when weights and a differ in shape")
+        if not isinstance(axis, (int, np.integer)):
+            raise TypeError("average: 1-D weights need an int axis")
+        ax = R.normalize_axes(axis, len(shape))[0]
+        if len(wshape) != 1 or wshape[0] != shape[ax]:
+            raise ValueError(f"average: weights of shape {wshape} do not match a of shape "
+                             f"{shape} along axis {axis}")
+        w = S.reshape(w, [d if i == ax else 1 for i, d in enumerate(shape)])
+    axes = R.normalize_axes(axis, len(shape))
+    scl = _sum(S.broadcast_to(w, shape), axes, keepdims=keepdims)
+    avg = E.div(_sum(E.mul(a, w), axes, keepdims=keepdims), scl)
+    return (avg, scl) if returned else avg
+
+
+def logsumexp(a, axis=None, keepdims: bool = False):
+    """``log(sum(exp(a)))``, numerically stable; its gradient is exactly ``softmax``."""
+    a = _float(a)
+    axes = R.normalize_axes(axis, get_aval(a).ndim)
+    return _keep(R.logsumexp(a, axes), a, axes, keepdims)
+
+
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` along ``axis`` (default the last, as ``jax.nn.softmax``;
+    ``axis=None`` normalizes over all entries, as ``scipy.special.softmax``)."""
+    x = _float(x)
+    axes = R.normalize_axes(axis, get_aval(x).ndim)
+    m = base.stop_gradient(_keep(R.reduce_max(x, axes), x, axes, True)) if axes else x
+    e = E.exp(E.sub(x, m))
+    return E.div(e, _sum(e, axes, keepdims=True))
+
+
+def log_softmax(x, axis=-1):
+    """``x - logsumexp(x)`` along ``axis`` (default the last)."""
+    x = _float(x)
+    return E.sub(x, logsumexp(x, axis, keepdims=True))
+
+
+def _truth(a):
+    a = base.asarray_value(a)
+    t = a if get_aval(a).dtype == np.bool_ else E.ne(a, 0)
+    return base.convert_element_type(t, np.int64)
+
+
+def any(a, axis=None, keepdims: bool = False):  # noqa: A001
+    return E.gt(_sum(_truth(a), axis, keepdims=keepdims), 0)
+
+
+def all(a, axis=None, keepdims: bool = False):  # noqa: A001
+    a = base.asarray_value(a)
+    n = _count(a, R.normalize_axes(axis, get_aval(a).ndim))
+    return E.eq(_sum(_truth(a), axis, keepdims=keepdims), n)
+
+
+def ptp(a, axis=None, keepdims: bool = False):
+    """Peak to peak, ``max - min``."""
+    from ._basic import max as _max
+    from ._basic import min as _min
+    return E.sub(_max(a, axis, keepdims), _min(a, axis, keepdims))

@@ -12,6 +12,11 @@ from ..core.primitive import Primitive, deflinear
 from ..core.trace import Tracer, Zero, get_aval
 
 
+# type of tracer -> fast(prim, x) for unary elementwise ops, or NotImplemented to fall back.
+# Eager mode registers its scalar fast path here, so ``lintra.numpy.sin(x)`` skips ``bind``.
+FAST_UNARY: dict = {}
+
+
 def asarray_value(x: Any, dtype=None) -> Any:
     """Tracers pass through; concrete values become NumPy arrays (0-d for scalars)."""
     if isinstance(x, Tracer):

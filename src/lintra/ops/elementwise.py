@@ -1,6 +1,8 @@
 """Elementwise primitives: each with its NumPy impl, shape rule, JVP and (if linear) transpose,
 side by side. Binary primitives broadcast like NumPy and take operands of one dtype (the
-``lintra.numpy`` layer promotes); their transposes unbroadcast."""
+wrappers here promote: weakly typed Python scalars defer to arrays, so float32 stays float32;
+integers go to float64 for transcendental functions, as in NumPy); their transposes
+unbroadcast."""
 
 from __future__ import annotations
 
@@ -10,57 +12,71 @@ import numpy as np
 
 from ..core.avals import BOOL_DTYPE, ShapedArray, broadcast_shapes
 from ..core.primitive import Primitive, defjvp, defzero_jvp
-from ..core.trace import Zero
-from .base import promote, promote_float, unbroadcast
+from ..core.trace import Zero, get_aval
+from .base import FAST_UNARY, asarray_value, broadcast_like, promote, promote_float, unbroadcast
 
 # ---------------------------------------------------------------- shape rules
 
-
-def _unary_shape(x, **_):
-    return x.strip_weak()
-
-
-def _float_unary_shape(x, **_):
-    if not x.is_float:
-        raise TypeError(f"expects a floating-point operand, got {x}")
-    return x.strip_weak()
+_NUMERIC, _FLOAT, _ANY, _INTEGRAL = "fiu", "f", "fiub", "iub"
+_KIND_NAMES = {_NUMERIC: "a numeric", _FLOAT: "a floating-point", _ANY: "an array",
+               _INTEGRAL: "a boolean or integer"}
 
 
-def _binary_shape(x, y, **_):
-    if x.dtype != y.dtype:
-        raise TypeError(f"operands must have one dtype, got {x} and {y}")
-    return ShapedArray(broadcast_shapes(x.shape, y.shape), x.dtype)
+def _check_kind(name: str, kinds: str, *avals: ShapedArray) -> None:
+    for a in avals:
+        if a.dtype.kind not in kinds:
+            raise TypeError(f"{name} expects {_KIND_NAMES[kinds]} operand, got {a}")
 
 
-def _compare_shape(x, y):
-    if x.dtype != y.dtype:
-        raise TypeError(f"operands must have one dtype, got {x} and {y}")
-    return ShapedArray(broadcast_shapes(x.shape, y.shape), BOOL_DTYPE)
+def _unary_shape(name: str, kinds: str):
+    def rule(x, **_):
+        _check_kind(name, kinds, x)
+        return x.strip_weak()
+    return rule
 
 
-def _unary(name: str, impl, shape=_float_unary_shape) -> Primitive:
+def _binary_shape(name: str, kinds: str, out_dtype=None):
+    def rule(x, y, **_):
+        if x.dtype != y.dtype:
+            raise TypeError(f"{name}: operands must have one dtype, got {x} and {y}")
+        _check_kind(name, kinds, x)
+        try:
+            shape = broadcast_shapes(x.shape, y.shape)
+        except ValueError as e:
+            raise ValueError(f"{name}: {e}") from None
+        return ShapedArray(shape, out_dtype or x.dtype)
+    return rule
+
+
+def _unary(name: str, impl, kinds: str = _FLOAT) -> Primitive:
     p = Primitive(name)
     p.def_impl(impl)
-    p.def_shape(shape)
+    p.def_shape(_unary_shape(name, kinds))
     return p
 
 
-def _binary(name: str, impl, shape=_binary_shape) -> Primitive:
+def _binary(name: str, impl, kinds: str = _NUMERIC, out_dtype=None) -> Primitive:
     p = Primitive(name)
     p.def_impl(impl)
-    p.def_shape(shape)
+    p.def_shape(_binary_shape(name, kinds, out_dtype))
     return p
+
+
+def _ct_for(arg, ct):
+    """Cotangent of a binary op's input: unbroadcast for linear inputs, None otherwise."""
+    from ..ad.transpose import UndefinedPrimal
+    return unbroadcast(ct, arg.aval) if isinstance(arg, UndefinedPrimal) else None
 
 
 # ---------------------------------------------------------------- linear: neg, add, sub
 
-neg_p = _unary("neg", np.negative, _unary_shape)
-add_p = _binary("add", np.add)
+neg_p = _unary("neg", np.negative, _NUMERIC)
+add_p = _binary("add", np.add, _ANY)
 sub_p = _binary("sub", np.subtract)
 
 
 def neg(x):
-    return neg_p.bind(x)
+    return neg_p.bind(asarray_value(x))
 
 
 def add(x, y):
@@ -69,12 +85,6 @@ def add(x, y):
 
 def sub(x, y):
     return sub_p.bind(*promote(x, y))
-
-
-def _ct_for(arg, ct):
-    """Cotangent of a binary op's input: unbroadcast for linear inputs, None otherwise."""
-    from ..ad.transpose import UndefinedPrimal
-    return unbroadcast(ct, arg.aval) if isinstance(arg, UndefinedPrimal) else None
 
 
 defjvp(neg_p, lambda t, x: neg(t))
@@ -91,8 +101,8 @@ sub_p.linear_in = lambda params, n: (0, 1)
 
 # ---------------------------------------------------------------- mul, div
 
-mul_p = _binary("mul", np.multiply)
-div_p = _binary("div", np.true_divide)
+mul_p = _binary("mul", np.multiply, _ANY)
+div_p = _binary("div", np.true_divide, _FLOAT)
 
 
 def mul(x, y):
@@ -100,6 +110,7 @@ def mul(x, y):
 
 
 def div(x, y):
+    """True division; integers divide to float64 (NumPy's ``/``)."""
     return div_p.bind(*promote_float(x, y))
 
 
@@ -142,35 +153,35 @@ atanh_p = _unary("atanh", np.arctanh)
 
 
 def _logistic_impl(x):
+    """1 / (1 + exp(-x)), without overflow for large |x|."""
     x = np.asarray(x)
-    out = np.empty_like(x)
-    pos = x >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
-    ex = np.exp(x[~pos])
-    out[~pos] = ex / (1.0 + ex)
-    return out[()] if out.ndim == 0 else out
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
 
 
 logistic_p = _unary("logistic", _logistic_impl)
 
-
-def _erf_impl(x):
-    try:
-        from scipy.special import erf
-        return erf(x)
-    except ImportError:  # the core needs only NumPy
+try:  # scipy's erf is vectorized; the core needs only NumPy
+    from scipy.special import erf as _erf_impl
+except ImportError:  # pragma: no cover
+    def _erf_impl(x):
         x = np.asarray(x)
-        return np.vectorize(math.erf, otypes=[x.dtype])(x)[()]
+        return np.vectorize(math.erf, otypes=[x.dtype])(x)
 
-
-erf_p = _unary("erf", _erf_impl)
+erf_p = _unary("erf", lambda x: np.asarray(_erf_impl(x)).astype(np.asarray(x).dtype))
 
 
 def _op(p):
     def op(x):
+        fast = FAST_UNARY.get(type(x))          # eager mode's scalar fast path (eager/fast.py)
+        if fast is not None:
+            out = fast(p, x)
+            if out is not NotImplemented:
+                return out
         (x,) = promote_float(x)
         return p.bind(x)
     op.__name__ = p.name
+    op.__doc__ = f"Elementwise {p.name}; integers are computed in float64."
     return op
 
 
@@ -182,7 +193,7 @@ logistic, erf = _op(logistic_p), _op(erf_p)
 
 
 def square(x):
-    return mul(x, x)
+    return integer_pow(x, 2)
 
 
 defjvp(exp_p, lambda t, x: mul(t, exp(x)))
@@ -202,13 +213,13 @@ defjvp(tanh_p, lambda t, x: mul(t, sub(1.0, square(tanh(x)))))
 defjvp(asinh_p, lambda t, x: div(t, sqrt(add(square(x), 1.0))))
 defjvp(acosh_p, lambda t, x: div(t, sqrt(sub(square(x), 1.0))))
 defjvp(atanh_p, lambda t, x: div(t, sub(1.0, square(x))))
-defjvp(logistic_p, lambda t, x: mul(t, mul(logistic(x), sub(1.0, logistic(x)))))
+defjvp(logistic_p, lambda t, x: mul(t, mul(logistic(x), logistic(neg(x)))))
 defjvp(erf_p, lambda t, x: mul(t, mul(2.0 / math.sqrt(math.pi), exp(neg(square(x))))))
 
 # ---------------------------------------------------------------- piecewise
 
-abs_p = _unary("abs", np.abs, _unary_shape)
-sign_p = _unary("sign", np.sign, _unary_shape)
+abs_p = _unary("abs", np.abs, _NUMERIC)
+sign_p = _unary("sign", np.sign, _NUMERIC)
 floor_p = _unary("floor", np.floor)
 ceil_p = _unary("ceil", np.ceil)
 round_p = _unary("round", np.round)
@@ -222,7 +233,18 @@ def sign(x):
     return sign_p.bind(*promote(x))
 
 
-floor, ceil, round = _op(floor_p), _op(ceil_p), _op(round_p)  # noqa: A001
+def _rounding(p):
+    def op(x):
+        (x,) = promote(x)
+        if get_aval(x).dtype.kind in "iu":   # integers are already integral (NumPy 2 keeps them)
+            return x
+        (x,) = promote_float(x)
+        return p.bind(x)
+    op.__name__ = p.name
+    return op
+
+
+floor, ceil, round = map(_rounding, (floor_p, ceil_p, round_p))  # noqa: A001
 
 defjvp(abs_p, lambda t, x: mul(t, sign(x)))
 for _p in (sign_p, floor_p, ceil_p, round_p):
@@ -231,20 +253,36 @@ for _p in (sign_p, floor_p, ceil_p, round_p):
 # ---------------------------------------------------------------- pow, integer_pow, atan2, rem
 
 pow_p = _binary("pow", np.power)
-integer_pow_p = _unary("integer_pow", lambda x, *, n: np.power(x, n), _unary_shape)
-atan2_p = _binary("atan2", np.arctan2)
+atan2_p = _binary("atan2", np.arctan2, _FLOAT)
 rem_p = _binary("rem", np.remainder)
+
+integer_pow_p = Primitive("integer_pow")
+integer_pow_p.def_impl(lambda x, *, n: np.power(x, np.asarray(n, np.asarray(x).dtype)))
+
+
+@integer_pow_p.def_shape
+def _integer_pow_shape(x, *, n):
+    _check_kind("integer_pow", _NUMERIC, x)
+    if x.dtype.kind in "iu" and n < 0:
+        raise ValueError(f"integer_pow: integers to negative integer powers are not allowed "
+                         f"(got {x} ** {n}), as in NumPy; convert to float first")
+    return x.strip_weak()
 
 
 def pow(x, y):  # noqa: A001
-    if isinstance(y, int) and not isinstance(y, bool):
-        return integer_pow(x, y)
-    return pow_p.bind(*promote_float(x, y))
+    """``x ** y``. A Python int exponent is ``integer_pow``; int ** int stays int (NumPy)."""
+    if isinstance(y, (int, np.integer)) and not isinstance(y, (bool, np.bool_)) \
+            and get_aval(asarray_value(x)).dtype.kind != "b":
+        return integer_pow(x, int(y))
+    x, y = promote(x, y)
+    if get_aval(x).dtype.kind not in "iu":
+        x, y = promote_float(x, y)
+    return pow_p.bind(x, y)
 
 
 def integer_pow(x, n: int):
     (x,) = promote(x)
-    if x.dtype.kind in "iu" and n < 0:
+    if get_aval(x).dtype.kind == "b":
         (x,) = promote_float(x)
     return integer_pow_p.bind(x, n=int(n))
 
@@ -254,18 +292,24 @@ def atan2(y, x):
 
 
 def rem(x, y):
+    """``x % y`` with the sign of ``y`` (NumPy's remainder)."""
     return rem_p.bind(*promote(x, y))
 
 
 def _pow_jvp_base(t, x, y):
-    # d/dx x**y = y * x**(y-1); written so that y == 0 gives 0 (not 0 * inf) at x == 0
-    return mul(t, select(eq(y, 0.0), 0.0, mul(y, pow_p.bind(*promote(x, sub(y, 1.0))))))
+    # d/dx x**y = y * x**(y-1). Only at x == y == 0 is that 0 * inf: the derivative there is
+    # 0 (0**y -> 1 as y -> 0), and the exponent is replaced by 1 so that no nan leaks into
+    # higher derivatives. Elsewhere y == 0 keeps the y-dependence (d2/dxdy = 1/x at y == 0).
+    both_zero = bitwise_and(eq(x, 0.0), eq(y, 0.0))
+    safe = pow_p.bind(*promote(x, select(both_zero, 1.0, sub(y, 1.0))))
+    return mul(t, select(both_zero, 0.0, mul(y, safe)))
 
 
 def _pow_jvp_exponent(t, x, y):
     # d/dy x**y = log(x) * x**y, taken as 0 at x == 0 (the limit from the right for y > 0)
-    safe_x = select(eq(x, 0.0), 1.0, x)
-    return mul(t, select(eq(x, 0.0), 0.0, mul(log(safe_x), pow_p.bind(x, y))))
+    x_zero = eq(x, 0.0)
+    safe_x = select(x_zero, 1.0, x)
+    return mul(t, select(x_zero, 0.0, mul(log(safe_x), pow_p.bind(*promote(x, y)))))
 
 
 defjvp(pow_p, _pow_jvp_base, _pow_jvp_exponent)
@@ -273,7 +317,9 @@ defjvp(pow_p, _pow_jvp_base, _pow_jvp_exponent)
 
 def _integer_pow_jvp(t, x, *, n):
     if n == 0:
-        return mul(t, 0.0)
+        return Zero(get_aval(t).strip_weak())
+    if n == 1:
+        return t
     return mul(t, mul(float(n), integer_pow(x, n - 1)))
 
 
@@ -289,12 +335,13 @@ def _atan2_jvp_x(t, y, x):
 
 
 defjvp(atan2_p, _atan2_jvp_y, _atan2_jvp_x)
+# x % y = x - y * floor(x / y): the floor is piecewise constant
 defjvp(rem_p, lambda t, x, y: t, lambda t, x, y: neg(mul(t, floor(div(x, y)))))
 
 # ---------------------------------------------------------------- maximum, minimum
 
-max_p = _binary("max", np.maximum)
-min_p = _binary("min", np.minimum)
+max_p = _binary("max", np.maximum, _ANY)
+min_p = _binary("min", np.minimum, _ANY)
 
 
 def maximum(x, y):
@@ -307,14 +354,10 @@ def minimum(x, y):
 
 def _balanced(t, x, y, pick):
     """Tangent share of x in max/min: 1 where x wins, 1/2 at ties (as JAX)."""
-    share = select(pick(x, y), 1.0, select(eq(x, y), 0.5, 0.0))
-    return mul(t, convert_share(share, t))
-
-
-def convert_share(share, t):
-    from .base import convert_element_type
-    from ..core.trace import get_aval
-    return convert_element_type(share, get_aval(t).dtype)
+    dt = get_aval(t).dtype
+    share = select(pick(x, y), np.ones((), dt),
+                   select(eq(x, y), np.asarray(0.5, dt), np.zeros((), dt)))
+    return mul(t, share)
 
 
 defjvp(max_p, lambda t, x, y: _balanced(t, x, y, gt), lambda t, x, y: _balanced(t, y, x, gt))
@@ -322,33 +365,16 @@ defjvp(min_p, lambda t, x, y: _balanced(t, x, y, lt), lambda t, x, y: _balanced(
 
 # ---------------------------------------------------------------- comparisons and logic
 
-eq_p = _binary("eq", np.equal, _compare_shape)
-ne_p = _binary("ne", np.not_equal, _compare_shape)
-lt_p = _binary("lt", np.less, _compare_shape)
-le_p = _binary("le", np.less_equal, _compare_shape)
-gt_p = _binary("gt", np.greater, _compare_shape)
-ge_p = _binary("ge", np.greater_equal, _compare_shape)
-
-
-def _bool_shape(x, y):
-    if x.dtype != y.dtype or x.dtype.kind not in "biu":
-        raise TypeError(f"logical/bitwise ops take boolean or integer operands of one dtype, "
-                        f"got {x} and {y}")
-    return ShapedArray(broadcast_shapes(x.shape, y.shape), x.dtype)
-
-
-and_p = _binary("and", np.bitwise_and, _bool_shape)
-or_p = _binary("or", np.bitwise_or, _bool_shape)
-xor_p = _binary("xor", np.bitwise_xor, _bool_shape)
-
-
-def _not_shape(x):
-    if x.dtype.kind not in "biu":
-        raise TypeError(f"logical not takes a boolean or integer operand, got {x}")
-    return x.strip_weak()
-
-
-not_p = _unary("not", np.invert, _not_shape)
+eq_p = _binary("eq", np.equal, _ANY, BOOL_DTYPE)
+ne_p = _binary("ne", np.not_equal, _ANY, BOOL_DTYPE)
+lt_p = _binary("lt", np.less, _ANY, BOOL_DTYPE)
+le_p = _binary("le", np.less_equal, _ANY, BOOL_DTYPE)
+gt_p = _binary("gt", np.greater, _ANY, BOOL_DTYPE)
+ge_p = _binary("ge", np.greater_equal, _ANY, BOOL_DTYPE)
+and_p = _binary("and", np.bitwise_and, _INTEGRAL)
+or_p = _binary("or", np.bitwise_or, _INTEGRAL)
+xor_p = _binary("xor", np.bitwise_xor, _INTEGRAL)
+not_p = _unary("not", np.invert, _INTEGRAL)
 
 for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p):
     defzero_jvp(_p)
@@ -361,12 +387,17 @@ def _cmp(p):
     return op
 
 
+def _logic(p):
+    def op(*args):
+        args = promote(*args)
+        p.shape_rule(*map(get_aval, args))   # NumPy's own message on floats is obscure
+        return p.bind(*args)
+    op.__name__ = p.name
+    return op
+
+
 eq, ne, lt, le, gt, ge = map(_cmp, (eq_p, ne_p, lt_p, le_p, gt_p, ge_p))
-bitwise_and, bitwise_or, bitwise_xor = map(_cmp, (and_p, or_p, xor_p))
-
-
-def bitwise_not(x):
-    return not_p.bind(x)
+bitwise_and, bitwise_or, bitwise_xor, bitwise_not = map(_logic, (and_p, or_p, xor_p, not_p))
 
 
 # ---------------------------------------------------------------- select (where)
@@ -378,17 +409,19 @@ select_p.def_impl(lambda pred, a, b: np.where(pred, a, b))
 @select_p.def_shape
 def _select_shape(pred, a, b):
     if pred.dtype != BOOL_DTYPE:
-        raise TypeError(f"select's predicate must be boolean, got {pred}")
+        raise TypeError(f"select: the predicate must be boolean, got {pred}")
     if a.dtype != b.dtype:
-        raise TypeError(f"select's branches must have one dtype, got {a} and {b}")
-    return ShapedArray(broadcast_shapes(pred.shape, a.shape, b.shape), a.dtype)
+        raise TypeError(f"select: the branches must have one dtype, got {a} and {b}")
+    try:
+        shape = broadcast_shapes(pred.shape, a.shape, b.shape)
+    except ValueError as e:
+        raise ValueError(f"select: {e}") from None
+    return ShapedArray(shape, a.dtype)
 
 
 def select(pred, a, b):
-    """``where(pred, a, b)`` with broadcasting."""
-    from .base import asarray_value
+    """``where(pred, a, b)`` with broadcasting; a non-boolean ``pred`` means ``pred != 0``."""
     pred = asarray_value(pred)
-    from ..core.trace import get_aval
     if get_aval(pred).dtype != BOOL_DTYPE:
         pred = ne(pred, 0)
     a, b = promote(a, b)
@@ -396,7 +429,6 @@ def select(pred, a, b):
 
 
 def _select_jvp(primals, tangents):
-    from ..core.trace import get_aval
     pred, a, b = primals
     _, ta, tb = tangents
     out = select_p.bind(pred, a, b)
@@ -406,12 +438,12 @@ def _select_jvp(primals, tangents):
     zero = np.zeros((), aval.dtype)
     ta = zero if isinstance(ta, Zero) else ta
     tb = zero if isinstance(tb, Zero) else tb
-    return out, select_p.bind(pred, ta, tb)
+    # a zero branch may make the tangent narrower than the output: broadcast it back
+    return out, broadcast_like(select_p.bind(pred, ta, tb), aval.shape)
 
 
 def _select_transpose(ct, pred, a, b):
     from ..ad.transpose import UndefinedPrimal
-    from ..core.trace import get_aval
     zero = np.zeros((), get_aval(ct).dtype)
     ct_a = unbroadcast(select_p.bind(pred, ct, zero), a.aval) \
         if isinstance(a, UndefinedPrimal) else None
@@ -426,6 +458,9 @@ select_p.linear_in = lambda params, n: (1, 2)
 
 
 def clip(x, lo=None, hi=None):
+    """``minimum(maximum(x, lo), hi)``, as NumPy (and JAX) define ``clip``."""
+    if lo is None and hi is None:
+        raise ValueError("clip: at least one of the bounds must be given")
     if lo is not None:
         x = maximum(x, lo)
     if hi is not None:

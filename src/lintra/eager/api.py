@@ -1,0 +1,103 @@
+"""Entry point used by ``vjp``/``grad`` when differentiating concrete values outside ``jit``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import LintraError
+from ..core.trace import Tracer, Zero, get_aval, new_main
+from .tape import EagerState, EagerTrace, EagerTracer, Stats, backward, new_input
+
+_last = Stats()
+
+
+def stats() -> Stats:
+    """Counters of the most recent eager backward pass (edges created/visited, entries)."""
+    return _last
+
+
+class EagerLinear:
+    """The transposable linear map recorded on a tape (the interface of LinearFunction)."""
+
+    def __init__(self, state, in_idx, in_avals, out_idx, out_avals):
+        self.state = state
+        self.in_idx = in_idx
+        self.in_avals = in_avals
+        self.out_idx = out_idx
+        self.out_avals = out_avals
+
+    def transpose(self, cotangents: list) -> list:
+        global _last
+        seeds = [(i, _seed(c)) for i, c in zip(self.out_idx, cotangents)
+                 if i is not None and not isinstance(c, Zero)]
+        st = Stats()
+        try:
+            slots = backward(self.state.root, seeds, st)
+        finally:
+            _unfreeze(self.state)
+        _last = st
+        out = []
+        for i, a in zip(self.in_idx, self.in_avals):
+            g = None if i is None else slots[i]
+            out.append(Zero(a) if g is None else _as(g, a))
+        return out
+
+
+def _seed(c):
+    if isinstance(c, np.ndarray) and c.shape == () and c.dtype == np.float64:
+        return float(c)
+    if isinstance(c, np.float64):
+        return float(c)
+    return c
+
+
+def _as(g, aval):
+    g = np.asarray(g, dtype=aval.dtype)
+    return g if g.shape else g[()]
+
+
+def _unfreeze(state: EagerState) -> None:
+    for a in state.frozen:
+        try:
+            a.flags.writeable = True
+        except ValueError:
+            pass
+    state.frozen.clear()
+
+
+def eager_vjp_flat(fn: Callable, primals: list) -> tuple[list, EagerLinear]:
+    state = EagerState()
+    with new_main(EagerTrace, state) as main:
+        trace = EagerTrace(main)
+        in_avals = [get_aval(p).strip_weak() for p in primals]
+        ins: list[Any] = []
+        in_idx: list = []
+        for p, a in zip(primals, in_avals):
+            if a.is_float:
+                t = new_input(trace, p)
+                if isinstance(p, np.ndarray) and p.flags.writeable and p.ndim:
+                    p.flags.writeable = False
+                    state.frozen.append(p)
+                ins.append(t)
+                in_idx.append(t.idx)
+            else:
+                ins.append(p)
+                in_idx.append(None)
+        outs = fn(*ins)
+        values, out_idx = [], []
+        for o in outs:
+            if isinstance(o, EagerTracer) and o._trace.main is main:
+                values.append(o.primal)
+                out_idx.append(o.idx if o.idx >= 0 and o.tape is state.root else None)
+            elif isinstance(o, Tracer):
+                raise LintraError("a traced value from another transformation was returned "
+                                  "from a function being differentiated eagerly")
+            else:
+                values.append(o)
+                out_idx.append(None)
+    out_avals = [get_aval(v).strip_weak() for v in values]
+    values = [_as(v, a) if type(v) is float else v for v, a in zip(values, out_avals)]
+    return values, EagerLinear(state, in_idx, in_avals, out_idx, out_avals)

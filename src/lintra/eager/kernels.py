@@ -1,0 +1,187 @@
+"""Per-primitive kernels for the eager tape, derived from the primitive's own rules.
+
+For a primitive applied at given input types, ``jvp -> unzip -> transpose`` of the one-equation
+program gives a primal half ``fwd(*primals) -> (outs, residuals)`` and a transposed linear half
+``bwd(*cts, *residuals) -> input cotangents`` (design §1: no second set of rules). Both are
+compiled once per (primitive, types, params) into small Python functions, with ``math`` for
+scalar float64 code, so an eager operation costs about a microsecond.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from ..ad.jvp import jvp_program
+from ..ad.transpose import SparseCotangent, transpose_program
+from ..ad.unzip import unzip_program
+from ..core.avals import ShapedArray
+from ..core.ir import Eqn, Literal, Program, Var
+from .scalar import scalar_impl
+
+F64 = np.dtype("float64")
+_COMPARISONS = ("lt", "gt", "le", "ge", "eq", "ne")
+
+
+class Kernel:
+    __slots__ = ("fwd", "bwd", "n_out", "lin_in", "float_out", "out_avals", "trivial")
+
+    def __init__(self, fwd, bwd, n_out, lin_in, float_out, out_avals):
+        self.fwd = fwd              # (*primals) -> (out, residuals) or (outs, residuals)
+        self.bwd = bwd              # (*cts, *residuals) -> cotangents of the lin_in inputs
+        self.n_out = n_out
+        self.lin_in = lin_in        # positions of inputs that get a cotangent
+        self.float_out = float_out  # which outputs carry a tangent
+        self.out_avals = out_avals
+        self.trivial = bwd is None  # no tangent flows: no tape entry
+
+
+_cache: dict = {}
+
+
+def aval_of(v: Any) -> ShapedArray:
+    if type(v) is float:
+        return _SCALAR_F64
+    if isinstance(v, (np.ndarray, np.generic)):
+        return ShapedArray(v.shape, v.dtype)
+    from ..core.avals import concrete_aval
+    return concrete_aval(v).strip_weak()
+
+
+_SCALAR_F64 = ShapedArray((), F64)
+
+
+_program_cache: dict = {}
+_PROGRAM_CACHE_SIZE = 256
+
+
+def get_kernel(prim, avals: tuple, params: dict) -> Kernel:
+    try:
+        key = (prim, avals, tuple(sorted(params.items())))
+        hash(key)
+    except TypeError:
+        return _derive(prim, avals, params)
+    k = _cache.get(key)
+    if k is not None:
+        return k
+    if prim.subprograms(params):
+        # control flow and calls carry a program, often freshly traced per eager call:
+        # keep only the most recent ones so long eager loops do not grow the cache forever
+        k = _program_cache.get(key)
+        if k is None:
+            if len(_program_cache) >= _PROGRAM_CACHE_SIZE:
+                del _program_cache[next(iter(_program_cache))]
+            k = _program_cache[key] = _derive(prim, avals, params)
+        return k
+    k = _cache[key] = _derive(prim, avals, params)
+    return k
+
+
+def _derive(prim, avals: tuple, params: dict) -> Kernel:
+    in_vars = [Var(a) for a in avals]
+    out_avals = prim.abstract_eval(*avals, **params)
+    out_vars = [Var(a.strip_weak()) for a in out_avals]
+    program = Program(in_vars, [Eqn(prim, in_vars, params, out_vars)], out_vars, prim.name)
+    n_out = len(out_vars)
+    nonzero = tuple(a.is_float for a in avals)
+    float_out = [a.is_float for a in out_avals]
+    if not any(nonzero) or not any(float_out):
+        impl = functools.partial(prim.impl, **params) if params else prim.impl
+        return Kernel(_primal_only(impl, prim.multiple_results), None, n_out, (), float_out,
+                      out_avals)
+    jprog, out_nz = jvp_program(program, nonzero)
+    n_in = len(avals)
+    k = sum(nonzero)
+    u = unzip_program(jprog, [False] * n_in + [True] * k,
+                      instantiate=[False] * n_out + [True] * sum(out_nz))
+    fwd = _codegen(u.known, f"fwd_{prim.name}", n_primal_out=n_out)
+    n_res = u.num_residuals
+    if sum(out_nz) == 0:
+        return Kernel(fwd, None, n_out, (), float_out, out_avals)
+    tprog = transpose_program(u.unknown, tuple([False] * n_res + [True] * k))
+    # the transposed program takes (residuals, cts); the kernel calls bwd(*cts, *residuals)
+    order = list(range(n_res, n_res + sum(out_nz))) + list(range(n_res))
+    bwd = _codegen(tprog, f"bwd_{prim.name}", param_order=order, sparse_outputs=True)
+    lin_in = tuple(i for i, nz in enumerate(nonzero) if nz)
+    float_out = list(out_nz)
+    return Kernel(fwd, bwd, n_out, lin_in, float_out, out_avals)
+
+
+def _primal_only(impl, multiple):
+    if multiple:
+        return lambda *args: (list(impl(*args)), ())
+    return lambda *args: (impl(*args), ())
+
+
+def _all_scalar_f64(avals) -> bool:
+    return all(a.shape == () and a.dtype == F64 for a in avals)
+
+
+def _codegen(program: Program, name: str, n_primal_out: int | None = None,
+             param_order: list[int] | None = None, sparse_outputs: bool = False):
+    """Compile a program into a Python function. With ``n_primal_out``, returns
+    ``(outs, residuals)``; otherwise a tuple of outputs. Scalar float64 equations use ``math``.
+    With ``sparse_outputs``, an output made by ``scatter_add`` into a literal zero buffer is
+    returned as a ``SparseCotangent`` (accumulated in place by the tape, design §4)."""
+    ns: dict[str, Any] = {"_Sparse": SparseCotangent}
+    names: dict[int, str] = {}
+
+    def name_of(x) -> str:
+        if isinstance(x, Literal):
+            c = f"_c{len(ns)}"
+            val = x.val
+            if x.aval.shape == () and x.aval.dtype == F64:
+                val = float(val)
+            ns[c] = val
+            return c
+        return names[id(x)]
+
+    params = program.params
+    order = param_order or list(range(len(params)))
+    for i, v in enumerate(params):
+        names[id(v)] = f"p{i}"
+    lines = [f"def {name}({', '.join(f'p{i}' for i in order)}):"]
+    sparse: dict[int, tuple] = {}
+    out_ids = {id(o) for o in program.outs if isinstance(o, Var)}
+    for j, eqn in enumerate(program.eqns):
+        for v in eqn.outputs:
+            names[id(v)] = f"v{len(names)}"
+        ins = [name_of(x) for x in eqn.inputs]
+        if (sparse_outputs and eqn.prim.name == "scatter_add" and len(eqn.outputs) == 1
+                and id(eqn.outputs[0]) in out_ids and isinstance(eqn.inputs[0], Literal)
+                and not np.any(eqn.inputs[0].val)):
+            aval_c = f"_a{j}"
+            ns[aval_c] = eqn.outputs[0].aval
+            lines.append(f"    {names[id(eqn.outputs[0])]} = _Sparse({aval_c}, {ins[1]}, "
+                         f"{ins[2]}, {eqn.params['axis']})")
+            sparse[id(eqn.outputs[0])] = ()
+            continue
+        f = None
+        in_scalar = _all_scalar_f64([x.aval for x in eqn.inputs])
+        out_scalar = _all_scalar_f64([v.aval for v in eqn.outputs])
+        if in_scalar and (out_scalar or eqn.prim.name in _COMPARISONS):
+            f = scalar_impl(eqn.prim, eqn.params)
+        if f is None:
+            f = functools.partial(eqn.prim.impl, **eqn.params) if eqn.params else eqn.prim.impl
+        fn_name = f"_f{j}"
+        ns[fn_name] = f
+        outs = ", ".join(names[id(v)] for v in eqn.outputs)
+        if eqn.prim.multiple_results:
+            outs += ","
+        lines.append(f"    {outs} = {fn_name}({', '.join(ins)})")
+    outs = [name_of(o) for o in program.outs]
+    if n_primal_out is not None:
+        prim_out = outs[:n_primal_out]
+        res = outs[n_primal_out:]
+        res_s = "(" + "".join(f"{r}, " for r in res) + ")"
+        first = prim_out[0] if n_primal_out == 1 else "[" + ", ".join(prim_out) + "]"
+        lines.append(f"    return {first}, {res_s}")
+    else:
+        lines.append("    return (" + "".join(f"{o}, " for o in outs) + ")")
+    src = "\n".join(lines)
+    exec(compile(src, f"<lintra kernel {name}>", "exec"), ns)
+    fn = ns[name]
+    fn.source = src
+    return fn
