@@ -506,16 +506,18 @@ def test_scalar_reads_backward_is_linear(monkeypatch, staged):
         results[n] = dict(counts)
     # every read's adjoint is sparse, and the number of n-sized buffers does not grow with n
     for n, c in results.items():
-        assert n <= c["sparse"] <= n + 2, results   # (+ kernels traced once, eager)
         if staged:   # the staged backward pass scatters into one buffer in place
+            assert n <= c["sparse"] <= n + 2, results
             assert c["inplace"] == n - 1, results
+    if not staged:   # the eager tape adds each one-element adjoint into x's buffer inline
+        import lintra.eager as le
+        grad(np.linspace(0.0, 1.0, 4000))
+        assert le.stats().edges_visited == le.stats().edges_created
     # (staged: the zero buffer, and its one copy, seen both by np.array and by the impl)
     assert results[1000]["dense"] == results[4000]["dense"] <= 4, results
 
 
 def test_scalar_reads_in_a_staged_loop():
-    if not hasattr(lt, "fori_loop"):
-        pytest.skip("lintra.fori_loop is not available yet")
     x = _arr(6, 0)
     f = lambda x: lt.fori_loop(0, 6, lambda i, s: s + x[i] * x[5 - i], 0.0)
     np.testing.assert_allclose(lt.jit(f)(x), np.dot(x, x[::-1]))

@@ -13,33 +13,35 @@ import numpy as np
 from ..ops import elementwise as E
 from ..ops import indexing as I
 from .kernels import _SCALAR_F64, F64, get_kernel
-from .tape import EagerTracer
+from .tape import TAKE1, EagerTracer
 
 _INT64 = np.dtype("int64")
 
 
-def _record(self, k, out, res, pa, pb):
-    """Append an entry with parents pa, pb (EagerTracer or None for constants)."""
-    trace = self._trace
-    tape = trace.main.data.local.tape
-    entries = tape.entries
-    ra = -1 if pa is None or pa.idx < 0 else (pa.idx if pa.tape is tape else (pa.tape, pa.idx))
-    rb = -1 if pb is None or pb.idx < 0 else (pb.idx if pb.tape is tape else (pb.tape, pb.idx))
-    if ra == -1 and rb == -1:
-        return EagerTracer(trace, out, None, -1)
-    entries.append((k.bwd, res, (ra, rb), 1))
-    tape.edges_created += (ra != -1) + (rb != -1)
-    return EagerTracer(trace, out, tape, len(entries) - 1)
+def _inline_form(prim, k):
+    """How the derived kernel of a scalar binary primitive lays out its residuals, if it is
+    one the fast path can reproduce without calling ``fwd``: 'operands' (a, b) or 'none'."""
+    a, b = 3.0, 5.0
+    _, res = k.fwd(a, b)
+    if res == ():
+        return "none"
+    if len(res) == 2 and res[0] is a and res[1] is b:
+        return "operands"
+    return None
+
+
+_ARITH = {"add": float.__add__, "sub": float.__sub__, "mul": float.__mul__}
 
 
 def _binary(prim, generic, swap: bool):
-    kernel = []
+    cell = []          # [kernel, inline form] once derived
 
     def op(self, other):
         t = type(other)
         if t is EagerTracer:
             vo = other.primal
-            if type(vo) is not float or other._trace.main is not self._trace.main:
+            if type(vo) is not float or (other._trace is not self._trace
+                                         and other._trace.main is not self._trace.main):
                 return generic(other, self) if swap else generic(self, other)
         elif t is float or t is int:
             vo = float(other)
@@ -50,58 +52,74 @@ def _binary(prim, generic, swap: bool):
         if type(vs) is not float:
             return generic(other if other is not None else vo, self) if swap else \
                 generic(self, other if other is not None else vo)
-        if not kernel:
-            kernel.append(get_kernel(prim, (_SCALAR_F64, _SCALAR_F64), {}))
-        k = kernel[0]
-        if swap:
-            out, res = k.fwd(vo, vs)
-            return _record(self, k, out, res, other, self)
-        out, res = k.fwd(vs, vo)
-        return _record(self, k, out, res, self, other)
+        if not cell:
+            k = get_kernel(prim, (_SCALAR_F64, _SCALAR_F64), {})
+            form = _inline_form(prim, k) if prim.name in _ARITH else None
+            cell.extend([k, form, _ARITH.get(prim.name)])
+        k, form, arith = cell
+        trace = self._trace
+        tape = trace.local.tape
+        ra = -1 if self.idx < 0 else (self.idx if self.tape is tape else (self.tape, self.idx))
+        if other is None or other.idx < 0:
+            rb = -1
+        else:
+            rb = other.idx if other.tape is tape else (other.tape, other.idx)
+        a, b, parents = (vo, vs, (rb, ra)) if swap else (vs, vo, (ra, rb))
+        if form == "operands":                 # the kernel's fwd, inlined (see _inline_form)
+            out, res = arith(a, b), (a, b)
+        elif form == "none":
+            out, res = arith(a, b), ()
+        else:
+            out, res = k.fwd(a, b)
+        if ra == -1 and rb == -1:
+            return EagerTracer(trace, out, None, -1)
+        entries = tape.entries
+        entries.append((k.bwd, res, parents, 1))
+        return EagerTracer(trace, out, tape, len(entries) - 1)
 
     return op
 
 
-def _unary(prim, generic):
+def _unary(prim):
     kernel = []
 
-    def op(self):
+    def op(prim_, self):
         v = self.primal
         if type(v) is not float:
-            return generic(self) if generic is not None else NotImplemented
+            return NotImplemented
         if not kernel:
             kernel.append(get_kernel(prim, (_SCALAR_F64,), {}))
         k = kernel[0]
         out, res = k.fwd(v)
         trace = self._trace
-        tape = trace.main.data.local.tape
         if self.idx < 0:
             return EagerTracer(trace, out, None, -1)
+        tape = trace.local.tape
         entries = tape.entries
         entries.append((k.bwd, res, (self.idx if self.tape is tape else (self.tape, self.idx),),
                         1))
-        tape.edges_created += 1
         return EagerTracer(trace, out, tape, len(entries) - 1)
 
     return op
 
 
 _take_kernels: dict = {}
-_index_arrays: dict = {}
 
 
 def _take_kernel(n: int):
-    """The kernel of ``take`` reading one element of a length-n vector, if its only residual
-    is the index (then the fast path can supply it without running ``fwd``)."""
+    """The derived kernel of ``take`` reading one element of a length-n vector; its transpose
+    is a one-element sparse cotangent, which the tape accumulates inline (``TAKE1``)."""
     k = _take_kernels.get(n, 0)
     if k == 0:
         from ..core.avals import ShapedArray
         k = get_kernel(I.take_p, (ShapedArray((n,), F64), ShapedArray((1,), _INT64)),
                        {"axis": 0})
-        probe = np.array([0])
-        out, res = k.fwd(np.zeros(n), probe)
-        if k.trivial or len(res) != 1 or res[0] is not probe:
-            k = None
+        probe = np.array([1 if n > 1 else 0])
+        _, res = k.fwd(np.zeros(n), probe)
+        ct = k.bwd(1.0, *res)[0] if not k.trivial else None
+        if not (type(ct).__name__ == "SparseCotangent" and ct.axis == 0
+                and np.array_equal(ct.indices, probe)):
+            k = None                       # not the expected rule: use the generic path
         _take_kernels[n] = k
     return k
 
@@ -110,24 +128,17 @@ def _getitem(generic):
     def getitem(self, idx):
         v = self.primal
         if type(idx) is not int or type(v) is not np.ndarray or v.ndim != 1 \
-                or v.dtype != F64 or self.idx < 0:
+                or (v.dtype is not F64 and v.dtype != F64) or self.idx < 0:
             return generic(self, idx)
         n = v.shape[0]
         out = float(v[idx])                     # IndexError out of bounds, as NumPy
-        i = idx + n if idx < 0 else idx
-        k = _take_kernel(n)
-        if k is None:
+        if _take_kernels.get(n) is None and _take_kernel(n) is None:
             return generic(self, idx)
-        ia = _index_arrays.get(i)
-        if ia is None:
-            ia = _index_arrays[i] = np.array([i])
-            ia.flags.writeable = False
         trace = self._trace
-        tape = trace.main.data.local.tape
+        tape = trace.local.tape
         entries = tape.entries
-        entries.append((k.bwd, (ia,), (self.idx if self.tape is tape
-                                       else (self.tape, self.idx),), 1))
-        tape.edges_created += 1
+        entries.append((TAKE1, idx + n if idx < 0 else idx,
+                        (self.idx if self.tape is tape else (self.tape, self.idx),), n))
         return EagerTracer(trace, out, tape, len(entries) - 1)
 
     return getitem
@@ -140,17 +151,16 @@ def install() -> None:
                            ("mul", E.mul_p, lnp.multiply), ("truediv", E.div_p, lnp.divide)]:
         setattr(T, f"__{name}__", _binary(prim, fn, False))
         setattr(T, f"__r{name}__", _binary(prim, fn, True))
-    T.__neg__ = _unary(E.neg_p, lnp.negative)
+    neg = _unary(E.neg_p)
+
+    def __neg__(self):
+        out = neg(None, self)
+        return lnp.negative(self) if out is NotImplemented else out
+
+    T.__neg__ = __neg__
     T.__getitem__ = _getitem(lnp.getitem)
-    unary = {}
+    from ..ops.base import FAST_UNARY
     for name in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "atan",
                  "expm1", "log1p", "logistic", "erf"):
         prim = getattr(E, f"{name}_p")
-        unary[prim] = _unary(prim, None)
-
-    def fast_unary(prim, x):
-        f = unary.get(prim)
-        return NotImplemented if f is None else f(x)
-
-    from ..ops.base import FAST_UNARY
-    FAST_UNARY[EagerTracer] = fast_unary
+        FAST_UNARY[(EagerTracer, prim)] = _unary(prim)

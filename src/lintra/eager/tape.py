@@ -27,11 +27,10 @@ class Tape:
     an int ID in this tape, or ``(tape, id)`` for a value recorded in another tape (a job's
     reference to values from before its fork)."""
 
-    __slots__ = ("entries", "edges_created", "parent")
+    __slots__ = ("entries", "parent")
 
     def __init__(self, parent: Tape | None = None):
         self.entries: list = []
-        self.edges_created = 0
         self.parent = parent
 
 
@@ -68,7 +67,11 @@ class EagerTracer(Tracer):
 
 
 class EagerTrace(Trace):
-    __slots__ = ()
+    __slots__ = ("local",)
+
+    def __init__(self, main):
+        self.main = main
+        self.local = main.data.local      # this thread's current tape: ``local.tape``
 
     @property
     def state(self) -> EagerState:
@@ -112,7 +115,7 @@ def apply(trace: EagerTrace, prim, tracers, params) -> list:
         outs = [outs]
     if kernel.trivial:
         return [EagerTracer(trace, o, None, -1) for o in outs]
-    tape = trace.state.tape
+    tape = trace.local.tape
     parents = tuple(_ref(tape, tracers[i]) for i in kernel.lin_in)
     if all(p == -1 for p in parents):
         return [EagerTracer(trace, o, None, -1) for o in outs]
@@ -124,13 +127,12 @@ def apply(trace: EagerTrace, prim, tracers, params) -> list:
         entries.append((kernel.bwd, res, parents, tuple(
             a if f else None for a, f in zip(kernel.out_avals, kernel.float_out))))
         entries.extend([None] * (kernel.n_out - 1))
-    tape.edges_created += sum(1 for p in parents if p != -1)
     return [EagerTracer(trace, o, tape, idx + j) if f else EagerTracer(trace, o, None, -1)
             for j, (o, f) in enumerate(zip(outs, kernel.float_out))]
 
 
 def new_input(trace: EagerTrace, value) -> EagerTracer:
-    tape = trace.state.tape
+    tape = trace.local.tape
     tape.entries.append(None)
     if isinstance(value, np.ndarray) and value.shape == () and value.dtype == F64:
         value = float(value)
@@ -209,6 +211,30 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
         if e is None:
             continue
         bwd, res, parents, n_out = e
+        if bwd is TAKE1:
+            ct = slots[i]
+            if ct is None:
+                continue
+            slots[i] = None
+            p = parents[0]                 # res: the index; n_out: the vector's length
+            visited += 1
+            if type(p) is int:
+                s = slots[p]
+                if s is None:
+                    buf = np.zeros(n_out)
+                    buf[res] = ct
+                    slots[p] = buf
+                    owned[p] = True
+                    continue
+                if owned[p]:
+                    s[res] += ct
+                    continue
+            c = SparseCotangent(ShapedArray((n_out,), F64), np.array([res]), ct, 0)
+            if type(p) is int:
+                _accumulate(slots, owned, p, c)
+            else:
+                _add_external(external, p, c)
+            continue
         if bwd is _JOIN:
             visited += _join_backward(res, slots, owned, stats, external, tape)
             continue
@@ -218,6 +244,25 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
                 continue
             slots[i] = None
             cts = bwd(ct, *res)
+            if len(parents) == 1:                 # unary: no zip
+                p = parents[0]
+                c = cts[0]
+                if c is None or p == -1:
+                    continue
+                visited += 1
+                if type(p) is int:
+                    if type(c) is float:
+                        s = slots[p]
+                        if s is None:
+                            slots[p] = c
+                            continue
+                        if type(s) is float:
+                            slots[p] = s + c
+                            continue
+                    _accumulate(slots, owned, p, c)
+                else:
+                    _add_external(external, p, c)
+                continue
         else:                      # several outputs: n_out holds their avals (None: no tangent)
             outs = slots[i:i + len(n_out)]
             if all(c is None for c in outs):
@@ -244,9 +289,18 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
                 _add_external(external, p, c)
     if stats is not None:
         stats.edges_visited += visited
-        stats.edges_created += tape.edges_created
+        stats.edges_created += edges_created(tape)
         stats.entries += n
     return slots
+
+
+def edges_created(tape: Tape) -> int:
+    """Parent references recorded on the tape (constants excluded): the edges of the graph."""
+    n = 0
+    for e in tape.entries:
+        if e is not None:
+            n += len(e[2]) - e[2].count(-1)
+    return n
 
 
 def _add_external(external: dict, p: tuple, c) -> None:
@@ -274,11 +328,18 @@ def _add_values(a, b):
 
 # ---------------------------------------------------------------- fork / join
 
-class _JoinMarker:
-    pass
+class _Marker:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return self.name
 
 
-_JOIN = _JoinMarker()
+_JOIN = _Marker("JOIN")
+# An entry reading one element x[i] of a float64 vector: its transpose (take's rule) is a
+# one-element sparse cotangent; the backward pass adds it into x's buffer inline.
+TAKE1 = _Marker("TAKE1")
 
 
 def _join_backward(join, slots, owned, stats, external, tape) -> int:
@@ -319,7 +380,7 @@ def _join_backward(join, slots, owned, stats, external, tape) -> int:
 def record_join(trace: EagerTrace, jobs: list[Tape], job_outputs: list[list]) -> list[list]:
     """Append a join entry for ``jobs`` whose outputs are ``job_outputs[k]`` (values, some
     of them tracers of job k's tape); returns the outputs as values of the current tape."""
-    tape = trace.state.tape
+    tape = trace.local.tape
     base = len(tape.entries)
     out_refs: list[list] = []
     results: list[list] = []

@@ -4,14 +4,14 @@ Works on NumPy arrays, Python numbers and lintra's traced values alike; results 
 arrays when nothing is being traced.
 """
 
-from . import linalg
+from . import linalg  # noqa: F401  (lintra.numpy.linalg)
 from ._basic import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
+from ._operators import install as _install
 from ._reductions import *  # noqa: F401,F403
 from ._structure import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
-from ._operators import install as _install
 
 _install()
 del _install

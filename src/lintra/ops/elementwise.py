@@ -173,7 +173,7 @@ erf_p = _unary("erf", lambda x: np.asarray(_erf_impl(x)).astype(np.asarray(x).dt
 
 def _op(p):
     def op(x):
-        fast = FAST_UNARY.get(type(x))          # eager mode's scalar fast path (eager/fast.py)
+        fast = FAST_UNARY.get((type(x), p))     # eager mode's scalar fast path (eager/fast.py)
         if fast is not None:
             out = fast(p, x)
             if out is not NotImplemented:
