@@ -1,0 +1,285 @@
+"""The tools under test, behind one small interface so that each problem is written once per
+array API (NumPy-like for lintra, JAX and HIPS autograd; torch for PyTorch).
+
+A ``Tool`` gives: the array namespace (``np``), conversion in and out, ``jit`` (identity for
+eager tools), the derivative operators of that tool (``grad``, ``jvp``, ``vjp``), and the loop
+constructs a user of that tool would write (Python loops when eager, structured loops when
+staged). Peers are imported lazily, so ``make test`` needs none of them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+TOOL_NAMES = ("lintra", "lintra-jit", "jax", "torch", "autograd")
+LINTRA_TOOLS = ("lintra", "lintra-jit")
+
+
+class Unavailable(Exception):
+    """The tool cannot express this problem or variant; reported as "n/a: <reason>"."""
+
+
+class Mismatch(AssertionError):
+    """Two tools (or a tool and finite differences) disagree: the run must stop."""
+
+
+class Skipped(Exception):
+    """Runnable, but left out of the default run to keep it short; ``--all`` runs it."""
+
+
+def _tree_map(f: Callable, x: Any) -> Any:
+    if isinstance(x, (tuple, list)):
+        return type(x)(_tree_map(f, v) for v in x)
+    if isinstance(x, dict):
+        return {k: _tree_map(f, v) for k, v in x.items()}
+    return f(x)
+
+
+def _python_fori(n: int, body: Callable, init: Any) -> Any:
+    val = init
+    for i in range(n):
+        val = body(i, val)
+    return val
+
+
+def _python_scan(body: Callable, init: Any, xs: Any, length: int) -> tuple[Any, list]:
+    carry, ys = init, []
+    for t in range(length):
+        carry, y = body(carry, _tree_map(lambda a, t=t: a[t], xs))
+        ys.append(y)
+    return carry, ys
+
+
+def _python_while(cond: Callable, body: Callable, init: Any) -> Any:
+    val = init
+    while bool(cond(val)):
+        val = body(val)
+    return val
+
+
+class Tool:
+    """Base: an eager tool with a NumPy-like namespace."""
+
+    name = ""
+    family = ""
+    staged = False           # True when the measured functions are compiled (jit)
+    forward_mode = True      # has a forward mode (jvp)
+    np: Any = None
+
+    def asarray(self, a: Any) -> Any:
+        return a
+
+    def to_numpy(self, y: Any) -> Any:
+        return _tree_map(lambda v: np.asarray(v, dtype=np.result_type(v)), y)
+
+    def block(self, y: Any) -> Any:
+        return y
+
+    def jit(self, f: Callable) -> Callable:
+        return f
+
+    def fori_loop(self, n: int, body: Callable, init: Any) -> Any:
+        return _python_fori(n, body, init)
+
+    def scan(self, body: Callable, init: Any, xs: Any, length: int) -> tuple[Any, Any]:
+        """``lax.scan`` semantics over the leading axis; ys are returned as a list (eager) or
+        a stacked array (staged) — callers only reduce over them."""
+        return _python_scan(body, init, xs, length)
+
+    def while_loop(self, cond: Callable, body: Callable, init: Any) -> Any:
+        return _python_while(cond, body, init)
+
+    def grad(self, f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+        raise NotImplementedError
+
+    def jvp(self, f: Callable, primals: tuple, tangents: tuple) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def vjp(self, f: Callable, *primals) -> tuple[Any, Callable]:
+        raise NotImplementedError
+
+    def warm_up(self) -> None:
+        """One small gradient, so one-time library start-up is not charged to the first
+        problem's first call."""
+        x = self.asarray(np.linspace(0.1, 1.0, 3))
+        if self.family == "torch":
+            f = lambda v: self.torch.sum(self.torch.sin(v) * v)
+        else:
+            f = lambda v: self.np.sum(self.np.sin(v) * v)
+        self.block(self.jit(self.grad(f))(x))
+        if self.family == "torch":
+            self.torch.func.jvp(self.torch.func.grad(f), (x,), (x,))
+
+    def __repr__(self) -> str:
+        return f"<tool {self.name}>"
+
+
+class LintraEager(Tool):
+    name, family = "lintra", "lintra"
+
+    def __init__(self) -> None:
+        import lintra
+        import lintra.numpy as lnp
+        self.lt, self.np = lintra, lnp
+
+    def grad(self, f, argnums=0):
+        return self.lt.grad(f, argnums)
+
+    def jvp(self, f, primals, tangents):
+        return self.lt.jvp(f, tuple(primals), tuple(tangents))
+
+    def vjp(self, f, *primals):
+        return self.lt.vjp(f, *primals)
+
+
+class LintraJit(LintraEager):
+    name, staged = "lintra-jit", True
+
+    def jit(self, f):
+        return self.lt.jit(f)
+
+    def fori_loop(self, n, body, init):
+        return self.lt.fori_loop(0, n, body, init)
+
+    def scan(self, body, init, xs, length):
+        return self.lt.scan(body, init, xs, length=length)
+
+    def while_loop(self, cond, body, init):
+        return self.lt.while_loop(cond, body, init)
+
+
+class Jax(Tool):
+    name, family, staged = "jax", "jax", True
+
+    def __init__(self) -> None:
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+        import jax
+        import jax.numpy as jnp
+        jax.config.update("jax_enable_x64", True)
+        self.jax, self.np = jax, jnp
+
+    def asarray(self, a):
+        return self.np.asarray(a)
+
+    def block(self, y):
+        return self.jax.block_until_ready(y)
+
+    def jit(self, f):
+        return self.jax.jit(f)
+
+    def fori_loop(self, n, body, init):
+        return self.jax.lax.fori_loop(0, n, body, init)
+
+    def scan(self, body, init, xs, length):
+        return self.jax.lax.scan(body, init, xs, length=length)
+
+    def while_loop(self, cond, body, init):
+        return self.jax.lax.while_loop(cond, body, init)
+
+    def grad(self, f, argnums=0):
+        return self.jax.grad(f, argnums)
+
+    def jvp(self, f, primals, tangents):
+        return self.jax.jvp(f, tuple(primals), tuple(tangents))
+
+    def vjp(self, f, *primals):
+        return self.jax.vjp(f, *primals)
+
+
+class Autograd(Tool):
+    name, family = "autograd", "autograd"
+
+    def __init__(self) -> None:
+        import autograd
+        import autograd.core
+        import autograd.numpy as anp
+        import autograd.scipy.special  # noqa: F401  (imported here, not in a timed call)
+        self.ag, self.np = autograd, anp
+        self._make_jvp = autograd.core.make_jvp
+        self._make_vjp = autograd.core.make_vjp
+
+    def grad(self, f, argnums=0):
+        if isinstance(argnums, int):
+            return self.ag.grad(f, argnums)
+        return self.ag.grad(f, tuple(argnums))
+
+    def jvp(self, f, primals, tangents):
+        """Forward mode (autograd.core.make_jvp) over the tuple of all primals."""
+        g = lambda args: f(*args)
+        return self._make_jvp(g, tuple(primals))(tuple(tangents))
+
+    def vjp(self, f, *primals):
+        from autograd.builtins import tuple as ag_tuple
+
+        def g(args):
+            out = f(*args)
+            return ag_tuple(out) if isinstance(out, tuple) else out
+
+        vjp_fn, ans = self._make_vjp(g, tuple(primals))
+        return ans, vjp_fn
+
+
+class Torch(Tool):
+    """PyTorch eager, one thread, float64. ``grad`` is the classic tape
+    (``torch.autograd.grad``); nested problems use ``torch.func`` (``fgrad``/``jvp``)."""
+
+    name, family, np = "torch", "torch", None
+
+    def __init__(self) -> None:
+        import torch
+        torch.set_num_threads(1)
+        torch.set_default_dtype(torch.float64)
+        self.torch = torch
+
+    def asarray(self, a):
+        return self.torch.from_numpy(np.array(a))  # a copy: C-contiguous, same ndim
+
+    def to_numpy(self, y):
+        t = self.torch
+        return _tree_map(lambda v: v.detach().numpy().copy() if isinstance(v, t.Tensor)
+                         else np.asarray(v), y)
+
+    def grad(self, f, argnums=0):
+        torch = self.torch
+        nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+
+        @functools.wraps(f)
+        def g(*args):
+            args = list(args)
+            for i in nums:
+                args[i] = args[i].detach().requires_grad_(True)
+            out = f(*args)
+            gs = torch.autograd.grad(out, [args[i] for i in nums])
+            return gs[0] if isinstance(argnums, int) else tuple(gs)
+
+        return g
+
+    def fgrad(self, f, argnums=0):
+        return self.torch.func.grad(f, argnums)
+
+    def jvp(self, f, primals, tangents):
+        return self.torch.func.jvp(f, tuple(primals), tuple(tangents))
+
+    def vjp(self, f, *primals):
+        return self.torch.func.vjp(f, *primals)
+
+
+_CLASSES = {"lintra": LintraEager, "lintra-jit": LintraJit, "jax": Jax, "torch": Torch,
+            "autograd": Autograd}
+_cache: dict[str, Tool] = {}
+
+
+def get_tool(name: str) -> Tool:
+    """The (cached) tool called ``name``; raises ImportError when the peer is not installed."""
+    if name not in _CLASSES:
+        raise ValueError(f"unknown tool {name!r}; choose from {', '.join(TOOL_NAMES)}")
+    if name not in _cache:
+        tool = _CLASSES[name]()
+        tool.warm_up()
+        _cache[name] = tool
+    return _cache[name]
