@@ -226,7 +226,7 @@ def test_harness_cross_checks_and_reports(monkeypatch):
     assert case.fd_err is not None and case.fd_err < 1e-6
     assert all(r.status == "ok" and r.deriv.reps >= 1 for r in case.results.values())
     text = markdown([case], "python -m benchmarks --size tiny", 1.0)
-    assert "| lse | tiny |" in text and "lintra-jit" in text
+    assert "| lse | tiny (n=8) |" in text and "lintra-jit" in text
 
     real_build = p.build
 

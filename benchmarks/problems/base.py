@@ -96,6 +96,15 @@ def fd_gradient(argnums: int | Sequence[int] = 0) -> Callable:
     return ref
 
 
+def nested_note(tool: Tool, variant: str) -> str:
+    """How a nested variant's derivatives are taken, for the table's notes."""
+    if tool.family == "torch":
+        return "torch.func.jvp / torch.func.grad"
+    if tool.family == "autograd" and "f" in variant:
+        return "forward mode: autograd.core.make_jvp"
+    return ""
+
+
 def sigmoid(t: Tool, x):
     """Each tool's own logistic function (HIPS autograd has none: written out)."""
     if t.family == "lintra":

@@ -48,7 +48,8 @@ def build(tool, params, variant) -> Impl:
         J, HJ = tool.jvp(lambda c: g(P, c), (C,), (np_.ones_like(C),))
         return J / HJ
 
-    return Impl(tool.jit(f), tool.jit(newton))
+    note = "forward mode: autograd.core.make_jvp" if tool.family == "autograd" else ""
+    return Impl(tool.jit(f), tool.jit(newton), note)
 
 
 def fd_reference(primal, args, params, variant):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tools import Unavailable
-from .base import Impl, Problem
+from .base import Impl, Problem, nested_note
 
 X0, V0, Y_CHARGE = (0.0, 8.0), (0.75, 0.0), 10.0
 ETA = 0.004
@@ -73,7 +73,7 @@ def build(tool, params, variant) -> Impl:
         dJ = lambda w: tool.jvp(J, (w,), (ones_like(w),))[1]
     step = lambda i, w: w - ETA * dJ(w)
     descend = lambda w0: tool.fori_loop(iters, step, w0)
-    return Impl(tool.jit(J), tool.jit(descend))
+    return Impl(tool.jit(J), tool.jit(descend), nested_note(tool, variant))
 
 
 def inputs(params):

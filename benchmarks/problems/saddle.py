@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Impl, Problem
+from .base import Impl, Problem, nested_note
 
 ETA_IN, ETA_OUT = 0.1, 0.1
 
@@ -47,7 +47,7 @@ def build(tool, params, variant) -> Impl:
         p1 = tool.fori_loop(n_out, step, p1)
         return p1, _inner_argmax(tool, inner, p1, p2_0, n_in)
 
-    return Impl(tool.jit(g), tool.jit(solve))
+    return Impl(tool.jit(g), tool.jit(solve), nested_note(tool, variant))
 
 
 def inputs(params):

@@ -61,9 +61,9 @@ PROBLEMS = [
     Problem(
         name="scalar_loop",
         title="sum_i sin(x[i]) cos(x[i+1]), Python loop over scalars",
-        sizes={"tiny": {"n": 6}, "n100": {"n": 100}, "n1000": {"n": 1000},
-               "n10000": {"n": 10000}},
-        default_sizes=("n100", "n1000", "n10000"),
+        sizes={"tiny": {"n": 6}, "small": {"n": 100}, "default": {"n": 1000},
+               "large": {"n": 10000}},
+        default_sizes=("small", "default", "large"),
         inputs=_inputs("scalar_loop"),
         build=_build_loop,
         fd_reference=fd_gradient(0),
