@@ -74,7 +74,7 @@ def test_transpose_of_transpose_is_original(x, ct):
     ftt = lt.linear_transpose(lambda c: ft(c)[0], ct)
     np.testing.assert_allclose(ftt(x)[0], f(x), rtol=1e-12)
     # and the dot-product test on the transpose itself
-    np.testing.assert_allclose(np.dot(ct, f(x)), np.dot(ft(ct)[0], x), rtol=1e-10)
+    np.testing.assert_allclose(np.dot(ct, f(x)), np.dot(ft(ct)[0], x), rtol=1e-10, atol=1e-12)
 
 
 def test_linear_transpose_rejects_nonlinear_function():

@@ -8,6 +8,8 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from .core.ir import Program, typecheck
 from .core.pytree import flatten, unflatten
 from .core.staging import trace_to_program
@@ -70,10 +72,17 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     def wrapped(*args, **kwargs):
         (program, consts, out_tree), flat = staged.stage(args, kwargs)
         outs = call_p.bind(*consts, *flat, program=program)
-        return unflatten(out_tree, outs)
+        return unflatten(out_tree, [_writable(o) for o in outs])
 
     wrapped.staged = staged  # type: ignore[attr-defined]
     return wrapped
+
+
+def _writable(x):
+    """Results handed to users are ordinary arrays (internally, broadcasts are views)."""
+    if isinstance(x, np.ndarray) and not x.flags.writeable:
+        return np.array(x)
+    return x
 
 
 def fn(fun: Callable | None = None, *, name: str | None = None,

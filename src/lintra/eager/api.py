@@ -56,7 +56,9 @@ def _seed(c):
 
 def _as(g, aval):
     g = np.asarray(g, dtype=aval.dtype)
-    return g if g.shape else g[()]
+    if not g.shape:
+        return g[()]
+    return g if g.flags.writeable else np.array(g)
 
 
 def _unfreeze(state: EagerState) -> None:

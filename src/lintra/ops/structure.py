@@ -39,7 +39,9 @@ def normalize_axes(axes, ndim: int, who: str = "axis") -> tuple[int, ...]:
 # ---------------------------------------------------------------- broadcast_to
 
 broadcast_to_p = Primitive("broadcast_to")
-broadcast_to_p.def_impl(lambda x, *, shape: np.array(np.broadcast_to(x, shape)))
+# a read-only view, not a copy: consumers allocate their own outputs; values handed to users
+# are made writable at the API boundary (jit outputs, gradients)
+broadcast_to_p.def_impl(lambda x, *, shape: np.broadcast_to(x, shape))
 
 
 @broadcast_to_p.def_shape
