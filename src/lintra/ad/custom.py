@@ -63,15 +63,33 @@ def _custom_jvp_rule(primals, tangents, *, program, rule, num_consts):
 custom_jvp_call_p.jvp = _custom_jvp_rule
 
 
-class custom_jvp:
-    """``f = custom_jvp(fun)``; ``@f.defjvp`` a rule ``(primals, tangents) -> (out, t_out)``."""
+class _CustomRule:
+    """Shared by custom_jvp and custom_vjp: stage ``fun`` once per input types."""
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         functools.update_wrapper(self, fun)
         self.fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
-        self.jvp_rule: Callable | None = None
         self._cache: dict = {}
+
+    def _stage(self, args):
+        """None when nothing is traced (then ``fun`` just runs); else the staged program,
+        its consts, output tree, flat dynamic args, dynamic positions and their tree."""
+        if not any(isinstance(a, Tracer) for a in flatten(args)[0]):
+            return None
+        (program, consts, out_tree), flat = _stage(self.fun, args, self.nondiff_argnums,
+                                                    self._cache)
+        dyn_idx = [i for i in range(len(args)) if i not in self.nondiff_argnums]
+        in_tree = flatten(tuple(args[i] for i in dyn_idx))[1]
+        return program, consts, out_tree, flat, dyn_idx, in_tree
+
+
+class custom_jvp(_CustomRule):
+    """``f = custom_jvp(fun)``; ``@f.defjvp`` a rule ``(primals, tangents) -> (out, t_out)``."""
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        super().__init__(fun, nondiff_argnums)
+        self.jvp_rule: Callable | None = None
 
     def defjvp(self, rule: Callable) -> Callable:
         self.jvp_rule = rule
@@ -81,14 +99,11 @@ class custom_jvp:
         if self.jvp_rule is None:
             raise LintraError(f"custom_jvp function {self.fun.__name__} has no rule: "
                               "define one with @f.defjvp")
-        flat_args = flatten(args)[0]
-        if not any(isinstance(a, Tracer) for a in flat_args):
+        staged = self._stage(args)
+        if staged is None:
             return self.fun(*args)
-        (program, consts, out_tree), flat = _stage(self.fun, args, self.nondiff_argnums,
-                                                    self._cache)
+        program, consts, out_tree, flat, dyn_idx, in_tree = staged
         nd = self.nondiff_argnums
-        dyn_idx = [i for i in range(len(args)) if i not in nd]
-        in_tree = flatten(tuple(args[i] for i in dyn_idx))[1]
 
         def rule(p_flat, t_flat):
             p = unflatten(in_tree, p_flat)
@@ -161,17 +176,14 @@ def _custom_vjp_jvp(primals, tangents, *, program, fwd, bwd, num_consts):
 custom_vjp_call_p.jvp = _custom_vjp_jvp
 
 
-class custom_vjp:
+class custom_vjp(_CustomRule):
     """``f = custom_vjp(fun)``; ``f.defvjp(fwd, bwd)`` with ``fwd(*args) -> (out, residuals)``
     and ``bwd(residuals, cotangent) -> tuple of cotangents, one per argument``."""
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
-        self._cache: dict = {}
 
     def defvjp(self, fwd: Callable, bwd: Callable) -> None:
         self.fwd, self.bwd = fwd, bwd
@@ -180,15 +192,12 @@ class custom_vjp:
         if self.fwd is None:
             raise LintraError(f"custom_vjp function {self.fun.__name__} has no rule: define "
                               "one with f.defvjp(fwd, bwd)")
-        flat_args = flatten(args)[0]
-        if not any(isinstance(a, Tracer) for a in flat_args):
+        staged = self._stage(args)
+        if staged is None:
             return self.fun(*args)
-        (program, consts, out_tree), flat = _stage(self.fun, args, self.nondiff_argnums,
-                                                    self._cache)
+        program, consts, out_tree, flat, dyn_idx, in_tree = staged
         nd = self.nondiff_argnums
-        dyn_idx = [i for i in range(len(args)) if i not in nd]
         dyn_vals = [args[i] for i in dyn_idx]
-        in_tree = flatten(tuple(dyn_vals))[1]
         static = [args[i] for i in nd]
         res_store: dict = {}
 
