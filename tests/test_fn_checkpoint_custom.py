@@ -194,3 +194,28 @@ def test_missing_custom_rules():
     g = lt.custom_vjp(lnp.sin)
     with pytest.raises(lt.LintraError, match="defvjp"):
         lt.grad(g)(1.0)
+
+
+def test_checkpointed_scan_body_keeps_only_the_carries():
+    ws = [np.full((3, 3), 0.1 * k) for k in range(1, 4)]
+
+    def loss(ws, c, policy):
+        def block(c, ws):
+            for w in ws:
+                c = lnp.tanh(c @ w)
+            return c
+
+        body = block if policy is None else lt.checkpoint(block, policy=policy)
+        final, _ = lt.scan(lambda carry, _: (body(carry, ws), None), c, None, length=7)
+        return lnp.sum(final)
+
+    c0 = np.ones((2, 3))
+    plain = lt.saved_residuals(lambda ws, c: loss(ws, c, None), ws, c0)
+    remat = lt.saved_residuals(lambda ws, c: loss(ws, c, P.nothing_saveable), ws, c0)
+    stacked = lambda res: [a.shape for a, _ in res if a.shape[:1] == (7,)]
+    assert stacked(remat) == [(7, 2, 3)]          # only the carry of each step, not the weights
+    assert len(stacked(plain)) >= 3               # every layer's activations
+    g1 = lt.grad(lambda ws, c: loss(ws, c, None))(ws, c0)
+    g2 = lt.grad(lambda ws, c: loss(ws, c, P.nothing_saveable))(ws, c0)
+    for a, b in zip(g1, g2):
+        np.testing.assert_allclose(a, b, rtol=1e-13)

@@ -52,15 +52,37 @@ def _call_jvp(primals, tangents, *, program, policy=None):
     return outs[:n], t_out
 
 
+def _forwarded(u) -> tuple[Program, list]:
+    """Residuals that are just known *inputs* of the function are not returned by the known
+    call: the caller passes its own input on instead. (Otherwise a loop around the call would
+    stack a loop-invariant input once per iteration.) Returns the known program without those
+    outputs and, per residual, the index of the known input it forwards (or None)."""
+    hit = u.known.cache.get("forwarded")
+    if hit is not None:
+        return hit
+    n_out = len(u.known.outs) - u.num_residuals
+    pos = {id(v): i for i, v in enumerate(u.known.params)}
+    res = u.known.outs[n_out:]
+    src = [pos.get(id(r)) if isinstance(r, Var) else None for r in res]
+    known = u.known
+    if any(s is not None for s in src):
+        known = Program(known.params, known.eqns, known.outs[:n_out]
+                        + [r for r, s in zip(res, src) if s is None], known.name)
+    u.known.cache["forwarded"] = (known, src)
+    return known, src
+
+
 def _call_pe_trace(trace, tracers, params):
     from ..ad.unzip import unzip_program
     program = params["program"]
     unknowns = [t.atom is not None for t in tracers]
     u = unzip_program(program, unknowns, policy=params.get("policy"))
-    known_outs = call_p.bind(*[t.known for t, uk in zip(tracers, unknowns) if not uk],
-                             program=u.known)
-    n_known = len(known_outs) - u.num_residuals
-    residuals = [trace.pure(r) for r in known_outs[n_known:]]
+    known_prog, src = _forwarded(u)
+    known_in = [t.known for t, uk in zip(tracers, unknowns) if not uk]
+    known_outs = call_p.bind(*known_in, program=known_prog)
+    n_known = len(u.known.outs) - u.num_residuals
+    computed = iter(known_outs[n_known:])
+    residuals = [trace.pure(known_in[s] if s is not None else next(computed)) for s in src]
     unknown_in = [t for t, uk in zip(tracers, unknowns) if uk]
     unknown_outs = iter(trace.stage(call_p, residuals + unknown_in, {"program": u.unknown}))
     known_it = iter(known_outs[:n_known])
@@ -71,13 +93,18 @@ def _call_unzip(eqn: Eqn, unknowns: list[bool], policy):
     from ..ad.unzip import unzip_program
     policy = eqn.params.get("policy") or policy
     u = unzip_program(eqn.params["program"], unknowns, policy=policy)
-    res_vars = [Var(v.aval) for v in u.unknown.params[:u.num_residuals]]
+    known_prog, src = _forwarded(u)
     known_ins = [x for x, uk in zip(eqn.inputs, unknowns) if not uk]
     unknown_ins = [x for x, uk in zip(eqn.inputs, unknowns) if uk]
+    new_res = [Var(v.aval) for v, s in zip(u.unknown.params[:u.num_residuals], src)
+               if s is None]
+    it = iter(new_res)
+    res_atoms = [known_ins[s] if s is not None else next(it) for s in src]
     known_outs = [v for v, uo in zip(eqn.outputs, u.out_unknowns) if not uo]
     unknown_outs = [v for v, uo in zip(eqn.outputs, u.out_unknowns) if uo]
-    k = Eqn(call_p, known_ins, {"program": u.known}, known_outs + res_vars, eqn.source)
-    un = Eqn(call_p, res_vars + unknown_ins, {"program": u.unknown}, unknown_outs, eqn.source)
+    k = Eqn(call_p, known_ins, {"program": known_prog}, known_outs + new_res, eqn.source)
+    un = Eqn(call_p, res_atoms + unknown_ins, {"program": u.unknown}, unknown_outs,
+             eqn.source)
     return [k], [un], u.out_unknowns
 
 
