@@ -26,8 +26,11 @@ class ShapedArray:
     is_function = False
 
     def __init__(self, shape: tuple[int, ...], dtype: Any, weak_type: bool = False):
-        self.shape = tuple(int(d) for d in shape)
-        self.dtype = np.dtype(dtype)
+        # NumPy shapes are already tuples of ints and dtypes already dtypes: skip conversion
+        self.shape = shape if type(shape) is tuple and all(type(d) is int for d in shape) \
+            else tuple(int(d) for d in shape)
+        self.dtype = dtype if type(dtype) is np.dtype or isinstance(dtype, np.dtype) \
+            else np.dtype(dtype)
         self.weak_type = weak_type
 
     @property

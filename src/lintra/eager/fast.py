@@ -124,12 +124,63 @@ def _take_kernel(n: int):
     return k
 
 
+def _basic_index(shape: tuple, idx):
+    """(start, limit, strides, kept shape) of a basic index (ints and slices, no more than the
+    rank), or None for anything else (None, Ellipsis, arrays, tracers, booleans)."""
+    items = idx if type(idx) is tuple else (idx,)
+    if len(items) > len(shape):
+        return None
+    start, limit, strides, out_shape = [], [], [], []
+    for k, d in enumerate(shape):
+        it = items[k] if k < len(items) else slice(None)
+        if type(it) is int:
+            if not -d <= it < d:
+                return None                       # let the generic path raise IndexError
+            i = it + d if it < 0 else it
+            start.append(i)
+            limit.append(i + 1)
+            strides.append(1)
+        elif type(it) is slice:
+            a, b, st = it.indices(d)
+            if st < 1:
+                return None
+            start.append(a)
+            limit.append(max(a, b))
+            strides.append(st)
+            out_shape.append(len(range(a, max(a, b), st)))
+        else:
+            return None
+    return tuple(start), tuple(limit), tuple(strides), tuple(out_shape)
+
+
+def _getitem_basic(self, idx):
+    """``x[ints and slices]``: one ``slice`` (and a ``reshape`` dropping int axes), applied
+    with their kernels directly instead of through NumPy-style index normalization."""
+    from ..ops.structure import reshape_p, slice_p
+    from .tape import apply
+    v = self.primal
+    if not isinstance(v, np.ndarray):
+        return None
+    b = _basic_index(v.shape, idx)
+    if b is None:
+        return None
+    start, limit, strides, out_shape = b
+    x = self
+    if start != (0,) * v.ndim or limit != v.shape or strides != (1,) * v.ndim:
+        x = apply(self._trace, slice_p, [x], {"start": start, "limit": limit,
+                                              "strides": strides})[0]
+    if x.primal.shape != out_shape:
+        x = apply(self._trace, reshape_p, [x], {"shape": out_shape})[0]
+    return x.primal if x.idx < 0 and x is not self else x
+
+
 def _getitem(generic):
     def getitem(self, idx):
         v = self.primal
         if type(idx) is not int or type(v) is not np.ndarray or v.ndim != 1 \
                 or (v.dtype is not F64 and v.dtype != F64) or self.idx < 0:
-            return generic(self, idx)
+            out = _getitem_basic(self, idx)
+            return generic(self, idx) if out is None else out
         n = v.shape[0]
         out = float(v[idx])                     # IndexError out of bounds, as NumPy
         if _take_kernels.get(n) is None and _take_kernel(n) is None:

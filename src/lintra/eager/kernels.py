@@ -41,11 +41,21 @@ class Kernel:
 _cache: dict = {}
 
 
+_aval_cache: dict = {}
+
+
 def aval_of(v: Any) -> ShapedArray:
+    """The aval of a concrete value; one shared object per (shape, dtype)."""
     if type(v) is float:
         return _SCALAR_F64
     if isinstance(v, (np.ndarray, np.generic)):
-        return ShapedArray(v.shape, v.dtype)
+        key = (v.shape, v.dtype)
+        a = _aval_cache.get(key)
+        if a is None:
+            if len(_aval_cache) > 4096:
+                _aval_cache.clear()
+            a = _aval_cache[key] = ShapedArray(v.shape, v.dtype)
+        return a
     from ..core.avals import concrete_aval
     return concrete_aval(v).strip_weak()
 
@@ -55,6 +65,23 @@ _SCALAR_F64 = ShapedArray((), F64)
 
 _program_cache: dict = {}
 _PROGRAM_CACHE_SIZE = 256
+
+
+def kernel_for(prim, vals: list, params: dict) -> Kernel:
+    """The kernel for ``prim`` applied to concrete ``vals``: keyed by a cheap signature
+    (shapes and dtypes), so the common case is one dict lookup."""
+    sig = tuple(("f",) if type(v) is float else (v.shape, v.dtype) if isinstance(
+        v, (np.ndarray, np.generic)) else (type(v),) for v in vals)
+    try:
+        key = (prim, sig, tuple(params.items()) if params else ())
+        k = _cache.get(key)
+    except TypeError:                     # unhashable params
+        return _derive(prim, tuple(aval_of(v) for v in vals), params)
+    if k is None:
+        k = get_kernel(prim, tuple(aval_of(v) for v in vals), params)
+        if not prim.subprograms(params):
+            _cache[key] = k
+    return k
 
 
 def get_kernel(prim, avals: tuple, params: dict) -> Kernel:

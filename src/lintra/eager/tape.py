@@ -19,7 +19,7 @@ import numpy as np
 from ..ad.transpose import SparseCotangent
 from ..core.avals import ShapedArray
 from ..core.trace import Trace, Tracer
-from .kernels import F64, aval_of, get_kernel
+from .kernels import F64, aval_of, kernel_for
 
 
 class Tape:
@@ -109,7 +109,7 @@ def _ref(tape: Tape, t: EagerTracer):
 
 def apply(trace: EagerTrace, prim, tracers, params) -> list:
     vals = [t.primal for t in tracers]
-    kernel = get_kernel(prim, tuple(aval_of(v) for v in vals), params)
+    kernel = kernel_for(prim, vals, params)
     outs, res = kernel.fwd(*vals)
     if kernel.n_out == 1:
         outs = [outs]

@@ -34,6 +34,10 @@ def promote(*args: Any) -> list:
     """Bring arguments to one dtype (NumPy rules; Python scalars are weakly typed)."""
     avals = [get_aval(a) if not isinstance(a, (list, tuple)) else get_aval(np.asarray(a))
              for a in args]
+    dt = avals[0].dtype
+    if all(a.dtype == dt and not a.weak_type for a in avals) and all(
+            isinstance(a, (Tracer, np.ndarray, np.generic)) for a in args):
+        return list(args)                 # the common case: nothing to convert
     dt = result_dtype(*avals)
     return [asarray_value(a, dt) for a in args]
 
