@@ -124,6 +124,23 @@ if hasattr(lt, "fori_loop"):
     check("grad of s = sin(s) x[i] + x[i]", lt.jit(lt.grad(recurrence))(xs),
           fd_grad(lambda v: float(recurrence(v)), xs), rtol=1e-6)
 
+    def branchy(v):
+        return lt.cond(v > 0.0, lambda u: u * lnp.sin(u), lambda u: -u ** 3, v)
+
+    check("jit(grad) through cond at 0.8", lt.jit(lt.grad(branchy))(0.8),
+          np.sin(0.8) + 0.8 * np.cos(0.8))
+
+    def halve_until_small(v):        # a data-dependent trip count: forward mode only
+        return lt.while_loop(lambda s: s[0] > 0.1, lambda s: (s[0] * 0.5, s[1] * 1.5),
+                             (v, v))[1]
+
+    _, dt = lt.jvp(halve_until_small, (1.0,), (1.0,))
+    check("jvp through while_loop (4 halvings: x * 1.5^4)", dt, 1.5 ** 4)
+    try:
+        lt.grad(halve_until_small)(1.0)
+    except lt.LintraError as e:
+        print(f"  reverse mode through while_loop is a clear error: {str(e)[:90]}...")
+
 section("fork/join: parallel branches, deterministic backward")
 a = np.random.default_rng(0).standard_normal(200_000)
 par = lambda v: lnp.sum(lnp.multiply(*lt.fork_join(lnp.sin, lnp.cos, v)))

@@ -85,17 +85,26 @@ def python_scalar_dtype(x: Any) -> np.dtype:
     raise TypeError(f"complex values are not supported: {x!r}")
 
 
+_avals: dict = {}
+
+
 def concrete_aval(x: Any) -> ShapedArray:
-    """The aval of a concrete (non-traced) value."""
+    """The aval of a concrete (non-traced) value (avals are shared per shape and dtype)."""
     if is_python_scalar(x):
         return ShapedArray((), python_scalar_dtype(x), weak_type=True)
     if isinstance(x, (np.ndarray, np.generic)):
+        a = _avals.get((x.shape, x.dtype))
+        if a is not None:
+            return a
         dt = x.dtype
         if dt.kind == "c":
             raise TypeError("complex arrays are not supported by lintra")
         if dt.kind not in "fiub":
             raise TypeError(f"lintra cannot trace arrays of dtype {dt}")
-        return ShapedArray(x.shape, dt)
+        if len(_avals) > 4096:
+            _avals.clear()
+        a = _avals[(x.shape, dt)] = ShapedArray(x.shape, dt)
+        return a
     raise TypeError(f"{type(x).__name__} is not a valid lintra value: expected an array, a "
                     "number or a pytree (tuple, list, dict, dataclass) of them")
 

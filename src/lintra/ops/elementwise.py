@@ -79,11 +79,31 @@ def neg(x):
     return neg_p.bind(asarray_value(x))
 
 
+_CONCRETE_FLOATS = (float, np.float64, np.float32)
+
+
+def _concrete_float(x) -> bool:
+    t = type(x)
+    return t in _CONCRETE_FLOATS or (t is np.ndarray and x.dtype.kind == "f")
+
+
+def _concrete2(p, x, y):
+    """Both operands concrete floats: NumPy's own promotion is lintra's, so run the impl."""
+    try:
+        return p.impl(x, y)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"in `{p.name}`: {e}") from e
+
+
 def add(x, y):
+    if _concrete_float(x) and _concrete_float(y):
+        return _concrete2(add_p, x, y)
     return add_p.bind(*promote(x, y))
 
 
 def sub(x, y):
+    if _concrete_float(x) and _concrete_float(y):
+        return _concrete2(sub_p, x, y)
     return sub_p.bind(*promote(x, y))
 
 
@@ -106,11 +126,15 @@ div_p = _binary("div", np.true_divide, _FLOAT)
 
 
 def mul(x, y):
+    if _concrete_float(x) and _concrete_float(y):
+        return _concrete2(mul_p, x, y)
     return mul_p.bind(*promote(x, y))
 
 
 def div(x, y):
     """True division; integers divide to float64 (NumPy's ``/``)."""
+    if _concrete_float(x) and _concrete_float(y):
+        return _concrete2(div_p, x, y)
     return div_p.bind(*promote_float(x, y))
 
 
@@ -172,8 +196,13 @@ erf_p = _unary("erf", lambda x: np.asarray(_erf_impl(x)).astype(np.asarray(x).dt
 
 
 def _op(p):
+    impl = p.impl
+
     def op(x):
-        fast = FAST_UNARY.get((type(x), p))     # eager mode's scalar fast path (eager/fast.py)
+        t = type(x)
+        if t is float or t is np.float64 or (t is np.ndarray and x.dtype.kind == "f"):
+            return impl(x)                      # concrete floats: nothing to trace or promote
+        fast = FAST_UNARY.get((t, p))           # eager mode's scalar fast path (eager/fast.py)
         if fast is not None:
             out = fast(p, x)
             if out is not NotImplemented:
