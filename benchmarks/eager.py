@@ -128,7 +128,7 @@ def vectorized(n=10**6):
     print(f"| lintra eager | {tl * 1e3:.1f} | {tl / th:.2f} |")
 
 
-def fork_join(n=4_000_000):
+def fork_join(n=2_000_000):
     x = np.random.default_rng(0).standard_normal(n)
 
     def branch(k):

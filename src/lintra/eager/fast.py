@@ -74,7 +74,7 @@ def _binary(prim, generic, swap: bool):
         if ra == -1 and rb == -1:
             return EagerTracer(trace, out, None, -1)
         entries = tape.entries
-        entries.append((k.bwd, res, parents, 1))
+        entries.append((k.tape_bwd, res, parents, 1))
         return EagerTracer(trace, out, tape, len(entries) - 1)
 
     return op
@@ -96,8 +96,8 @@ def _unary(prim):
             return EagerTracer(trace, out, None, -1)
         tape = trace.local.tape
         entries = tape.entries
-        entries.append((k.bwd, res, (self.idx if self.tape is tape else (self.tape, self.idx),),
-                        1))
+        entries.append((k.tape_bwd, res,
+                        (self.idx if self.tape is tape else (self.tape, self.idx),), 1))
         return EagerTracer(trace, out, tape, len(entries) - 1)
 
     return op
@@ -182,7 +182,7 @@ def _getitem(generic):
             out = _getitem_basic(self, idx)
             return generic(self, idx) if out is None else out
         n = v.shape[0]
-        out = float(v[idx])                     # IndexError out of bounds, as NumPy
+        out = v.item(idx)                       # a Python float; IndexError out of bounds
         if _take_kernels.get(n) is None and _take_kernel(n) is None:
             return generic(self, idx)
         trace = self._trace

@@ -26,9 +26,10 @@ _COMPARISONS = ("lt", "gt", "le", "ge", "eq", "ne")
 
 
 class Kernel:
-    __slots__ = ("fwd", "bwd", "n_out", "lin_in", "float_out", "out_avals", "trivial")
+    __slots__ = ("fwd", "bwd", "n_out", "lin_in", "float_out", "out_avals", "trivial",
+                 "tape_bwd")
 
-    def __init__(self, fwd, bwd, n_out, lin_in, float_out, out_avals):
+    def __init__(self, fwd, bwd, n_out, lin_in, float_out, out_avals, form=None):
         self.fwd = fwd              # (*primals) -> (out, residuals) or (outs, residuals)
         self.bwd = bwd              # (*cts, *residuals) -> cotangents of the lin_in inputs
         self.n_out = n_out
@@ -36,6 +37,49 @@ class Kernel:
         self.float_out = float_out  # which outputs carry a tangent
         self.out_avals = out_avals
         self.trivial = bwd is None  # no tangent flows: no tape entry
+        # what the tape records: bwd, or a marker of a transposed program the backward
+        # pass evaluates inline (see _form)
+        self.tape_bwd = FORMS.get(form, bwd)
+
+
+class _Form:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return self.name
+
+
+# Shapes of small transposed scalar programs that the backward pass evaluates inline
+# (no call): SCALE0: ct * r0;  ADD2: (ct, ct);  MUL2: (ct * r1, ct * r0).
+FORMS = {"scale0": _Form("SCALE0"), "add2": _Form("ADD2"), "mul2": _Form("MUL2")}
+
+
+def _form(tprog: Program, n_res: int) -> str | None:
+    """Recognize a transposed scalar program of one of the FORMS (params: residuals, ct)."""
+    if len(tprog.params) != n_res + 1:
+        return None
+    ct = tprog.params[n_res]
+    res = tprog.params[:n_res]
+    outs = tprog.outs
+
+    def scaled(v, eqns):
+        """v = mul(ct, r) (either order) -> index of r, else None."""
+        e = next((e for e in eqns if e.outputs[0] is v), None)
+        if e is None or e.prim.name != "mul":
+            return None
+        a, b = e.inputs
+        other = b if a is ct else a if b is ct else None
+        return next((j for j, r in enumerate(res) if r is other), None)
+
+    if len(outs) == 1 and len(tprog.eqns) == 1 and scaled(outs[0], tprog.eqns) == 0:
+        return "scale0"
+    if len(outs) == 2 and not tprog.eqns and outs[0] is ct and outs[1] is ct:
+        return "add2"
+    if len(outs) == 2 and len(tprog.eqns) == 2 and n_res == 2 and \
+            scaled(outs[0], tprog.eqns) == 1 and scaled(outs[1], tprog.eqns) == 0:
+        return "mul2"
+    return None
 
 
 _cache: dict = {}
@@ -133,7 +177,8 @@ def _derive(prim, avals: tuple, params: dict) -> Kernel:
     bwd = _codegen(tprog, f"bwd_{prim.name}", param_order=order, sparse_outputs=True)
     lin_in = tuple(i for i, nz in enumerate(nonzero) if nz)
     float_out = list(out_nz)
-    return Kernel(fwd, bwd, n_out, lin_in, float_out, out_avals)
+    form = _form(tprog, n_res) if _all_scalar_f64(avals) and n_out == 1 else None
+    return Kernel(fwd, bwd, n_out, lin_in, float_out, out_avals, form)
 
 
 def _primal_only(impl, multiple):

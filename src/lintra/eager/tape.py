@@ -19,7 +19,7 @@ import numpy as np
 from ..ad.transpose import SparseCotangent
 from ..core.avals import ShapedArray
 from ..core.trace import Trace, Tracer
-from .kernels import F64, aval_of, kernel_for
+from .kernels import F64, FORMS, aval_of, kernel_for
 
 
 class Tape:
@@ -122,7 +122,7 @@ def apply(trace: EagerTrace, prim, tracers, params) -> list:
     entries = tape.entries
     idx = len(entries)
     if kernel.n_out == 1:
-        entries.append((kernel.bwd, res, parents, 1))
+        entries.append((kernel.tape_bwd, res, parents, 1))
     else:
         entries.append((kernel.bwd, res, parents, tuple(
             a if f else None for a, f in zip(kernel.out_avals, kernel.float_out))))
@@ -211,6 +211,32 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
         if e is None:
             continue
         bwd, res, parents, n_out = e
+        if bwd is SCALE0 or bwd is ADD2 or bwd is MUL2:    # small scalar transposes, inline
+            ct = slots[i]
+            if ct is None:
+                continue
+            slots[i] = None
+            if bwd is SCALE0:
+                cts = (ct * res[0],)
+            elif bwd is ADD2:
+                cts = (ct, ct)
+            else:
+                cts = (ct * res[1], ct * res[0])
+            for p, c in zip(parents, cts):
+                if p == -1:
+                    continue
+                visited += 1
+                if type(p) is int:
+                    s = slots[p]
+                    if s is None:
+                        slots[p] = c
+                    elif type(s) is float and type(c) is float:
+                        slots[p] = s + c
+                    else:
+                        _accumulate(slots, owned, p, c)
+                else:
+                    _add_external(external, p, c)
+            continue
         if bwd is TAKE1:
             ct = slots[i]
             if ct is None:
@@ -340,6 +366,7 @@ _JOIN = _Marker("JOIN")
 # An entry reading one element x[i] of a float64 vector: its transpose (take's rule) is a
 # one-element sparse cotangent; the backward pass adds it into x's buffer inline.
 TAKE1 = _Marker("TAKE1")
+SCALE0, ADD2, MUL2 = FORMS["scale0"], FORMS["add2"], FORMS["mul2"]
 
 
 def _join_backward(join, slots, owned, stats, external, tape) -> int:
