@@ -8,24 +8,15 @@ Run: python -m benchmarks.core_ratios
 from __future__ import annotations
 
 import functools
-import time
 
 import numpy as np
 
 import lintra as lt
 import lintra.numpy as lnp
 
+from .eager import median_time
+
 rng = np.random.default_rng(0)
-
-
-def median_time(fn, reps=15):
-    fn()
-    ts = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return float(np.median(ts))
 
 
 def mlp_problem(np_):
@@ -91,7 +82,8 @@ def main():
         jf, jg = lt.jit(f), lt.jit(lt.grad(f))
         for a, b in zip(lt.tree_leaves(g(*args)), lt.tree_leaves(jg(*args))):
             np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
-        tp, tg, tpj, tgj = (median_time(functools.partial(h, *args)) for h in (f, g, jf, jg))
+        tp, tg, tpj, tgj = (median_time(functools.partial(h, *args), reps=15)
+                            for h in (f, g, jf, jg))
         print(f"| {name} | {tp * 1e3:.2f} | {tg * 1e3:.2f} | {tg / tp:.2f} | "
               f"{tpj * 1e3:.2f} | {tgj * 1e3:.2f} | {tgj / tpj:.2f} | {check} |")
 
