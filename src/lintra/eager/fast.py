@@ -31,6 +31,57 @@ def _inline_form(prim, k):
 
 
 _ARITH = {"add": float.__add__, "sub": float.__sub__, "mul": float.__mul__}
+_OPERATOR = {"add": "+", "sub": "-", "mul": "*"}
+
+_ARITH_TEMPLATE = """
+def op(self, other):
+    t = type(other)
+    if t is EagerTracer:
+        vo = other.primal
+        if type(vo) is not float or (other._trace is not self._trace
+                                     and other._trace.main is not self._trace.main):
+            return generic({generic_args})
+    elif t is float or t is int:
+        vo = float(other)
+        other = None
+    else:
+        return generic({generic_args})
+    vs = self.primal
+    if type(vs) is not float:
+        return generic({generic_args2})
+    trace = self._trace
+    tape = trace.local.tape
+    ra = -1 if self.idx < 0 else (self.idx if self.tape is tape else (self.tape, self.idx))
+    if other is None or other.idx < 0:
+        rb = -1
+    else:
+        rb = other.idx if other.tape is tape else (other.tape, other.idx)
+    if ra == -1 and rb == -1:
+        return EagerTracer(trace, {expr}, None, -1)
+    entries = tape.entries
+    entries.append((bwd, {res}, {parents}, 1))
+    return EagerTracer(trace, {expr}, tape, len(entries) - 1)
+"""
+
+
+def _arith_op(prim, generic, swap: bool):
+    """The fast path of a scalar +, -, * with the derived kernel's forward half written inline
+    (its residual layout is checked by ``_inline_form`` against the kernel itself)."""
+    k = get_kernel(prim, (_SCALAR_F64, _SCALAR_F64), {})
+    form = _inline_form(prim, k)
+    if form is None:
+        return None
+    a, b = ("vo", "vs") if swap else ("vs", "vo")
+    src = _ARITH_TEMPLATE.format(
+        generic_args="other, self" if swap else "self, other",
+        generic_args2=("other if other is not None else vo, self" if swap
+                       else "self, other if other is not None else vo"),
+        expr=f"{a} {_OPERATOR[prim.name]} {b}",
+        res=f"({a}, {b})" if form == "operands" else "()",
+        parents="(rb, ra)" if swap else "(ra, rb)")
+    ns = {"EagerTracer": EagerTracer, "generic": generic, "bwd": k.tape_bwd}
+    exec(compile(src, f"<lintra eager {prim.name}{' swapped' if swap else ''}>", "exec"), ns)
+    return ns["op"]
 
 
 def _binary(prim, generic, swap: bool):
@@ -200,8 +251,10 @@ def install() -> None:
     T = EagerTracer
     for name, prim, fn in [("add", E.add_p, lnp.add), ("sub", E.sub_p, lnp.subtract),
                            ("mul", E.mul_p, lnp.multiply), ("truediv", E.div_p, lnp.divide)]:
-        setattr(T, f"__{name}__", _binary(prim, fn, False))
-        setattr(T, f"__r{name}__", _binary(prim, fn, True))
+        for swap, attr in ((False, f"__{name}__"), (True, f"__r{name}__")):
+            op = (_arith_op(prim, fn, swap) if name in _OPERATOR else None) \
+                or _binary(prim, fn, swap)
+            setattr(T, attr, op)
     neg = _unary(E.neg_p)
 
     def __neg__(self):
