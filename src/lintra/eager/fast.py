@@ -132,26 +132,32 @@ def _binary(prim, generic, swap: bool):
 
 
 def _unary(prim):
-    kernel = []
+    """The fast path of a scalar unary function: the derived kernel's primal half compiled
+    inline, between the type check and the tape entry."""
+    from .kernels import _codegen
+    k = get_kernel(prim, (_SCALAR_F64,), {})
+    if k.trivial or k.fwd_program is None or len(k.fwd_program.params) != 1:
+        return None
 
-    def op(prim_, self):
-        v = self.primal
-        if type(v) is not float:
-            return NotImplemented
-        if not kernel:
-            kernel.append(get_kernel(prim, (_SCALAR_F64,), {}))
-        k = kernel[0]
-        out, res = k.fwd(v)
-        trace = self._trace
-        if self.idx < 0:
-            return EagerTracer(trace, out, None, -1)
-        tape = trace.local.tape
-        entries = tape.entries
-        entries.append((k.tape_bwd, res,
-                        (self.idx if self.tape is tape else (self.tape, self.idx),), 1))
-        return EagerTracer(trace, out, tape, len(entries) - 1)
+    def epilogue(outs, res):
+        out = outs[0]
+        res_s = "(" + "".join(f"{r}, " for r in res) + ")"
+        return ["    trace = self._trace",
+                "    if self.idx < 0:",
+                f"        return EagerTracer(trace, {out}, None, -1)",
+                "    tape = trace.local.tape",
+                "    entries = tape.entries",
+                f"    entries.append((bwd, {res_s}, (self.idx if self.tape is tape else "
+                "(self.tape, self.idx),), 1))",
+                f"    return EagerTracer(trace, {out}, tape, len(entries) - 1)"]
 
-    return op
+    return _codegen(k.fwd_program, f"fast_{prim.name}", n_primal_out=1,
+                    header=f"def fast_{prim.name}(prim_, self):",
+                    prologue=("    p0 = self.primal",
+                              "    if type(p0) is not float:",
+                              "        return NotImplemented"),
+                    epilogue=epilogue,
+                    extra_ns={"EagerTracer": EagerTracer, "bwd": k.tape_bwd})
 
 
 _take_kernels: dict = {}
@@ -255,7 +261,7 @@ def install() -> None:
             op = (_arith_op(prim, fn, swap) if name in _OPERATOR else None) \
                 or _binary(prim, fn, swap)
             setattr(T, attr, op)
-    neg = _unary(E.neg_p)
+    neg = _unary(E.neg_p) or (lambda prim_, self: NotImplemented)
 
     def __neg__(self):
         out = neg(None, self)
@@ -267,4 +273,6 @@ def install() -> None:
     for name in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "atan",
                  "expm1", "log1p", "logistic", "erf"):
         prim = getattr(E, f"{name}_p")
-        FAST_UNARY[(EagerTracer, prim)] = _unary(prim)
+        op = _unary(prim)
+        if op is not None:
+            FAST_UNARY.setdefault(prim, {})[EagerTracer] = op

@@ -27,9 +27,10 @@ _COMPARISONS = ("lt", "gt", "le", "ge", "eq", "ne")
 
 class Kernel:
     __slots__ = ("fwd", "bwd", "n_out", "lin_in", "float_out", "out_avals", "trivial",
-                 "tape_bwd")
+                 "tape_bwd", "fwd_program")
 
-    def __init__(self, fwd, bwd, n_out, lin_in, float_out, out_avals, form=None):
+    def __init__(self, fwd, bwd, n_out, lin_in, float_out, out_avals, form=None,
+                 fwd_program=None):
         self.fwd = fwd              # (*primals) -> (out, residuals) or (outs, residuals)
         self.bwd = bwd              # (*cts, *residuals) -> cotangents of the lin_in inputs
         self.n_out = n_out
@@ -40,6 +41,7 @@ class Kernel:
         # what the tape records: bwd, or a marker of a transposed program the backward
         # pass evaluates inline (see _form)
         self.tape_bwd = FORMS.get(form, bwd)
+        self.fwd_program = fwd_program   # the primal half, for fast paths that inline it
 
 
 class _Form:
@@ -178,7 +180,7 @@ def _derive(prim, avals: tuple, params: dict) -> Kernel:
     lin_in = tuple(i for i, nz in enumerate(nonzero) if nz)
     float_out = list(out_nz)
     form = _form(tprog, n_res) if _all_scalar_f64(avals) and n_out == 1 else None
-    return Kernel(fwd, bwd, n_out, lin_in, float_out, out_avals, form)
+    return Kernel(fwd, bwd, n_out, lin_in, float_out, out_avals, form, u.known)
 
 
 def _primal_only(impl, multiple):
@@ -192,12 +194,16 @@ def _all_scalar_f64(avals) -> bool:
 
 
 def _codegen(program: Program, name: str, n_primal_out: int | None = None,
-             param_order: list[int] | None = None, sparse_outputs: bool = False):
+             param_order: list[int] | None = None, sparse_outputs: bool = False,
+             header: str | None = None, prologue: tuple = (), epilogue=None,
+             extra_ns: dict | None = None):
     """Compile a program into a Python function. With ``n_primal_out``, returns
     ``(outs, residuals)``; otherwise a tuple of outputs. Scalar float64 equations use ``math``.
     With ``sparse_outputs``, an output made by ``scatter_add`` into a literal zero buffer is
-    returned as a ``SparseCotangent`` (accumulated in place by the tape, design §4)."""
-    ns: dict[str, Any] = {"_Sparse": SparseCotangent}
+    returned as a ``SparseCotangent`` (accumulated in place by the tape, design §4).
+    ``header``/``prologue``/``epilogue(outs, residuals) -> lines`` embed the program's body in
+    another function (the eager fast paths record the tape entry around it)."""
+    ns: dict[str, Any] = {"_Sparse": SparseCotangent, **(extra_ns or {})}
     names: dict[int, str] = {}
 
     def name_of(x) -> str:
@@ -214,7 +220,7 @@ def _codegen(program: Program, name: str, n_primal_out: int | None = None,
     order = param_order or list(range(len(params)))
     for i, v in enumerate(params):
         names[id(v)] = f"p{i}"
-    lines = [f"def {name}({', '.join(f'p{i}' for i in order)}):"]
+    lines = [header or f"def {name}({', '.join(f'p{i}' for i in order)}):", *prologue]
     sparse: dict[int, tuple] = {}
     out_ids = {id(o) for o in program.outs if isinstance(o, Var)}
     for j, eqn in enumerate(program.eqns):
@@ -244,7 +250,9 @@ def _codegen(program: Program, name: str, n_primal_out: int | None = None,
             outs += ","
         lines.append(f"    {outs} = {fn_name}({', '.join(ins)})")
     outs = [name_of(o) for o in program.outs]
-    if n_primal_out is not None:
+    if epilogue is not None:
+        lines.extend(epilogue(outs[:n_primal_out], outs[n_primal_out:]))
+    elif n_primal_out is not None:
         prim_out = outs[:n_primal_out]
         res = outs[n_primal_out:]
         res_s = "(" + "".join(f"{r}, " for r in res) + ")"

@@ -11,7 +11,7 @@ from ..core.avals import ShapedArray, is_python_scalar, result_dtype
 from ..core.primitive import Primitive, deflinear
 from ..core.trace import Tracer, Zero, get_aval
 
-# (type of tracer, prim) -> fast(prim, x) for unary elementwise ops (NotImplemented: fall back).
+# prim -> {type of tracer: fast(prim, x)} for unary elementwise ops (NotImplemented: fall back).
 # Eager mode registers its scalar fast path here, so ``lintra.numpy.sin(x)`` skips ``bind``.
 FAST_UNARY: dict = {}
 

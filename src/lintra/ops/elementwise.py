@@ -197,12 +197,13 @@ erf_p = _unary("erf", lambda x: np.asarray(_erf_impl(x)).astype(np.asarray(x).dt
 
 def _op(p):
     impl = p.impl
+    fast_by_type = FAST_UNARY.setdefault(p, {})
 
     def op(x):
         t = type(x)
         if t is float or t is np.float64 or (t is np.ndarray and x.dtype.kind == "f"):
             return impl(x)                      # concrete floats: nothing to trace or promote
-        fast = FAST_UNARY.get((t, p))           # eager mode's scalar fast path (eager/fast.py)
+        fast = fast_by_type.get(t)              # eager mode's scalar fast path (eager/fast.py)
         if fast is not None:
             out = fast(p, x)
             if out is not NotImplemented:
