@@ -30,10 +30,9 @@ def _inline_form(prim, k):
     return None
 
 
-_ARITH = {"add": float.__add__, "sub": float.__sub__, "mul": float.__mul__}
 _OPERATOR = {"add": "+", "sub": "-", "mul": "*"}
 
-_ARITH_TEMPLATE = """
+_BINARY_TEMPLATE = """
 def op(self, other):
     t = type(other)
     if t is EagerTracer:
@@ -56,79 +55,35 @@ def op(self, other):
         rb = -1
     else:
         rb = other.idx if other.tape is tape else (other.tape, other.idx)
+    {compute}
     if ra == -1 and rb == -1:
-        return EagerTracer(trace, {expr}, None, -1)
+        return EagerTracer(trace, out, None, -1)
     entries = tape.entries
-    entries.append((bwd, {res}, {parents}, 1))
-    return EagerTracer(trace, {expr}, tape, len(entries) - 1)
+    entries.append((bwd, res, {parents}, 1))
+    return EagerTracer(trace, out, tape, len(entries) - 1)
 """
 
 
-def _arith_op(prim, generic, swap: bool):
-    """The fast path of a scalar +, -, * with the derived kernel's forward half written inline
-    (its residual layout is checked by ``_inline_form`` against the kernel itself)."""
+def _binary(prim, generic, swap: bool):
+    """The fast path of a scalar binary primitive (``swap``: the reflected operator). For +, -,
+    * the derived kernel's forward half is written inline (its residual layout checked by
+    ``_inline_form`` against the kernel); otherwise the kernel's ``fwd`` is called."""
     k = get_kernel(prim, (_SCALAR_F64, _SCALAR_F64), {})
-    form = _inline_form(prim, k)
-    if form is None:
-        return None
+    form = _inline_form(prim, k) if prim.name in _OPERATOR else None
     a, b = ("vo", "vs") if swap else ("vs", "vo")
-    src = _ARITH_TEMPLATE.format(
+    if form is None:
+        compute = f"out, res = fwd({a}, {b})"
+    else:
+        res = f"({a}, {b})" if form == "operands" else "()"
+        compute = f"out, res = {a} {_OPERATOR[prim.name]} {b}, {res}"
+    src = _BINARY_TEMPLATE.format(
         generic_args="other, self" if swap else "self, other",
         generic_args2=("other if other is not None else vo, self" if swap
                        else "self, other if other is not None else vo"),
-        expr=f"{a} {_OPERATOR[prim.name]} {b}",
-        res=f"({a}, {b})" if form == "operands" else "()",
-        parents="(rb, ra)" if swap else "(ra, rb)")
-    ns = {"EagerTracer": EagerTracer, "generic": generic, "bwd": k.tape_bwd}
+        compute=compute, parents="(rb, ra)" if swap else "(ra, rb)")
+    ns = {"EagerTracer": EagerTracer, "generic": generic, "bwd": k.tape_bwd, "fwd": k.fwd}
     exec(compile(src, f"<lintra eager {prim.name}{' swapped' if swap else ''}>", "exec"), ns)
     return ns["op"]
-
-
-def _binary(prim, generic, swap: bool):
-    cell = []          # [kernel, inline form] once derived
-
-    def op(self, other):
-        t = type(other)
-        if t is EagerTracer:
-            vo = other.primal
-            if type(vo) is not float or (other._trace is not self._trace
-                                         and other._trace.main is not self._trace.main):
-                return generic(other, self) if swap else generic(self, other)
-        elif t is float or t is int:
-            vo = float(other)
-            other = None
-        else:
-            return generic(other, self) if swap else generic(self, other)
-        vs = self.primal
-        if type(vs) is not float:
-            return generic(other if other is not None else vo, self) if swap else \
-                generic(self, other if other is not None else vo)
-        if not cell:
-            k = get_kernel(prim, (_SCALAR_F64, _SCALAR_F64), {})
-            form = _inline_form(prim, k) if prim.name in _ARITH else None
-            cell.extend([k, form, _ARITH.get(prim.name)])
-        k, form, arith = cell
-        trace = self._trace
-        tape = trace.local.tape
-        ra = -1 if self.idx < 0 else (self.idx if self.tape is tape else (self.tape, self.idx))
-        if other is None or other.idx < 0:
-            rb = -1
-        else:
-            rb = other.idx if other.tape is tape else (other.tape, other.idx)
-        a, b, parents = (vo, vs, (rb, ra)) if swap else (vs, vo, (ra, rb))
-        if form == "operands":                 # the kernel's fwd, inlined (see _inline_form)
-            out, res = arith(a, b), (a, b)
-        elif form == "none":
-            out, res = arith(a, b), ()
-        else:
-            out, res = k.fwd(a, b)
-        if ra == -1 and rb == -1:
-            return EagerTracer(trace, out, None, -1)
-        entries = tape.entries
-        entries.append((k.tape_bwd, res, parents, 1))
-        return EagerTracer(trace, out, tape, len(entries) - 1)
-
-    return op
 
 
 def _unary(prim):
@@ -257,10 +212,8 @@ def install() -> None:
     T = EagerTracer
     for name, prim, fn in [("add", E.add_p, lnp.add), ("sub", E.sub_p, lnp.subtract),
                            ("mul", E.mul_p, lnp.multiply), ("truediv", E.div_p, lnp.divide)]:
-        for swap, attr in ((False, f"__{name}__"), (True, f"__r{name}__")):
-            op = (_arith_op(prim, fn, swap) if name in _OPERATOR else None) \
-                or _binary(prim, fn, swap)
-            setattr(T, attr, op)
+        setattr(T, f"__{name}__", _binary(prim, fn, False))
+        setattr(T, f"__r{name}__", _binary(prim, fn, True))
     neg = _unary(E.neg_p) or (lambda prim_, self: NotImplemented)
 
     def __neg__(self):
