@@ -197,15 +197,15 @@ def get_aval(x: Any) -> ShapedArray:
 
 
 def find_top_trace(args) -> Trace:
-    top_main = None
+    """The trace of the highest-level tracer among ``args`` (a trace object holds only its
+    main, so the tracer's own is reused), or evaluation."""
+    top = None
     for x in args:
         if isinstance(x, Tracer):
-            m = x._trace.main
-            if top_main is None or m.level > top_main.level:
-                top_main = m
-    if top_main is None:
-        return _EVAL_TRACE
-    return top_main.trace_type(top_main)
+            t = x._trace
+            if top is None or t.main.level > top.main.level:
+                top = t
+    return _EVAL_TRACE if top is None else top
 
 
 def full_raise(trace: Trace, val: Any) -> Tracer:

@@ -101,32 +101,35 @@ def _const(trace, val):
     return EagerTracer(trace, val, None, -1)
 
 
-def _ref(tape: Tape, t: EagerTracer):
-    if t.idx < 0:
-        return -1
-    return t.idx if t.tape is tape else (t.tape, t.idx)
-
-
 def apply(trace: EagerTrace, prim, tracers, params) -> list:
     vals = [t.primal for t in tracers]
     kernel = kernel_for(prim, vals, params)
     outs, res = kernel.fwd(*vals)
-    if kernel.n_out == 1:
-        outs = [outs]
     if kernel.trivial:
-        return [EagerTracer(trace, o, None, -1) for o in outs]
+        return [EagerTracer(trace, o, None, -1) for o in (
+            [outs] if kernel.n_out == 1 else outs)]
     tape = trace.local.tape
-    parents = tuple(_ref(tape, tracers[i]) for i in kernel.lin_in)
-    if all(p == -1 for p in parents):
-        return [EagerTracer(trace, o, None, -1) for o in outs]
+    parents = []
+    live = False
+    for i in kernel.lin_in:
+        t = tracers[i]
+        if t.idx < 0:
+            parents.append(-1)
+        else:
+            parents.append(t.idx if t.tape is tape else (t.tape, t.idx))
+            live = True
     entries = tape.entries
+    if kernel.n_out == 1:                       # the common case
+        if not live or not kernel.float_out[0]:
+            return [EagerTracer(trace, outs, None, -1)]
+        entries.append((kernel.tape_bwd, res, tuple(parents), 1))
+        return [EagerTracer(trace, outs, tape, len(entries) - 1)]
+    if not live:
+        return [EagerTracer(trace, o, None, -1) for o in outs]
     idx = len(entries)
-    if kernel.n_out == 1:
-        entries.append((kernel.tape_bwd, res, parents, 1))
-    else:
-        entries.append((kernel.bwd, res, parents, tuple(
-            a if f else None for a, f in zip(kernel.out_avals, kernel.float_out))))
-        entries.extend([None] * (kernel.n_out - 1))
+    entries.append((kernel.bwd, res, tuple(parents), tuple(
+        a if f else None for a, f in zip(kernel.out_avals, kernel.float_out))))
+    entries.extend([None] * (kernel.n_out - 1))
     return [EagerTracer(trace, o, tape, idx + j) if f else EagerTracer(trace, o, None, -1)
             for j, (o, f) in enumerate(zip(outs, kernel.float_out))]
 
