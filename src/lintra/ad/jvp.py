@@ -8,7 +8,7 @@ from ..core.avals import ShapedArray
 from ..core.errors import MissingRuleError
 from ..core.ir import Program
 from ..core.staging import trace_to_program
-from ..core.trace import Trace, Tracer, Zero, full_raise, get_aval, instantiate, new_main
+from ..core.trace import Trace, Tracer, Zero, full_raise, get_aval, new_main
 
 
 class JVPTracer(Tracer):
@@ -94,7 +94,3 @@ def jvp_program(program: Program, nonzero: tuple[bool, ...]) -> tuple[Program, l
     result = (prog, out_nonzero)
     program.cache[key] = result
     return result
-
-
-def instantiate_all(ts: list) -> list:
-    return [instantiate(t) for t in ts]

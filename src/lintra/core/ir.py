@@ -145,9 +145,5 @@ def dce(program: Program, used_outputs: list[bool] | None = None) -> Program:
     return Program(program.params, kept, outs, program.name)
 
 
-def literal_value(x: Atom):
-    return x.val if isinstance(x, Literal) else None
-
-
 def is_zero_literal(x: Atom) -> bool:
     return isinstance(x, Literal) and not np.any(x.val)

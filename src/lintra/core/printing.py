@@ -15,8 +15,7 @@ class _Names:
         if isinstance(v, Literal):
             val = v.val
             if np.ndim(val) == 0:
-                s = repr(val.item() if isinstance(val, (np.ndarray, np.generic)) else val)
-                return s if v.aval.weak_type or v.aval.dtype.kind != "f" else s
+                return repr(val.item() if isinstance(val, (np.ndarray, np.generic)) else val)
             return f"const{v.aval.str_short()}"
         name = self.names.get(id(v))
         if name is None:

@@ -155,8 +155,6 @@ class Stats:
         self.entries = 0
 
 
-last_stats = Stats()
-
 
 def _accumulate(slots: list, owned: list, p: int, c) -> None:
     s = slots[p]
@@ -214,32 +212,6 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
         if e is None:
             continue
         bwd, res, parents, n_out = e
-        if bwd is SCALE0 or bwd is ADD2 or bwd is MUL2:    # small scalar transposes, inline
-            ct = slots[i]
-            if ct is None:
-                continue
-            slots[i] = None
-            if bwd is SCALE0:
-                cts = (ct * res[0],)
-            elif bwd is ADD2:
-                cts = (ct, ct)
-            else:
-                cts = (ct * res[1], ct * res[0])
-            for p, c in zip(parents, cts):
-                if p == -1:
-                    continue
-                visited += 1
-                if type(p) is int:
-                    s = slots[p]
-                    if s is None:
-                        slots[p] = c
-                    elif type(s) is float and type(c) is float:
-                        slots[p] = s + c
-                    else:
-                        _accumulate(slots, owned, p, c)
-                else:
-                    _add_external(external, p, c)
-            continue
         if bwd is TAKE1:
             ct = slots[i]
             if ct is None:
@@ -272,26 +244,14 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
             if ct is None:
                 continue
             slots[i] = None
-            cts = bwd(ct, *res)
-            if len(parents) == 1:                 # unary: no zip
-                p = parents[0]
-                c = cts[0]
-                if c is None or p == -1:
-                    continue
-                visited += 1
-                if type(p) is int:
-                    if type(c) is float:
-                        s = slots[p]
-                        if s is None:
-                            slots[p] = c
-                            continue
-                        if type(s) is float:
-                            slots[p] = s + c
-                            continue
-                    _accumulate(slots, owned, p, c)
-                else:
-                    _add_external(external, p, c)
-                continue
+            if bwd is SCALE0:             # small scalar transposes, evaluated inline
+                cts = (ct * res[0],)
+            elif bwd is ADD2:
+                cts = (ct, ct)
+            elif bwd is MUL2:
+                cts = (ct * res[1], ct * res[0])
+            else:
+                cts = bwd(ct, *res)
         else:                      # several outputs: n_out holds their avals (None: no tangent)
             outs = slots[i:i + len(n_out)]
             if all(c is None for c in outs):

@@ -41,22 +41,6 @@ def reshape(a, newshape=None, *, shape=None):
     return S.reshape(a, shape if shape is not None else newshape)
 
 
-def transpose(a, axes=None):
-    return S.transpose(a, axes)
-
-
-def broadcast_to(a, shape):
-    return S.broadcast_to(a, shape)
-
-
-expand_dims = S.expand_dims
-squeeze = S.squeeze
-
-
-def ravel(a):
-    return S.reshape(a, (-1,))
-
-
 def astype(x, dtype):
     return base.convert_element_type(x, dtype)
 

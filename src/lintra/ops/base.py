@@ -161,12 +161,3 @@ def unbroadcast(ct, aval: ShapedArray):
     summed = reduce_sum(ct, axes) if axes else ct
     return reshape(summed, aval.shape)
 
-
-def zeros_like_aval(aval: ShapedArray):
-    return np.zeros(aval.shape, aval.dtype)
-
-
-def instantiate_zeros(t, aval: ShapedArray | None = None):
-    if isinstance(t, Zero):
-        return np.zeros(t.aval.shape, t.aval.dtype)
-    return t
