@@ -74,6 +74,8 @@ def test_reduction(name, data, keepdims):
     x, axis = data.draw(array_and_axis(elements, unique))
     if name == "std":
         assume(_count(x.shape, axis) > 1)     # sqrt is not differentiable at var == 0
+    if name == "prod":   # with 3+ zeros in a product, central differences are off by O(eps^2 c)
+        assume(np.count_nonzero(x == 0) <= 2)
     g = lambda x: _call(f, x, axis, keepdims)  # noqa: E731
     out, expected = g(x), ref(x, axis=axis, keepdims=keepdims)
     assert np.shape(out) == np.shape(expected)
@@ -140,6 +142,8 @@ def test_cumulative(name, data):
     x, axis = data.draw(array_and_axis(elements, tuples=False))
     if x.ndim == 0:
         axis = None
+    if name == "cumprod":   # 3+ zeros: central differences are off by O(eps^2 c)
+        assume(np.count_nonzero(x == 0) <= 2)
     g = lambda x: f(x, axis=axis)  # noqa: E731
     np.testing.assert_allclose(g(x), ref(x, axis=axis), rtol=1e-12, atol=1e-14)
     check_grads(g, (x,), order=2)
