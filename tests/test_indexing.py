@@ -452,8 +452,9 @@ def _count_buffers(m, n):
     or by NumPy's array constructors (a dense one-hot cotangent per read would make n of
     them); ``sparse`` counts sparse index cotangents; ``inplace`` counts in-place scatter
     updates of the staged backward pass."""
-    from lintra.ad.transpose import SparseCotangent
+    from lintra.core.eval import inplace_impls
     from lintra.core.primitive import registry
+    from lintra.ops.indexing import TakeCotangent
     counts = {"dense": 0, "sparse": 0, "inplace": 0}
 
     def big(out):
@@ -472,16 +473,16 @@ def _count_buffers(m, n):
         if prim.impl is not None:
             m.setattr(prim, "impl", counting(prim.impl))
     for prim in (I.scatter_add_p, I.scatter_p):
-        def inplace(*a, _f=prim.inplace_impl, **k):
+        def inplace(*a, _f=inplace_impls[prim], **k):
             counts["inplace"] += 1
             return _f(*a, **k)
-        m.setattr(prim, "inplace_impl", inplace)
-    init = SparseCotangent.__init__
+        m.setitem(inplace_impls, prim, inplace)
+    init = TakeCotangent.__init__
 
     def sparse_init(self, *a, **k):
         counts["sparse"] += 1
         init(self, *a, **k)
-    m.setattr(SparseCotangent, "__init__", sparse_init)
+    m.setattr(TakeCotangent, "__init__", sparse_init)
     return counts
 
 

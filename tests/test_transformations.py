@@ -104,7 +104,7 @@ def test_unzip_conserves_equations_and_composes(name):
     lt.typecheck(u.unknown)
     check_linear(u.unknown, [False] * u.num_residuals + [True] * n_in)
     # composing the halves equals the original program
-    from lintra.backends.interpret import eval_program
+    from lintra.core.eval import eval_program
     full = eval_program(jprog, [x, t])
     known = eval_program(u.known, [x])
     res = known[len(known) - u.num_residuals:]
@@ -130,7 +130,7 @@ def test_unzip_policy_recomputes_instead_of_saving():
     assert u_remat.num_recomputed > 0
     assert (len(u_remat.known.eqns) + len(u_remat.unknown.eqns)
             >= len(jprog.eqns))
-    from lintra.backends.interpret import eval_program
+    from lintra.core.eval import eval_program
     a = eval_program(u_save.unknown, eval_program(u_save.known, [x])[1:] + [np.ones(2)])
     b = eval_program(u_remat.unknown, eval_program(u_remat.known, [x])[1:] + [np.ones(2)])
     np.testing.assert_allclose(a, b, rtol=1e-12)

@@ -4,8 +4,10 @@ One small core: a JVP rule per primitive and a transpose rule per linear primiti
 other derivative mode is derived (linearize -> unzip -> transpose).
 """
 
-from . import numpy  # noqa: F401  (installs operators on traced values)
-from .ad.api import (  # noqa: F401
+from . import numpy  # noqa: F401  (operators on traced values follow it)
+from .ad.linearity import NonLinearError, check_linear  # noqa: F401
+from .ad.unzip import unzip_program  # noqa: F401
+from .api import (  # noqa: F401
     grad,
     hessian,
     jacfwd,
@@ -17,16 +19,6 @@ from .ad.api import (  # noqa: F401
     value_and_grad,
     vjp,
 )
-from .ad.checkpoint import (  # noqa: F401
-    checkpoint,
-    checkpoint_name,
-    checkpoint_policies,
-    remat,
-    saved_residuals,
-)
-from .ad.custom import custom_jvp, custom_vjp  # noqa: F401
-from .ad.linearity import NonLinearError, check_linear  # noqa: F401
-from .ad.unzip import unzip_program  # noqa: F401
 from .core.errors import (  # noqa: F401
     ConcretizationError,
     LintraError,
@@ -43,6 +35,14 @@ from .core.pytree import (  # noqa: F401
 )
 from .eager import fork_join, parallel_map  # noqa: F401
 from .jit import fn, jit, make_program  # noqa: F401
+from .ops.checkpoint import (  # noqa: F401
+    checkpoint,
+    checkpoint_name,
+    checkpoint_policies,
+    remat,
+    saved_residuals,
+)
 from .ops.control import cond, fori_loop, scan, switch, while_loop  # noqa: F401
+from .ops.custom import custom_jvp, custom_vjp  # noqa: F401
 
 __version__ = "0.1.0"

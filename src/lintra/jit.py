@@ -1,77 +1,54 @@
 """``jit``: stage a function once per input types (and static arguments), cache the program,
-and run it on a backend. A jitted function is a ``call`` of its program, so every
-transformation composes with it (jit inside grad and grad inside jit)."""
+and run it on a backend. On concrete arguments the program runs on the chosen backend
+(``jit(f, backend=...)``, default ``lintra.core.config.default_backend``); under a
+transformation a jitted function is a ``call`` of its program, so every transformation
+composes with it (jit inside grad and grad inside jit)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
-from .core.ir import Program, typecheck
-from .core.pytree import flatten, unflatten
-from .core.staging import trace_to_program
-from .core.trace import Tracer, get_aval
+from .backends import Executable, get_backend
+from .core.ir import Program, ProgramTable, typecheck
+from .core.pytree import unflatten
+from .core.staging import Staged
+from .core.trace import Tracer
 from .ops.call import call_p
 
-
-def _static_key(v: Any):
-    try:
-        hash(v)
-    except TypeError:
-        raise TypeError(f"static argument {v!r} must be hashable") from None
-    return v
+_executables = ProgramTable()
 
 
-class _Staged:
-    """Stage ``fun`` per (tree, types, static args); shared by ``jit`` and ``make_program``."""
-
-    def __init__(self, fun: Callable, static_argnums: Sequence[int] = (), name: str = ""):
-        self.fun = fun
-        self.static_argnums = tuple(static_argnums)
-        self.name = name or getattr(fun, "__name__", "f")
-        self.cache: dict = {}
-
-    def stage(self, args, kwargs):
-        static = tuple((i, _static_key(args[i])) for i in self.static_argnums if i < len(args))
-        dyn = [a for i, a in enumerate(args) if i not in self.static_argnums]
-        flat, in_tree = flatten((dyn, kwargs))
-        avals = tuple(get_aval(x) for x in flat)
-        key = (in_tree, tuple((a.shape, a.dtype) for a in avals), static)
-        hit = self.cache.get(key)
-        if hit is not None:
-            return hit, flat
-        out_store: dict = {}
-
-        def flat_fun(*leaves):
-            dyn_args, kw = unflatten(in_tree, leaves)
-            it = iter(dyn_args)
-            full = [args[i] if i in self.static_argnums else next(it)
-                    for i in range(len(args))]
-            out = self.fun(*full, **kw)
-            out_flat, out_store["tree"] = flatten(out)
-            return out_flat
-
-        program, consts = trace_to_program(flat_fun, list(avals), self.name)
-        entry = (program, consts, out_store["tree"])
-        if not any(isinstance(c, Tracer) for c in consts):
-            self.cache[key] = entry
-        return entry, flat
+def _executable(program: Program, backend: str | None) -> Executable:
+    """``program`` compiled once per backend."""
+    b = get_backend(backend)
+    exe = _executables.get(program, b.name)
+    if exe is None:
+        exe = _executables.put(program, b.name, b.compile(program))
+    return exe
 
 
-def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()) -> Callable:
-    """Stage ``fun`` into a program once per input types and run it on the backend."""
+def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
+        backend: str | None = None) -> Callable:
+    """Stage ``fun`` into a program once per input types and run it on ``backend`` (a name
+    from ``lintra.backends``; default ``lintra.core.config.default_backend``)."""
     if fun is None:
-        return functools.partial(jit, static_argnums=static_argnums)
+        return functools.partial(jit, static_argnums=static_argnums, backend=backend)
+    if backend is not None:
+        get_backend(backend)                  # an unknown name fails here, not at the call
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    staged = _Staged(fun, nums)
+    staged = Staged(fun, nums)
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
         (program, consts, out_tree), flat = staged.stage(args, kwargs)
-        outs = call_p.bind(*consts, *flat, program=program)
+        ins = [*consts, *flat]
+        if any(isinstance(x, Tracer) for x in ins):
+            outs = call_p.bind(*ins, program=program)    # under a transformation
+        else:
+            outs = _executable(program, backend)(ins)
         return unflatten(out_tree, [_writable(o) for o in outs])
 
     wrapped.staged = staged  # type: ignore[attr-defined]
@@ -94,7 +71,7 @@ def fn(fun: Callable | None = None, *, name: str | None = None,
     if fun is None:
         return functools.partial(fn, name=name, static_argnums=static_argnums)
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    staged = _Staged(fun, nums, name or getattr(fun, "__name__", "fn"))
+    staged = Staged(fun, nums, name or getattr(fun, "__name__", "fn"))
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
@@ -109,7 +86,7 @@ def make_program(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Cal
     """``make_program(f)(*args)`` returns the staged, type-checked ``Program`` of ``f``;
     print it to read it."""
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    staged = _Staged(fun, nums)
+    staged = Staged(fun, nums)
 
     @functools.wraps(fun)
     def make(*args, **kwargs) -> Program:

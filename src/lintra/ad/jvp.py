@@ -6,9 +6,11 @@ from collections.abc import Callable
 
 from ..core.avals import ShapedArray
 from ..core.errors import MissingRuleError
-from ..core.ir import Program
+from ..core.eval import eval_program
+from ..core.ir import Program, ProgramTable
 from ..core.staging import trace_to_program
-from ..core.trace import Trace, Tracer, Zero, full_raise, get_aval, new_main
+from ..core.trace import Trace, Tracer, full_raise, get_aval, new_main
+from .rules import Zero, jvp_rules, zeros_value
 
 
 class JVPTracer(Tracer):
@@ -43,10 +45,11 @@ class JVPTrace(Trace):
             out = prim.bind(*primals, **params)
             outs = out if prim.multiple_results else [out]
             return [JVPTracer(self, o, Zero(get_aval(o).strip_weak())) for o in outs]
-        if prim.jvp is None:
+        rule = jvp_rules.get(prim)
+        if rule is None:
             raise MissingRuleError(f"primitive `{prim.name}` has no JVP rule, so it cannot be "
                                    "differentiated")
-        primal_out, tangent_out = prim.jvp(primals, tangents, **params)
+        primal_out, tangent_out = rule(primals, tangents, **params)
         if not prim.multiple_results:
             primal_out, tangent_out = [primal_out], [tangent_out]
         outs = []
@@ -69,14 +72,18 @@ def jvp_flat(fn: Callable, primals: list, tangents: list) -> tuple[list, list]:
         return [t.primal for t in tracers_out], [t.tangent for t in tracers_out]
 
 
-def jvp_program(program: Program, nonzero: tuple[bool, ...]) -> tuple[Program, list[bool]]:
+_jvp_programs = ProgramTable()
+
+
+def jvp_program(program: Program, nonzero: tuple[bool, ...],
+                instantiate: tuple[bool, ...] | None = None) -> tuple[Program, list[bool]]:
     """The program ``(primals, nonzero tangents) -> (primals_out, nonzero tangents_out)``,
-    cached on ``program``. Also returns which outputs have a nonzero tangent."""
-    key = ("jvp", nonzero)
-    hit = program.cache.get(key)
+    memoized per program. Also returns which outputs have a nonzero tangent; float outputs
+    with ``instantiate[i]`` always get one (a loop body's carries must keep their layout)."""
+    key = (nonzero, instantiate)
+    hit = _jvp_programs.get(program, key)
     if hit is not None:
         return hit
-    from ..backends.interpret import eval_program
     n = len(program.params)
     out_nonzero: list[bool] = []
 
@@ -85,12 +92,13 @@ def jvp_program(program: Program, nonzero: tuple[bool, ...]) -> tuple[Program, l
         it = iter(tans)
         tangents = [next(it) if nz else Zero(v.aval) for nz, v in zip(nonzero, program.params)]
         outs, touts = jvp_flat(lambda *a: eval_program(program, a), primals, tangents)
+        if instantiate is not None:
+            touts = [zeros_value(t.aval) if isinstance(t, Zero) and inst and t.aval.is_float
+                     else t for t, inst in zip(touts, instantiate)]
         out_nonzero[:] = [not isinstance(t, Zero) for t in touts]
-        return outs + [t for t in touts if not isinstance(t, Zero)]
+        return list(outs) + [t for t in touts if not isinstance(t, Zero)]
 
     in_avals = program.in_avals + [v.aval for nz, v in zip(nonzero, program.params) if nz]
     prog, consts = trace_to_program(fn, in_avals, name=f"jvp_{program.name}")
     assert not consts, "jvp_program: the program is closed, so its derivative must be"
-    result = (prog, out_nonzero)
-    program.cache[key] = result
-    return result
+    return _jvp_programs.put(program, key, (prog, list(out_nonzero)))

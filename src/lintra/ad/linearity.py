@@ -8,8 +8,16 @@ linear operand, ``div`` with a linear numerator, ...). Equations that read no li
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..core.errors import LintraError
 from ..core.ir import Literal, Program, Var, is_zero_literal
+from ..core.primitive import Primitive
+from .rules import bilinear, linear_positions
+
+# linearity_rules[p](eqn, linear_in_flags) -> which outputs are linear: for primitives that
+# carry sub-programs (call, cond, scan), checked by recursing into them
+linearity_rules: dict[Primitive, Callable] = {}
 
 
 class NonLinearError(LintraError):
@@ -26,24 +34,21 @@ def check_linear(program: Program, linear_inputs: list[bool]) -> list[bool]:
             continue
         prim = eqn.prim
         where = f" (from {eqn.source})" if eqn.source else ""
-        if prim.name == "call":
-            out_lin = check_linear(eqn.params["program"], flags)
-            linear.update(id(v) for v, m in zip(eqn.outputs, out_lin) if m)
-            continue
-        sub_check = getattr(prim, "check_linear", None)
+        sub_check = linearity_rules.get(prim)
         if sub_check is not None:
             out_lin = sub_check(eqn, flags)
             linear.update(id(v) for v, m in zip(eqn.outputs, out_lin) if m)
             continue
-        if prim.linear_in is None:
+        linear_in = linear_positions.get(prim)
+        if linear_in is None:
             raise NonLinearError(f"`{prim.name}` is not linear but reads a linear value"
                                  f"{where}")
-        positions = set(prim.linear_in(eqn.params, len(eqn.inputs)))
+        positions = set(linear_in(eqn.params, len(eqn.inputs)))
         for i, f in enumerate(flags):
             if f and i not in positions:
                 raise NonLinearError(f"`{prim.name}` reads a linear value in its non-linear "
                                      f"operand {i}{where}")
-        if prim.linear_one_of:
+        if prim in bilinear:
             if sum(flags) != 1:
                 raise NonLinearError(f"`{prim.name}` multiplies two linear values{where}")
         else:

@@ -17,10 +17,19 @@ import numpy as np
 from ..core import config
 from ..core.avals import ShapedArray, concrete_aval, is_python_scalar
 from ..core.errors import user_frame_summary
+from ..core.eval import eval_program
 from ..core.ir import Eqn, Literal, Program, Var, typecheck
+from ..core.primitive import Primitive
 from ..core.staging import ProgramBuilder
-from ..core.trace import Trace, Tracer, Zero, full_raise, get_aval, new_main
+from ..core.trace import Trace, Tracer, full_raise, get_aval, new_main
 from .jvp import jvp_flat
+from .rules import UndefinedPrimal, Zero
+from .transpose import backward_pass
+
+# partial_eval_rules[p](trace, tracers, params) -> out tracers: how an equation of p with
+# some unknown inputs is split between computing now and staging (higher-order primitives
+# split their sub-programs; the default stages the whole equation)
+partial_eval_rules: dict[Primitive, Callable] = {}
 
 
 class PETracer(Tracer):
@@ -83,8 +92,9 @@ class PETrace(Trace):
         if all(t.atom is None for t in tracers):
             out = prim.bind(*[t.known for t in tracers], **params)
             return [self.pure(o) for o in (out if prim.multiple_results else [out])]
-        if prim.pe_trace_rule is not None:
-            return prim.pe_trace_rule(self, tracers, params)
+        rule = partial_eval_rules.get(prim)
+        if rule is not None:
+            return rule(self, tracers, params)
         return self.stage(prim, tracers, params)
 
 
@@ -105,14 +115,12 @@ class LinearFunction:
         self.out_mask = out_mask
 
     def __call__(self, *tangents) -> list:
-        from ..backends.interpret import eval_program
         args = [t for t, m in zip(tangents, self.in_mask) if m]
         outs = iter(eval_program(self.program, list(self.residuals) + args))
         return [next(outs) if m else Zero(a) for a, m in zip(self.out_avals, self.out_mask)]
 
     def transpose(self, cotangents: list) -> list:
         """Cotangents of the outputs -> cotangents of the inputs (symbolic zeros kept)."""
-        from .transpose import UndefinedPrimal, backward_pass
         cts = [c for c, m in zip(cotangents, self.out_mask) if m]
         lin_avals = [a for a, m in zip(self.in_avals, self.in_mask) if m]
         args = list(self.residuals) + [UndefinedPrimal(a) for a in lin_avals]

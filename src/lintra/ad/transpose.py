@@ -3,8 +3,9 @@
 Equations that do not touch a linear input (residual computations, recomputed under a
 checkpoint policy) are evaluated forward first; linear equations are then visited once each,
 in reverse, calling their primitive's transpose rule. Cotangents of a variable read several
-times are summed (``add_any``); they are popped when read so memory is freed as the pass
-advances. Index adjoints (``SparseCotangent``) accumulate in place into one buffer.
+times are summed in ``CotangentSlots`` (shared with the eager tape's backward pass); they are
+popped when read so memory is freed as the pass advances. Sparse cotangents (index adjoints)
+are added in place into one buffer.
 """
 
 from __future__ import annotations
@@ -13,80 +14,87 @@ from typing import Any
 
 import numpy as np
 
-from ..core.avals import ShapedArray
 from ..core.errors import MissingRuleError
-from ..core.ir import Literal, Program, Var
+from ..core.eval import eval_eqn
+from ..core.ir import Literal, Program, ProgramTable, Var
 from ..core.staging import trace_to_program
-from ..core.trace import Tracer, Zero, instantiate
+from ..core.trace import Tracer
+from .rules import SparseCotangent, UndefinedPrimal, Zero, add_any, instantiate, transpose_rules
 
 
-class UndefinedPrimal:
-    """Marks a linear input of an equation being transposed."""
-
-    __slots__ = ("aval",)
-
-    def __init__(self, aval: ShapedArray):
-        self.aval = aval
-
-    def __repr__(self) -> str:
-        return f"UndefinedPrimal({self.aval})"
+class _Slots(dict):
+    def __missing__(self, key):
+        return None
 
 
-class SparseCotangent:
-    """The cotangent of ``take(x, indices, axis)``: nonzero only at ``indices``."""
+class CotangentSlots:
+    """Cotangent accumulators by key (an int position, or a variable's id).
 
-    __slots__ = ("aval", "indices", "updates", "axis")
+    ``values`` is a list (eager tape: one slot per entry) or a dict; an empty slot is None.
+    Buffers in ``owned`` were made here, so they may be updated in place; anything else
+    (a user's array, a value another slot holds too, a tracer) is never mutated."""
 
-    def __init__(self, aval, indices, updates, axis):
-        self.aval, self.indices, self.updates, self.axis = aval, indices, updates, axis
+    __slots__ = ("values", "owned")
 
+    def __init__(self, values: list | None = None):
+        self.values: Any = _Slots() if values is None else values
+        self.owned: set = set()
 
-def _fresh(x: Any) -> bool:
-    """A buffer nobody else can see: safe to accumulate into in place."""
-    return isinstance(x, np.ndarray) and x.flags.writeable and x.base is None
-
-
-class CotangentAccumulator:
-    """Cotangent slots keyed by variable; knows which buffers it owns (may mutate)."""
-
-    __slots__ = ("slots",)
-
-    def __init__(self):
-        self.slots: dict[int, list] = {}   # id(var) -> [value, owned]
-
-    def add(self, var: Var, ct: Any) -> None:
-        from ..ops import base, indexing
-        if isinstance(ct, Zero) or ct is None:
+    def add(self, key, ct) -> None:
+        if ct is None or type(ct) is Zero:
             return
-        slot = self.slots.get(id(var))
-        if isinstance(ct, SparseCotangent):
-            if slot is None:
-                buf = np.zeros(ct.aval.shape, ct.aval.dtype)
-                if isinstance(ct.updates, Tracer) or isinstance(ct.indices, Tracer):
-                    buf = indexing.scatter_add(buf, ct.indices, ct.updates, ct.axis)
-                    self.slots[id(var)] = [buf, False]
-                else:
-                    indexing.scatter_add_inplace(buf, ct.indices, ct.updates, ct.axis)
-                    self.slots[id(var)] = [buf, True]
-            elif slot[1] and not isinstance(ct.updates, Tracer) and not isinstance(
-                    ct.indices, Tracer):
-                indexing.scatter_add_inplace(slot[0], ct.indices, ct.updates, ct.axis)
+        values = self.values
+        s = values[key]
+        if s is None:
+            if isinstance(ct, SparseCotangent):
+                self._add_sparse_new(key, ct)
             else:
-                out = indexing.scatter_add(slot[0], ct.indices, ct.updates, ct.axis)
-                slot[0], slot[1] = out, _fresh(out)
+                values[key] = ct
             return
-        if slot is None:
-            self.slots[id(var)] = [ct, False]
-        elif slot[1] and not isinstance(ct, Tracer) \
-                and np.shape(ct) == slot[0].shape:
-            np.add(slot[0], ct, out=slot[0])
+        if type(s) is float and type(ct) is float:
+            values[key] = s + ct
+            return
+        if isinstance(ct, SparseCotangent):
+            self._add_sparse(key, s, ct)
+        elif isinstance(s, Tracer) or isinstance(ct, Tracer):
+            values[key] = add_any(s, ct)
+            self.owned.discard(key)
+        elif key in self.owned and np.shape(ct) == s.shape:
+            np.add(s, ct, out=s)
         else:
-            out = base.add_any(slot[0], ct)
-            slot[0], slot[1] = out, _fresh(out)
+            out = np.add(s, ct)
+            values[key] = out
+            if isinstance(out, np.ndarray):
+                self.owned.add(key)
 
-    def pop(self, var, aval) -> Any:
-        slot = self.slots.pop(id(var), None)
-        return Zero(aval) if slot is None else slot[0]
+    def _add_sparse_new(self, key, ct: SparseCotangent) -> None:
+        buf = np.zeros(ct.aval.shape, ct.aval.dtype)
+        if ct.is_concrete():
+            ct.add_into(buf)
+            self.values[key] = buf
+            self.owned.add(key)
+        else:
+            self.values[key] = ct.add_to(buf)
+
+    def _add_sparse(self, key, s, ct: SparseCotangent) -> None:
+        if isinstance(s, Tracer) or not ct.is_concrete():
+            self.values[key] = ct.add_to(s)
+            self.owned.discard(key)
+            return
+        if key not in self.owned:
+            s = np.array(np.broadcast_to(s, ct.aval.shape), dtype=ct.aval.dtype)
+            self.values[key] = s
+            self.owned.add(key)
+        ct.add_into(s)
+
+    def pop(self, key) -> Any:
+        """The accumulated cotangent (None if nothing was added); the slot is emptied."""
+        values = self.values
+        s = values[key]
+        if s is not None:
+            values[key] = None
+            self.owned.discard(key)
+        return s
 
 
 def backward_pass(program: Program, args: list, cts_out: list,
@@ -97,7 +105,6 @@ def backward_pass(program: Program, args: list, cts_out: list,
     ``initial_cts`` (param position -> value) seeds the accumulator of a linear param, so
     contributions are added *into* it: a loop body transposed this way updates its carried
     cotangent buffer (e.g. with an in-place ``scatter_add``) instead of building a fresh one."""
-    from ..backends.interpret import eval_eqn
     primal_env: dict[int, Any] = {}
     linear: set[int] = set()
     for p, a in zip(program.params, args):
@@ -119,42 +126,48 @@ def backward_pass(program: Program, args: list, cts_out: list,
             for v, o in zip(eqn.outputs, outs):
                 primal_env[id(v)] = o
 
-    acc = CotangentAccumulator()
+    slots = CotangentSlots()
     for pos, ct in (initial_cts or {}).items():
-        acc.slots[id(program.params[pos])] = [ct, False]
+        slots.values[id(program.params[pos])] = ct
     for o, ct in zip(program.outs, cts_out):
         if isinstance(o, Var) and id(o) in linear:
-            acc.add(o, ct)
+            slots.add(id(o), ct)
 
     for eqn in reversed(linear_eqns):
-        cts = [acc.pop(v, v.aval) for v in eqn.outputs]
-        if all(isinstance(c, Zero) for c in cts):
+        cts = [slots.pop(id(v)) for v in eqn.outputs]
+        if all(c is None for c in cts):
             continue
+        cts = [Zero(v.aval) if c is None else c for c, v in zip(cts, eqn.outputs)]
         prim = eqn.prim
-        if prim.transpose is None:
+        rule = transpose_rules.get(prim)
+        if rule is None:
             raise MissingRuleError(f"primitive `{prim.name}` has no transpose rule; it "
                                    "appeared in a linear program"
                                    + (f" (from {eqn.source})" if eqn.source else ""))
         invals = [UndefinedPrimal(x.aval) if isinstance(x, Var) and id(x) in linear
                   else read(x) for x in eqn.inputs]
-        cts_in = prim.transpose(cts if prim.multiple_results else cts[0], *invals,
-                                **eqn.params)
+        cts_in = rule(cts if prim.multiple_results else cts[0], *invals, **eqn.params)
         for x, ct in zip(eqn.inputs, cts_in):
             if isinstance(x, Var) and id(x) in linear:
-                acc.add(x, ct)
+                slots.add(id(x), ct)
 
-    return [acc.pop(p, p.aval) for p, a in zip(program.params, args)
-            if isinstance(a, UndefinedPrimal)]
+    out = []
+    for p, a in zip(program.params, args):
+        if isinstance(a, UndefinedPrimal):
+            ct = slots.pop(id(p))
+            out.append(Zero(p.aval) if ct is None else ct)
+    return out
+
+
+_transposed = ProgramTable()
 
 
 def transpose_program(program: Program, linear_mask: tuple[bool, ...]) -> Program:
-    """``(non-linear inputs, output cotangents) -> linear inputs' cotangents``, cached."""
-    key = ("transpose", linear_mask)
-    hit = program.cache.get(key)
+    """``(non-linear inputs, output cotangents) -> linear inputs' cotangents``, memoized."""
+    hit = _transposed.get(program, linear_mask)
     if hit is not None:
         return hit
     nonlin_avals = [v.aval for v, m in zip(program.params, linear_mask) if not m]
-    lin_avals = [v.aval for v, m in zip(program.params, linear_mask) if m]
     n = len(nonlin_avals)
 
     def fn(*args):
@@ -167,6 +180,4 @@ def transpose_program(program: Program, linear_mask: tuple[bool, ...]) -> Progra
     prog, consts = trace_to_program(fn, nonlin_avals + program.out_avals,
                                     name=f"transpose_{program.name}")
     assert not consts
-    del lin_avals
-    program.cache[key] = prog
-    return prog
+    return _transposed.put(program, linear_mask, prog)

@@ -16,10 +16,17 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ..core import config
-from ..core.ir import Eqn, Program, Var, dce, typecheck
+from ..core.ir import Eqn, Program, ProgramTable, Var, dce, typecheck
+from ..core.primitive import Primitive
 
 # policy(eqn) -> True when the eqn's outputs may be saved as residuals
 Policy = Callable[[Eqn], bool]
+
+# unzip_rules[p](eqn, in_unknowns, policy) -> (known eqns, unknown eqns, out_unknowns):
+# how an equation of a higher-order primitive with some unknown inputs splits (the default
+# puts the whole equation on the unknown side)
+unzip_rules: dict[Primitive, Callable] = {}
+_unzipped = ProgramTable()
 
 
 class Unzipped(NamedTuple):
@@ -36,8 +43,8 @@ def unzip_program(program: Program, in_unknowns: list[bool],
     """Split ``program``; ``instantiate[i]`` forces output i to the unknown side. Cached."""
     inst = ([instantiate] * len(program.outs) if isinstance(instantiate, bool)
             else list(instantiate))
-    key = ("unzip", tuple(in_unknowns), tuple(inst), policy)
-    hit = program.cache.get(key)
+    key = (tuple(in_unknowns), tuple(inst), policy)
+    hit = _unzipped.get(program, key)
     if hit is not None:
         return hit
 
@@ -52,8 +59,8 @@ def unzip_program(program: Program, in_unknowns: list[bool],
         unk = [is_unknown(x) for x in eqn.inputs]
         if not any(unk):
             known_eqns.append(eqn)
-        elif eqn.prim.unzip is not None:
-            k_eqns, u_eqns, out_unk = eqn.prim.unzip(eqn, unk, policy)
+        elif eqn.prim in unzip_rules:
+            k_eqns, u_eqns, out_unk = unzip_rules[eqn.prim](eqn, unk, policy)
             known_eqns.extend(k_eqns)
             unknown_eqns.extend(u_eqns)
             unknown.update(id(v) for v, u in zip(eqn.outputs, out_unk) if u)
@@ -108,9 +115,8 @@ def unzip_program(program: Program, in_unknowns: list[bool],
     if config.check_programs:
         typecheck(known_prog)
         typecheck(unknown_prog)
-    result = Unzipped(known_prog, unknown_prog, out_unknowns, len(residuals), len(recomputed))
-    program.cache[key] = result
-    return result
+    return _unzipped.put(program, key, Unzipped(known_prog, unknown_prog, out_unknowns,
+                                                len(residuals), len(recomputed)))
 
 
 def _rename(eqns: list[Eqn], rename: dict[int, Var]) -> list[Eqn]:

@@ -1,13 +1,7 @@
-"""Backends evaluate programs. The NumPy interpreter is the default and works everywhere."""
+"""Backends run programs. Each implements one protocol (``Backend``): compile a program once,
+then run the compiled object on concrete values. ``jit(f, backend=...)`` picks one by name.
+Backends import ``core`` only; per-primitive lowerings are registered into a backend's own
+table by the modules that define the primitives."""
 
-from __future__ import annotations
-
-from collections.abc import Sequence
-from typing import Any
-
-from ..core.ir import Program
-from .interpret import run_program
-
-
-def run(program: Program, args: Sequence[Any]) -> list:
-    return run_program(program, args)
+from .base import Backend, Executable, get_backend, register_backend  # noqa: F401
+from .interpret import InterpretBackend  # noqa: F401

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 import numpy as np
@@ -64,7 +65,6 @@ class Program:
         self.outs = list(outs)
         self.name = name
         self.uid = next(Program._ids)
-        self.cache: dict = {}   # derived programs (jvp, unzip, transpose), keyed by the transform
 
     @property
     def in_avals(self) -> list[ShapedArray]:
@@ -75,10 +75,34 @@ class Program:
         return [v.aval for v in self.outs]
 
     def __repr__(self) -> str:
-        from .printing import format_program
-        return format_program(self)
+        return _printer[0](self) if _printer else f"Program({self.name})"
 
     __str__ = __repr__
+
+
+_printer: list = []
+
+
+def register_printer(fn) -> None:
+    """The pretty-printer (core/printing.py, which reads the IR) formats ``repr(program)``."""
+    _printer[:] = [fn]
+
+
+class ProgramTable:
+    """Values derived from programs (a jvp program, an unzip, an execution plan), memoized by
+    the one transformation or backend that owns the table. Entries die with their program.
+    A value must not refer back to its own program (that would keep it alive)."""
+
+    def __init__(self):
+        self._tables: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def get(self, program: Program, key: Any) -> Any:
+        table = self._tables.get(program)
+        return None if table is None else table.get(key)
+
+    def put(self, program: Program, key: Any, value: Any) -> Any:
+        self._tables.setdefault(program, {})[key] = value
+        return value
 
 
 class TypeCheckError(Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ir import Literal, Program
+from .ir import Literal, Program, register_printer
 
 
 class _Names:
@@ -85,3 +85,4 @@ def count_programs(program: Program) -> tuple[int, int]:
     return len(seen), sum(seen.values())
 
 
+register_printer(format_program)

@@ -7,13 +7,14 @@ concrete constants become literals.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import config
 from .avals import ShapedArray, concrete_aval, is_python_scalar
 from .errors import user_frame_summary
-from .ir import Eqn, Literal, Program, Var
+from .ir import Eqn, Literal, Program, Var, typecheck
+from .pytree import flatten, unflatten
 from .trace import Trace, Tracer, full_raise, get_aval, new_main
 
 
@@ -75,9 +76,6 @@ class StagingTrace(Trace):
         return StagingTracer(self, self.builder.const_var(val))
 
     def process_primitive(self, prim, tracers, params):
-        rule = getattr(prim, "staging_rule", None)
-        if rule is not None:
-            return rule(self, tracers, params)
         atoms = [t.atom for t in tracers]
         key = None if prim.has_effect else _cse_key(prim, atoms, params)
         if key is not None:
@@ -127,6 +125,50 @@ def trace_to_program(fn: Callable, in_avals: list[ShapedArray], name: str = "f"
         out_atoms = [full_raise(trace, o).atom for o in outs]
     program, consts = builder.build([a.atom for a in args], out_atoms, name)
     if config.check_programs:
-        from .ir import typecheck
         typecheck(program)
     return program, consts
+
+
+def _static_key(v: Any):
+    try:
+        hash(v)
+    except TypeError:
+        raise TypeError(f"static argument {v!r} must be hashable") from None
+    return v
+
+
+class Staged:
+    """``fun`` staged once per (argument tree, types, static arguments): shared by ``jit``,
+    ``fn``, ``make_program``, ``checkpoint`` and the custom-rule functions."""
+
+    def __init__(self, fun: Callable, static_argnums: Sequence[int] = (), name: str = ""):
+        self.fun = fun
+        self.static_argnums = tuple(static_argnums)
+        self.name = name or getattr(fun, "__name__", "f")
+        self.cache: dict = {}
+
+    def stage(self, args, kwargs):
+        static = tuple((i, _static_key(args[i])) for i in self.static_argnums if i < len(args))
+        dyn = [a for i, a in enumerate(args) if i not in self.static_argnums]
+        flat, in_tree = flatten((dyn, kwargs))
+        avals = tuple(get_aval(x) for x in flat)
+        key = (in_tree, tuple((a.shape, a.dtype) for a in avals), static)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit, flat
+        out_store: dict = {}
+
+        def flat_fun(*leaves):
+            dyn_args, kw = unflatten(in_tree, leaves)
+            it = iter(dyn_args)
+            full = [args[i] if i in self.static_argnums else next(it)
+                    for i in range(len(args))]
+            out = self.fun(*full, **kw)
+            out_flat, out_store["tree"] = flatten(out)
+            return out_flat
+
+        program, consts = trace_to_program(flat_fun, list(avals), self.name)
+        entry = (program, consts, out_store["tree"])
+        if not any(isinstance(c, Tracer) for c in consts):
+            self.cache[key] = entry
+        return entry, flat

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .avals import ShapedArray, concrete_aval
-from .errors import ConcretizationError, LintraError
+from .errors import ConcretizationError, LintraError, user_frame_summary
 
 
 class MainTrace:
@@ -77,7 +77,6 @@ class Trace:
 
 
 def _concretization_message(tracer, trace, what: str = "a concrete value") -> str:
-    from .errors import user_frame_summary
     where = user_frame_summary()
     msg = (f"a traced value of type {tracer.aval.str_short()} was used where Python needs "
            f"{what} (inside `{type(trace).__name__}`)")
@@ -167,8 +166,7 @@ class Tracer:
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         # NumPy ufuncs (and operators with a NumPy array on the left) dispatch here: lintra
         # sees them, so they run as the lintra.numpy function of the same name.
-        from .. import numpy as lnp
-        fn = getattr(lnp, _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__), None)
+        fn = getattr(array_namespace, _UFUNC_ALIASES.get(ufunc.__name__, ufunc.__name__), None)
         if method == "__call__" and not kwargs and fn is not None:
             return fn(*inputs)
         raise TypeError(
@@ -188,6 +186,55 @@ class Tracer:
 
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "positive"}
+
+# The NumPy-style namespace (``lintra.numpy``) that operators and methods on traced values
+# follow. ``core`` does not import it (it sits above core); it registers itself on import.
+array_namespace: Any = None
+
+
+def _method(name: str, swap: bool = False):
+    if swap:
+        return lambda self, other: getattr(array_namespace, name)(other, self)
+    return lambda self, *args, **kw: getattr(array_namespace, name)(self, *args, **kw)
+
+
+_BINARY_OPERATORS = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "divide",
+    "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "matmul": "matmul",
+    "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor"}
+_COMPARISONS = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+                "eq": "equal", "ne": "not_equal"}
+_METHODS = ("sum", "mean", "max", "min", "prod", "var", "std", "argmax", "argmin", "cumsum",
+            "cumprod", "dot", "clip", "swapaxes", "repeat", "astype", "squeeze")
+
+
+def _define_operators() -> None:
+    """Operators and array methods of every tracer, defined once: each runs the function of
+    the same meaning in ``array_namespace``."""
+    T = Tracer
+    for op, name in _BINARY_OPERATORS.items():
+        setattr(T, f"__{op}__", _method(name))
+        setattr(T, f"__r{op}__", _method(name, swap=True))
+    for op, name in _COMPARISONS.items():
+        setattr(T, f"__{op}__", _method(name))
+    for name in _METHODS:
+        setattr(T, name, _method(name))
+    T.__neg__ = _method("negative")
+    T.__pos__ = lambda self: self
+    T.__abs__ = _method("abs")
+    T.__invert__ = _method("invert")
+    T.__getitem__ = _method("getitem")
+    T.at = property(_method("at_property"))
+    T.T = property(_method("transpose"))
+    T.mT = property(lambda self: array_namespace.swapaxes(self, -1, -2))
+    T.reshape = lambda self, *shape, **kw: array_namespace.reshape(
+        self, shape[0] if len(shape) == 1 else shape, **kw)
+    T.transpose = lambda self, *axes: array_namespace.transpose(
+        self, (axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes) or None)
+    T.ravel = T.flatten = _method("ravel")
+
+
+_define_operators()
 
 
 def get_aval(x: Any) -> ShapedArray:
@@ -265,29 +312,3 @@ class _State(threading.local):
 
 _state = _State()
 _EVAL_TRACE = EvalTrace(_state.stack[0])
-
-
-# ---------------------------------------------------------------- symbolic zeros
-
-class Zero:
-    """A tangent or cotangent known to be zero; never materialized unless asked."""
-
-    __slots__ = ("aval",)
-
-    def __init__(self, aval: ShapedArray):
-        self.aval = aval
-
-    def __repr__(self) -> str:
-        return f"Zero({self.aval.str_short()})"
-
-
-def zeros_value(aval: ShapedArray) -> np.ndarray:
-    return np.zeros(aval.shape, aval.dtype)
-
-
-def instantiate(t: Any) -> Any:
-    return zeros_value(t.aval) if isinstance(t, Zero) else t
-
-
-def tangent_aval(aval: ShapedArray) -> ShapedArray:
-    return aval.strip_weak()

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..ad.rules import Zero
 from ..core.errors import LintraError
-from ..core.trace import Tracer, Zero, get_aval, new_main
+from ..core.trace import Tracer, get_aval, new_main
 from .tape import EagerState, EagerTrace, EagerTracer, Stats, backward, new_input
 
 _last = Stats()

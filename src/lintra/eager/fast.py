@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import numpy as lnp
+from ..core.avals import ShapedArray
 from ..ops import elementwise as E
 from ..ops import indexing as I
-from .kernels import _SCALAR_F64, F64, get_kernel
-from .tape import TAKE1, EagerTracer
+from ..ops.base import FAST_UNARY
+from ..ops.structure import reshape_p, slice_p
+from .kernels import _SCALAR_F64, F64, _codegen, get_kernel
+from .tape import TAKE1, EagerTracer, apply
 
 _INT64 = np.dtype("int64")
 
@@ -30,7 +34,7 @@ def _inline_form(prim, k):
     return None
 
 
-_OPERATOR = {"add": "+", "sub": "-", "mul": "*"}
+_OPERATOR = {E.add_p: "+", E.sub_p: "-", E.mul_p: "*"}
 
 _BINARY_TEMPLATE = """
 def op(self, other):
@@ -69,13 +73,13 @@ def _binary(prim, generic, swap: bool):
     * the derived kernel's forward half is written inline (its residual layout checked by
     ``_inline_form`` against the kernel); otherwise the kernel's ``fwd`` is called."""
     k = get_kernel(prim, (_SCALAR_F64, _SCALAR_F64), {})
-    form = _inline_form(prim, k) if prim.name in _OPERATOR else None
+    form = _inline_form(prim, k) if prim in _OPERATOR else None
     a, b = ("vo", "vs") if swap else ("vs", "vo")
     if form is None:
         compute = f"out, res = fwd({a}, {b})"
     else:
         res = f"({a}, {b})" if form == "operands" else "()"
-        compute = f"out, res = {a} {_OPERATOR[prim.name]} {b}, {res}"
+        compute = f"out, res = {a} {_OPERATOR[prim]} {b}, {res}"
     src = _BINARY_TEMPLATE.format(
         generic_args="other, self" if swap else "self, other",
         generic_args2=("other if other is not None else vo, self" if swap
@@ -89,7 +93,6 @@ def _binary(prim, generic, swap: bool):
 def _unary(prim):
     """The fast path of a scalar unary function: the derived kernel's primal half compiled
     inline, between the type check and the tape entry."""
-    from .kernels import _codegen
     k = get_kernel(prim, (_SCALAR_F64,), {})
     if k.trivial or k.fwd_program is None or len(k.fwd_program.params) != 1:
         return None
@@ -123,7 +126,6 @@ def _take_kernel(n: int):
     is a one-element sparse cotangent, which the tape accumulates inline (``TAKE1``)."""
     k = _take_kernels.get(n, 0)
     if k == 0:
-        from ..core.avals import ShapedArray
         k = get_kernel(I.take_p, (ShapedArray((n,), F64), ShapedArray((1,), _INT64)),
                        {"axis": 0})
         probe = np.array([1 if n > 1 else 0])
@@ -168,8 +170,6 @@ def _basic_index(shape: tuple, idx):
 def _getitem_basic(self, idx):
     """``x[ints and slices]``: one ``slice`` (and a ``reshape`` dropping int axes), applied
     with their kernels directly instead of through NumPy-style index normalization."""
-    from ..ops.structure import reshape_p, slice_p
-    from .tape import apply
     v = self.primal
     if not isinstance(v, np.ndarray):
         return None
@@ -208,7 +208,6 @@ def _getitem(generic):
 
 
 def install() -> None:
-    from .. import numpy as lnp
     T = EagerTracer
     for name, prim, fn in [("add", E.add_p, lnp.add), ("sub", E.sub_p, lnp.subtract),
                            ("mul", E.mul_p, lnp.multiply), ("truediv", E.div_p, lnp.divide)]:
@@ -222,7 +221,6 @@ def install() -> None:
 
     T.__neg__ = __neg__
     T.__getitem__ = _getitem(lnp.getitem)
-    from ..ops.base import FAST_UNARY
     for name in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "atan",
                  "expm1", "log1p", "logistic", "erf"):
         prim = getattr(E, f"{name}_p")

@@ -15,14 +15,16 @@ from typing import Any
 import numpy as np
 
 from ..ad.jvp import jvp_program
-from ..ad.transpose import SparseCotangent, transpose_program
+from ..ad.transpose import transpose_program
 from ..ad.unzip import unzip_program
-from ..core.avals import ShapedArray
+from ..core.avals import ShapedArray, concrete_aval
 from ..core.ir import Eqn, Literal, Program, Var
+from ..ops import elementwise as E
+from ..ops.indexing import TakeCotangent, scatter_add_p
 from .scalar import scalar_impl
 
 F64 = np.dtype("float64")
-_COMPARISONS = ("lt", "gt", "le", "ge", "eq", "ne")
+_COMPARISONS = {E.lt_p, E.gt_p, E.le_p, E.ge_p, E.eq_p, E.ne_p}
 
 
 class Kernel:
@@ -68,7 +70,7 @@ def _form(tprog: Program, n_res: int) -> str | None:
     def scaled(v, eqns):
         """v = mul(ct, r) (either order) -> index of r, else None."""
         e = next((e for e in eqns if e.outputs[0] is v), None)
-        if e is None or e.prim.name != "mul":
+        if e is None or e.prim is not E.mul_p:
             return None
         a, b = e.inputs
         other = b if a is ct else a if b is ct else None
@@ -102,7 +104,6 @@ def aval_of(v: Any) -> ShapedArray:
                 _aval_cache.clear()
             a = _aval_cache[key] = ShapedArray(v.shape, v.dtype)
         return a
-    from ..core.avals import concrete_aval
     return concrete_aval(v).strip_weak()
 
 
@@ -203,7 +204,7 @@ def _codegen(program: Program, name: str, n_primal_out: int | None = None,
     returned as a ``SparseCotangent`` (accumulated in place by the tape, design §4).
     ``header``/``prologue``/``epilogue(outs, residuals) -> lines`` embed the program's body in
     another function (the eager fast paths record the tape entry around it)."""
-    ns: dict[str, Any] = {"_Sparse": SparseCotangent, **(extra_ns or {})}
+    ns: dict[str, Any] = {"_Sparse": TakeCotangent, **(extra_ns or {})}
     names: dict[int, str] = {}
 
     def name_of(x) -> str:
@@ -227,7 +228,7 @@ def _codegen(program: Program, name: str, n_primal_out: int | None = None,
         for v in eqn.outputs:
             names[id(v)] = f"v{len(names)}"
         ins = [name_of(x) for x in eqn.inputs]
-        if (sparse_outputs and eqn.prim.name == "scatter_add" and len(eqn.outputs) == 1
+        if (sparse_outputs and eqn.prim is scatter_add_p and len(eqn.outputs) == 1
                 and id(eqn.outputs[0]) in out_ids and isinstance(eqn.inputs[0], Literal)
                 and not np.any(eqn.inputs[0].val)):
             aval_c = f"_a{j}"
@@ -239,7 +240,7 @@ def _codegen(program: Program, name: str, n_primal_out: int | None = None,
         f = None
         in_scalar = _all_scalar_f64([x.aval for x in eqn.inputs])
         out_scalar = _all_scalar_f64([v.aval for v in eqn.outputs])
-        if in_scalar and (out_scalar or eqn.prim.name in _COMPARISONS):
+        if in_scalar and (out_scalar or eqn.prim in _COMPARISONS):
             f = scalar_impl(eqn.prim, eqn.params)
         if f is None:
             f = functools.partial(eqn.prim.impl, **eqn.params) if eqn.params else eqn.prim.impl

@@ -9,47 +9,13 @@ traces), branches are traced one after the other (the program is the same).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..core.pytree import flatten, unflatten
-from ..core.trace import inherit_stack, trace_stack
+from ..core.trace import trace_stack
+from .jobs import config, run_jobs  # noqa: F401  (config: lintra.eager.parallel.config)
 from .tape import EagerTrace, Tape, record_join
-
-
-class _Config:
-    threads: bool = True     # False: run branches one after the other (for comparison)
-
-
-config = _Config()
-
-
-def run_jobs(thunks: list[Callable[[], Any]]) -> list:
-    """Run thunks concurrently (the first on this thread); re-raise the first error."""
-    if len(thunks) == 1 or not config.threads:
-        return [t() for t in thunks]
-    results: list = [None] * len(thunks)
-    errors: list = [None] * len(thunks)
-    stack = list(trace_stack())
-
-    def run(k):
-        try:
-            with inherit_stack(stack):
-                results[k] = thunks[k]()
-        except BaseException as e:  # noqa: BLE001 - re-raised on the calling thread
-            errors[k] = e
-
-    threads = [threading.Thread(target=run, args=(k,)) for k in range(1, len(thunks))]
-    for t in threads:
-        t.start()
-    run(0)
-    for t in threads:
-        t.join()
-    for e in errors:
-        if e is not None:
-            raise e
-    return results
 
 
 def _branches(calls: list[tuple[Callable, tuple]]) -> list:

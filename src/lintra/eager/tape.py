@@ -16,9 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from ..ad.transpose import SparseCotangent
+from ..ad.rules import SparseCotangent
 from ..core.avals import ShapedArray
 from ..core.trace import Trace, Tracer
+from ..ops.indexing import TakeCotangent
+from .jobs import run_jobs
 from .kernels import F64, FORMS, aval_of, kernel_for
 
 
@@ -159,7 +161,7 @@ class Stats:
 def _accumulate(slots: list, owned: list, p: int, c) -> None:
     s = slots[p]
     if s is None:
-        if type(c) is SparseCotangent:
+        if isinstance(c, SparseCotangent):
             buf = np.zeros(c.aval.shape, c.aval.dtype)
             _scatter_inplace(buf, c)
             slots[p] = buf
@@ -170,7 +172,7 @@ def _accumulate(slots: list, owned: list, p: int, c) -> None:
     if type(s) is float and type(c) is float:
         slots[p] = s + c
         return
-    if type(c) is SparseCotangent:
+    if isinstance(c, SparseCotangent):
         if not owned[p]:
             s = np.array(s, dtype=c.aval.dtype, copy=True)
             if s.shape != c.aval.shape:
@@ -188,12 +190,12 @@ def _accumulate(slots: list, owned: list, p: int, c) -> None:
 
 
 def _scatter_inplace(buf: np.ndarray, c: SparseCotangent) -> None:
-    idx = c.indices
-    if c.axis == 0 and type(idx) is np.ndarray and idx.shape == (1,) and buf.ndim == 1:
+    idx = getattr(c, "indices", None)
+    if (type(c) is TakeCotangent and c.axis == 0 and type(idx) is np.ndarray
+            and idx.shape == (1,) and buf.ndim == 1):
         buf[idx[0]] += c.updates            # one element: the scalar-loop case
         return
-    from ..ops.indexing import scatter_add_inplace
-    scatter_add_inplace(buf, idx, c.updates, c.axis)
+    c.add_into(buf)
 
 
 def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = None,
@@ -230,7 +232,7 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
                 if owned[p]:
                     s[res] += ct
                     continue
-            c = SparseCotangent(ShapedArray((n_out,), F64), np.array([res]), ct, 0)
+            c = TakeCotangent(ShapedArray((n_out,), F64), np.array([res]), ct, 0)
             if type(p) is int:
                 _accumulate(slots, owned, p, c)
             else:
@@ -302,10 +304,10 @@ def _add_external(external: dict, p: tuple, c) -> None:
 
 
 def _add_values(a, b):
-    if type(a) is SparseCotangent or type(b) is SparseCotangent:
-        dense = a if type(b) is SparseCotangent else b
-        sparse = b if type(b) is SparseCotangent else a
-        if type(dense) is SparseCotangent:
+    if isinstance(a, SparseCotangent) or isinstance(b, SparseCotangent):
+        dense = a if isinstance(b, SparseCotangent) else b
+        sparse = b if isinstance(b, SparseCotangent) else a
+        if isinstance(dense, SparseCotangent):
             buf = np.zeros(dense.aval.shape, dense.aval.dtype)
             _scatter_inplace(buf, dense)
         else:
@@ -336,7 +338,6 @@ def _join_backward(join, slots, owned, stats, external, tape) -> int:
     """Resolve the sub-tapes of one fork/join: seed each job with the cotangents of its
     outputs, transpose the jobs in parallel, then merge their contributions to earlier values
     in job order (so the result does not depend on thread timing)."""
-    from .parallel import run_jobs
     jobs, out_refs = join          # out_refs[k]: [(id in this tape, id in job k)]
     seeds = []
     for refs in out_refs:

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..core.trace import Tracer, get_aval
 from ..ops import base
+from ..ops import elementwise as E
 from ..ops import reductions as R
 from ..ops import structure as S
 
@@ -20,13 +21,19 @@ def asarray(x, dtype=None):
     if isinstance(x, Tracer):
         return x if dtype is None else base.convert_element_type(x, dtype)
     if isinstance(x, (list, tuple)) and any(isinstance(e, Tracer) for e in _leaves(x)):
-        from ._structure import stack
-        out = stack([asarray(e) for e in x])
+        out = S.stack([asarray(e) for e in x])
         return out if dtype is None else base.convert_element_type(out, dtype)
     return np.asarray(x, dtype)
 
 
 array = asarray
+
+
+def _as_value(x, dtype=None):
+    """``ops.base.asarray_value``, also for (nested) lists holding traced values."""
+    if isinstance(x, (list, tuple)) and any(isinstance(e, Tracer) for e in _leaves(x)):
+        return asarray(x, dtype)
+    return base.asarray_value(x, dtype)
 
 
 def _leaves(x):
@@ -73,7 +80,7 @@ def _acc_dtype(dt, dtype=None) -> np.dtype:
 
 def sum(a, axis=None, dtype=None, keepdims=False):  # noqa: A001
     """Sum over ``axis`` (None: all; an int or tuple, negative from the end)."""
-    a = base.asarray_value(a)
+    a = _as_value(a)
     a = base.convert_element_type(a, _acc_dtype(get_aval(a).dtype, dtype))
     axes = R.normalize_axes(axis, get_aval(a).ndim)
     return _keep(R.reduce_sum(a, axes), a, axes, keepdims)
@@ -81,14 +88,14 @@ def sum(a, axis=None, dtype=None, keepdims=False):  # noqa: A001
 
 def max(a, axis=None, keepdims=False):  # noqa: A001
     """Maximum over ``axis``; tied maxima share the tangent equally."""
-    a = base.asarray_value(a)
+    a = _as_value(a)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
     return _keep(R.reduce_max(a, axes), a, axes, keepdims)
 
 
 def min(a, axis=None, keepdims=False):  # noqa: A001
     """Minimum over ``axis``; tied minima share the tangent equally."""
-    a = base.asarray_value(a)
+    a = _as_value(a)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
     return _keep(R.reduce_min(a, axes), a, axes, keepdims)
 
@@ -98,8 +105,7 @@ amax, amin = max, min
 
 def mean(a, axis=None, dtype=None, keepdims=False):
     """Arithmetic mean; integers average in float64, float32 stays float32 (NumPy)."""
-    from ..ops import elementwise as E
-    a = base.asarray_value(a)
+    a = _as_value(a)
     if dtype is not None:
         a = base.convert_element_type(a, dtype)
     elif get_aval(a).dtype.kind in "iub":

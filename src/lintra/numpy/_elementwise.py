@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.trace import get_aval
 from ..ops import base
 from ..ops import elementwise as E
+from ._basic import _as_value
 
 add = E.add
 subtract = E.sub
@@ -57,7 +59,7 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002
 
 
 def positive(x):
-    return base.asarray_value(x)
+    return _as_value(x)
 
 
 def trunc(x):
@@ -70,7 +72,6 @@ fix = trunc
 
 def fmod(x, y):
     """C's remainder: the sign of ``x`` (NumPy's fmod), ``x - y * trunc(x / y)``."""
-    from ..core.trace import get_aval
     x, y = base.promote(x, y)
     if get_aval(x).dtype.kind in "iub":
         r = E.rem(E.abs(x), E.abs(y))
@@ -111,7 +112,7 @@ def logaddexp(x, y):
 
 
 def float_power(x, y):
-    return E.pow(base.asarray_value(x, np.dtype("float64")), y)
+    return E.pow(_as_value(x, np.dtype("float64")), y)
 
 
 def logical_and(x, y):
@@ -131,7 +132,6 @@ def logical_not(x):
 
 
 def _bool(x):
-    from ..core.trace import get_aval
     return x if get_aval(x).dtype == np.bool_ and not isinstance(x, bool) \
         else E.ne(x, 0) if not isinstance(x, bool) else np.asarray(x)
 
@@ -141,7 +141,6 @@ invert = bitwise_not = E.bitwise_not
 
 
 def floor_divide(x, y):
-    from ..core.trace import get_aval
     x, y = base.promote(x, y)
     if get_aval(x).dtype.kind in "iu":
         return base.convert_element_type(

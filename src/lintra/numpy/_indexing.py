@@ -17,10 +17,10 @@ import numpy as np
 
 from ..core.errors import ConcretizationError
 from ..core.trace import Tracer, get_aval
-from ..ops import base
 from ..ops import elementwise as E
 from ..ops import indexing as I
 from ..ops import structure as S
+from ._basic import _as_value
 
 __all__ = ["getitem", "at_property", "take", "take_along_axis", "dynamic_slice",
            "dynamic_update_slice"]
@@ -129,7 +129,7 @@ class _Index:
                 raise IndexError(f"{_BAD_INDEX}; got a traced {e.aval.str_short()}")
             return "traced", e
         if isinstance(e, (list, tuple)) and _has_tracer(e):
-            t = base.asarray_value(e)
+            t = _as_value(e)
             return _Index._convert(t)
         if isinstance(e, (list, tuple, np.ndarray)):
             a = np.asarray(e)
@@ -191,7 +191,7 @@ def _stack_indices(vals: list, shape: tuple[int, ...]):
     """Broadcast index arrays to ``shape`` and stack them on a new last axis."""
     if not any(_traced(v) for v in vals):
         return np.stack([np.broadcast_to(np.asarray(v, np.int64), shape) for v in vals], -1)
-    vals = [S.broadcast_to(base.asarray_value(v, np.dtype(np.int64)), shape) for v in vals]
+    vals = [S.broadcast_to(_as_value(v, np.dtype(np.int64)), shape) for v in vals]
     return S.stack(vals, axis=-1)
 
 
@@ -218,7 +218,7 @@ def getitem(x, idx):
     """``x[idx]`` with NumPy semantics; integer indices may be traced."""
     if not _traced(x) and not _has_tracer(idx):
         return np.asarray(x)[idx]
-    x = base.asarray_value(x)
+    x = _as_value(x)
     ix = _Index(get_aval(x).shape, idx)
     if ix.inserts:
         x = S.reshape(x, ix.shape)
@@ -286,7 +286,7 @@ def _scatter_form(x, idx):
 
 
 def _updates(v, shape, dtype):
-    v = base.asarray_value(v, dtype)
+    v = _as_value(v, dtype)
     vs = get_aval(v).shape
     while len(vs) > len(shape) and vs[0] == 1:   # NumPy drops leading unit dims here
         v = S.reshape(v, vs[1:])
@@ -310,7 +310,7 @@ class _IndexUpdateRef:
         return getitem(self.x, self.idx)
 
     def _form(self, v):
-        x = base.asarray_value(self.x)
+        x = _as_value(self.x)
         xs, axis, vec, upd_shape, unshape = _scatter_form(x, self.idx)
         return xs, axis, vec, _updates(v, upd_shape, get_aval(x).dtype), unshape
 
@@ -319,7 +319,7 @@ class _IndexUpdateRef:
         return unshape(I.scatter_add(xs, vec, upd, axis))
 
     def subtract(self, v):
-        return self.add(E.neg(base.asarray_value(v, get_aval(self.x).dtype)))
+        return self.add(E.neg(_as_value(v, get_aval(self.x).dtype)))
 
     def set(self, v):
         xs, axis, vec, upd, unshape = self._form(v)
@@ -352,7 +352,7 @@ class _IndexUpdateRef:
         return unshape(out)
 
     def divide(self, v):
-        return self.multiply(E.div(1.0, base.asarray_value(v, get_aval(self.x).dtype)))
+        return self.multiply(E.div(1.0, _as_value(v, get_aval(self.x).dtype)))
 
 
 class _IndexUpdateHelper:
@@ -383,7 +383,7 @@ def _norm_take(i, n: int, mode: str | None):
 
 
 def _int_indices(indices, who: str):
-    i = base.asarray_value(indices)
+    i = _as_value(indices)
     if get_aval(i).dtype.kind not in "iu":
         raise IndexError(f"{who}: indices must be integers, got {get_aval(i).str_short()}")
     return i
@@ -391,7 +391,7 @@ def _int_indices(indices, who: str):
 
 def take(a, indices, axis: int | None = None, mode: str | None = None):
     """``numpy.take``; out-of-bounds indices raise IndexError unless mode is wrap/clip."""
-    a = base.asarray_value(a)
+    a = _as_value(a)
     if axis is None:
         a, axis = S.reshape(a, (-1,)), 0
     axis = S.normalize_axis(axis, get_aval(a).ndim, "take")
@@ -401,7 +401,7 @@ def take(a, indices, axis: int | None = None, mode: str | None = None):
 
 def take_along_axis(arr, indices, axis: int | None):
     """``numpy.take_along_axis``: pick ``arr`` elements along ``axis`` at ``indices``."""
-    arr = base.asarray_value(arr)
+    arr = _as_value(arr)
     i = _int_indices(indices, "take_along_axis")
     if axis is None:
         arr, axis = S.reshape(arr, (-1,)), 0
@@ -445,7 +445,7 @@ def dynamic_slice(x, start_indices, slice_sizes):
     """``x[s0:s0+n0, s1:s1+n1, ...]`` with traced starts and static sizes. As in
     ``jax.lax.dynamic_slice``, a negative start counts from the end, then starts are clamped
     so that the slice fits."""
-    x = base.asarray_value(x)
+    x = _as_value(x)
     starts = _starts(x, start_indices, slice_sizes, "dynamic_slice")
     lo = [0 if _traced(s) else s for s, _ in starts]
     hi = [get_aval(x).shape[d] if _traced(s) else s + n for d, (s, n) in enumerate(starts)]
@@ -458,8 +458,8 @@ def dynamic_slice(x, start_indices, slice_sizes):
 
 def dynamic_update_slice(x, update, start_indices):
     """``x`` with the box at ``start_indices`` (clamped) replaced by ``update``."""
-    x = base.asarray_value(x)
-    update = base.asarray_value(update, get_aval(x).dtype)
+    x = _as_value(x)
+    update = _as_value(update, get_aval(x).dtype)
     sizes = get_aval(update).shape
     starts = _starts(x, start_indices, sizes, "dynamic_update_slice")
     comps = [E.add(s, np.arange(n).reshape((1,) * d + (n,) + (1,) * (len(sizes) - d - 1)))

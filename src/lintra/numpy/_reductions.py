@@ -11,7 +11,9 @@ from ..ops import base
 from ..ops import elementwise as E
 from ..ops import reductions as R
 from ..ops import structure as S
-from ._basic import _acc_dtype, _keep, mean
+from ._basic import _acc_dtype, _as_value, _keep, mean
+from ._basic import max as _max
+from ._basic import min as _min
 from ._basic import sum as _sum
 
 __all__ = ["prod", "product", "var", "std", "argmax", "argmin", "cumsum", "cumprod",
@@ -19,7 +21,7 @@ __all__ = ["prod", "product", "var", "std", "argmax", "argmin", "cumsum", "cumpr
 
 
 def _float(a, dtype=None):
-    a = base.asarray_value(a)
+    a = _as_value(a)
     if dtype is not None:
         return base.convert_element_type(a, dtype)
     return base.promote_float(a)[0]
@@ -32,7 +34,7 @@ def _count(a, axes) -> int:
 
 def prod(a, axis=None, dtype=None, keepdims: bool = False):
     """Product over ``axis``; its derivative is exact where entries are zero."""
-    a = base.asarray_value(a)
+    a = _as_value(a)
     a = base.convert_element_type(a, _acc_dtype(get_aval(a).dtype, dtype))
     axes = R.normalize_axes(axis, get_aval(a).ndim)
     return _keep(R.reduce_prod(a, axes), a, axes, keepdims)
@@ -57,7 +59,7 @@ def std(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
 
 
 def _arg(prim_fn, a, axis, keepdims):
-    a = base.asarray_value(a)
+    a = _as_value(a)
     shape = get_aval(a).shape
     if axis is None:
         out = prim_fn(S.reshape(a, (-1,)), 0)
@@ -85,7 +87,7 @@ def argmin(a, axis=None, keepdims: bool = False):
 
 
 def _cum(prim_fn, a, axis, dtype):
-    a = base.asarray_value(a)
+    a = _as_value(a)
     a = base.convert_element_type(a, _acc_dtype(get_aval(a).dtype, dtype))
     if axis is None:
         a, axis = S.reshape(a, (-1,)), 0
@@ -156,7 +158,7 @@ def log_softmax(x, axis=-1):
 
 
 def _truth(a):
-    a = base.asarray_value(a)
+    a = _as_value(a)
     t = a if get_aval(a).dtype == np.bool_ else E.ne(a, 0)
     return base.convert_element_type(t, np.int64)
 
@@ -166,13 +168,11 @@ def any(a, axis=None, keepdims: bool = False):  # noqa: A001
 
 
 def all(a, axis=None, keepdims: bool = False):  # noqa: A001
-    a = base.asarray_value(a)
+    a = _as_value(a)
     n = _count(a, R.normalize_axes(axis, get_aval(a).ndim))
     return E.eq(_sum(_truth(a), axis, keepdims=keepdims), n)
 
 
 def ptp(a, axis=None, keepdims: bool = False):
     """Peak to peak, ``max - min``."""
-    from ._basic import max as _max
-    from ._basic import min as _min
     return E.sub(_max(a, axis, keepdims), _min(a, axis, keepdims))

@@ -16,6 +16,7 @@ from ..ops import elementwise as E
 from ..ops import indexing as I
 from ..ops import reductions as R
 from ..ops import structure as S
+from ._basic import _as_value
 
 __all__ = ["transpose", "moveaxis", "swapaxes", "expand_dims", "squeeze", "ravel",
            "broadcast_to", "broadcast_arrays", "concatenate", "stack", "hstack", "vstack",
@@ -83,7 +84,7 @@ def broadcast_to(a, shape):
 
 
 def broadcast_arrays(*args) -> list:
-    shape = np.broadcast_shapes(*[_shape(base.asarray_value(a)) for a in args])
+    shape = np.broadcast_shapes(*[_shape(_as_value(a)) for a in args])
     return [S.broadcast_to(a, shape) for a in args]
 
 
@@ -117,7 +118,7 @@ def dstack(tup):
 
 def column_stack(tup):
     cols = [S.reshape(a, (-1, 1)) if _ndim(a) < 2 else a
-            for a in (base.asarray_value(t) for t in tup)]
+            for a in (_as_value(t) for t in tup)]
     return S.concatenate(cols, 1)
 
 
@@ -143,7 +144,7 @@ def _split_at(a, bounds: list[int], axis: int) -> list:
 
 
 def array_split(ary, indices_or_sections, axis: int = 0) -> list:
-    a = base.asarray_value(ary)
+    a = _as_value(ary)
     axis = S.normalize_axis(axis, _ndim(a), "array_split")
     n = _shape(a)[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -161,7 +162,7 @@ def array_split(ary, indices_or_sections, axis: int = 0) -> list:
 
 def split(ary, indices_or_sections, axis: int = 0) -> list:
     if isinstance(indices_or_sections, (int, np.integer)):
-        n = _shape(base.asarray_value(ary))[S.normalize_axis(axis, _ndim(ary), "split")]
+        n = _shape(_as_value(ary))[S.normalize_axis(axis, _ndim(ary), "split")]
         if int(indices_or_sections) <= 0 or n % int(indices_or_sections):
             raise ValueError("split: array split does not result in an equal division")
     return array_split(ary, indices_or_sections, axis)
@@ -193,7 +194,7 @@ def _pairs(v, nd: int, what: str) -> np.ndarray:
 
 def pad(array, pad_width, mode: str = "constant", constant_values=0):
     """``numpy.pad`` for modes constant, edge, reflect, symmetric and wrap."""
-    x = base.asarray_value(array)
+    x = _as_value(array)
     nd = _ndim(x)
     widths = _pairs(pad_width, nd, "pad_width")
     if widths.dtype.kind not in "iu":
@@ -229,7 +230,7 @@ def pad(array, pad_width, mode: str = "constant", constant_values=0):
 # ---------------------------------------------------------------- flips, tiles, repeats
 
 def flip(m, axis=None):
-    m = base.asarray_value(m)
+    m = _as_value(m)
     return S.rev(m, range(_ndim(m)) if axis is None else axis)
 
 
@@ -246,7 +247,7 @@ def flipud(m):
 
 
 def rot90(m, k: int = 1, axes=(0, 1)):
-    m = base.asarray_value(m)
+    m = _as_value(m)
     a0, a1 = S.normalize_axes(axes, _ndim(m), "rot90")
     k %= 4
     if k == 0:
@@ -261,7 +262,7 @@ def rot90(m, k: int = 1, axes=(0, 1)):
 
 
 def tile(A, reps):
-    x = base.asarray_value(A)
+    x = _as_value(A)
     reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
     reps = tuple(_static_int(r, "tile reps") for r in reps)
     if any(r < 0 for r in reps):
@@ -276,7 +277,7 @@ def tile(A, reps):
 
 
 def repeat(a, repeats, axis: int | None = None):
-    x = base.asarray_value(a)
+    x = _as_value(a)
     if axis is None:
         x, axis = ravel(x), 0
     axis = S.normalize_axis(axis, _ndim(x), "repeat")
@@ -301,7 +302,7 @@ def repeat(a, repeats, axis: int | None = None):
 
 
 def roll(a, shift, axis=None):
-    x = base.asarray_value(a)
+    x = _as_value(a)
     if axis is None:
         return S.reshape(roll(ravel(x), shift, 0), _shape(x))
     shifts = np.atleast_1d(np.asarray([_static_int(s, "roll shift")
@@ -321,7 +322,7 @@ def roll(a, shift, axis=None):
 # ---------------------------------------------------------------- triangles and diagonals
 
 def _tri_select(m, mask_fn):
-    x = base.asarray_value(m)
+    x = _as_value(m)
     if _ndim(x) == 0:
         raise ValueError("tril/triu: input must be at least 1-d")
     if _ndim(x) == 1:
@@ -342,7 +343,7 @@ def triu(m, k: int = 0):
 
 
 def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
-    x = base.asarray_value(a)
+    x = _as_value(a)
     nd = _ndim(x)
     if nd < 2:
         raise ValueError("diagonal: requires an array of at least two dimensions")
@@ -361,7 +362,7 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
 
 
 def diag(v, k: int = 0):
-    x = base.asarray_value(v)
+    x = _as_value(v)
     if _ndim(x) == 2:
         return diagonal(x, k)
     if _ndim(x) != 1:
@@ -384,7 +385,7 @@ def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None):
 # ---------------------------------------------------------------- atleast_nd
 
 def _atleast(arys, fix):
-    out = [fix(base.asarray_value(a)) for a in arys]
+    out = [fix(_as_value(a)) for a in arys]
     return out[0] if len(out) == 1 else out
 
 

@@ -20,6 +20,7 @@ from ..ops import elementwise as E
 from ..ops import linalg as L
 from ..ops import reductions as R
 from ..ops import structure as S
+from ._basic import _as_value
 
 __all__ = ["dot", "matmul", "tensordot", "einsum", "outer", "inner", "vdot"]
 
@@ -29,7 +30,7 @@ def _shape(x) -> tuple[int, ...]:
 
 
 def _operands(a, b) -> list:
-    return base.promote(base.asarray_value(a), base.asarray_value(b))
+    return base.promote(_as_value(a), _as_value(b))
 
 
 # ---------------------------------------------------------------- products
@@ -227,7 +228,7 @@ def einsum(subscripts: str, *operands, optimize: Any = None) -> Any:
         raise TypeError("einsum: only the subscripts-string form is supported")
     if not operands:
         raise ValueError("einsum: at least one operand is needed")
-    ops = base.promote(*[base.asarray_value(o) for o in operands])
+    ops = base.promote(*[_as_value(o) for o in operands])
     inputs, output = _einsum_labels(subscripts, [_shape(o) for o in ops])
     sizes: dict = {}
     for labels, x in zip(inputs, ops):
@@ -273,7 +274,7 @@ def einsum(subscripts: str, *operands, optimize: Any = None) -> Any:
 
 
 def _square_float(a, who: str):
-    (a,) = base.promote_float(base.asarray_value(a))
+    (a,) = base.promote_float(_as_value(a))
     shp = _shape(a)
     if len(shp) < 2 or shp[-1] != shp[-2]:
         raise ValueError(f"{who}: expects square matrices in the last two dims, got shape "
@@ -284,7 +285,7 @@ def _square_float(a, who: str):
 def _broadcast_rhs(a, b, who: str, vector_axis: int = -1):
     """Broadcast batch dims of ``a`` (..., n, n) and a matrix ``b``; a 1-D ``b`` becomes a
     column (``vector_axis=-1``) or a row (``-2``). Returns (a, b, output shape)."""
-    a, b = base.promote_float(a, base.asarray_value(b))
+    a, b = base.promote_float(a, _as_value(b))
     sa, sb = _shape(a), _shape(b)
     if not sb:
         raise ValueError(f"{who}: the right-hand side must be at least 1-D")
@@ -409,7 +410,7 @@ def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002
 def norm(x, ord=None, axis=None, keepdims: bool = False) -> Any:  # noqa: A002
     """``numpy.linalg.norm``: vector norms (ord None/1/2/inf/-inf/0/p) over one axis, matrix
     norms ('fro', 1, -1, inf, -inf) over two."""
-    (x,) = base.promote_float(base.asarray_value(x))
+    (x,) = base.promote_float(_as_value(x))
     nd = len(_shape(x))
     if axis is None:
         if ord is None:

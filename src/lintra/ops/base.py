@@ -1,5 +1,5 @@
-"""Primitives and helpers every rule needs: dtype promotion, ``add_any``, ``convert_element_type``,
-``stop_gradient``, tangent sums and cotangent unbroadcasting."""
+"""What every primitive's wrapper needs: values as arrays, NumPy dtype promotion,
+``convert_element_type`` and ``stop_gradient``."""
 
 from __future__ import annotations
 
@@ -7,9 +7,23 @@ from typing import Any
 
 import numpy as np
 
+from ..ad.rules import (
+    Zero,
+    add_any,
+    add_any_p,
+    first_position,
+    jvp_rules,
+    linear_positions,
+    transpose_rules,
+    zero_like,
+)
 from ..core.avals import ShapedArray, is_python_scalar, result_dtype
-from ..core.primitive import Primitive, deflinear
-from ..core.trace import Tracer, Zero, get_aval
+from ..core.primitive import Primitive
+from ..core.pytree import tree_map
+from ..core.trace import Tracer, get_aval
+
+__all__ = ["add_any", "add_any_p", "asarray_value", "convert_element_type", "promote",
+           "promote_float", "stop_gradient"]
 
 # prim -> {type of tracer: fast(prim, x)} for unary elementwise ops (NotImplemented: fall back).
 # Eager mode registers its scalar fast path here, so ``lintra.numpy.sin(x)`` skips ``bind``.
@@ -23,8 +37,8 @@ def asarray_value(x: Any, dtype=None) -> Any:
     if isinstance(x, (np.ndarray, np.generic)):
         return x if dtype is None or x.dtype == dtype else np.asarray(x, dtype)
     if isinstance(x, (list, tuple)):
-        from .structure import stack
-        return stack([asarray_value(e, dtype) for e in x])
+        # lists holding traced values are stacked by ``lintra.numpy.asarray``
+        return np.asarray(x, dtype)
     if is_python_scalar(x):
         return np.asarray(x, dtype)
     raise TypeError(f"{type(x).__name__} is not a valid lintra value")
@@ -81,30 +95,10 @@ def _convert_jvp(primals, tangents, *, dtype):
     return out, convert_element_type_p.bind(t, dtype=dtype)
 
 
-convert_element_type_p.jvp = _convert_jvp
-convert_element_type_p.transpose = lambda ct, x, *, dtype: [
+jvp_rules[convert_element_type_p] = _convert_jvp
+transpose_rules[convert_element_type_p] = lambda ct, x, *, dtype: [
     convert_element_type_p.bind(ct, dtype=x.aval.dtype)]
-convert_element_type_p.linear_in = lambda params, n: (0,)
-
-
-# ---------------------------------------------------------------- add_any
-
-add_any_p = Primitive("add_any")
-add_any_p.def_impl(lambda x, y: np.add(x, y))
-
-
-@add_any_p.def_shape
-def _add_any_shape(x, y):
-    if x != y:
-        raise TypeError(f"add_any takes equal types, got {x} and {y}")
-    return x
-
-
-def add_any(x, y):
-    return add_any_p.bind(x, y)
-
-
-deflinear(add_any_p, lambda ct, x, y: [ct, ct])
+linear_positions[convert_element_type_p] = first_position
 
 
 # ---------------------------------------------------------------- stop_gradient
@@ -116,48 +110,14 @@ stop_gradient_p.def_shape(lambda x: x)
 
 def _stop_gradient_jvp(primals, tangents):
     out = stop_gradient_p.bind(*primals)
-    return out, Zero(get_aval(out).strip_weak())
+    return out, zero_like(out)
 
 
-stop_gradient_p.jvp = _stop_gradient_jvp
+jvp_rules[stop_gradient_p] = _stop_gradient_jvp
 
 
 def stop_gradient(x):
     """The identity, whose derivative is zero."""
-    from ..core.pytree import tree_map
     return tree_map(lambda v: stop_gradient_p.bind(v) if get_aval(v).is_float else v, x)
 
-
-# ---------------------------------------------------------------- tangent/cotangent helpers
-
-def add_tangents(a, b, shape: tuple[int, ...]):
-    """Sum of two tangent contributions, broadcast to the output ``shape``."""
-    if isinstance(a, Zero):
-        return broadcast_like(b, shape)
-    if isinstance(b, Zero):
-        return broadcast_like(a, shape)
-    return add_any(broadcast_like(a, shape), broadcast_like(b, shape))
-
-
-def broadcast_like(x, shape):
-    if isinstance(x, Zero) or tuple(get_aval(x).shape) == tuple(shape):
-        return x
-    from .structure import broadcast_to
-    return broadcast_to(x, shape)
-
-
-def unbroadcast(ct, aval: ShapedArray):
-    """Sum a cotangent over the axes its input was broadcast along."""
-    if isinstance(ct, Zero):
-        return Zero(aval)
-    ct_shape = get_aval(ct).shape
-    if ct_shape == aval.shape:
-        return ct
-    from .reductions import reduce_sum
-    from .structure import reshape
-    lead = len(ct_shape) - len(aval.shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, d in enumerate(aval.shape) if d == 1 and ct_shape[lead + i] != 1)
-    summed = reduce_sum(ct, axes) if axes else ct
-    return reshape(summed, aval.shape)
 

@@ -8,18 +8,22 @@ call f_linear^T.
 
 from __future__ import annotations
 
-from ..core.ir import Eqn, Program, Var
-from ..core.primitive import Primitive
-from ..core.trace import Zero, instantiate
+from ..ad.jvp import jvp_program
+from ..ad.linearity import check_linear, linearity_rules
+from ..ad.linearize import partial_eval_rules
+from ..ad.rules import UndefinedPrimal, Zero, instantiate, jvp_rules, transpose_rules
+from ..ad.transpose import transpose_program
+from ..ad.unzip import unzip_program, unzip_rules
+from ..core.eval import run_program
+from ..core.ir import Eqn, Program, ProgramTable, Var
+from ..core.primitive import Primitive, program_params
 
-call_p = Primitive("call", multiple_results=True)
-call_p.subprograms = lambda params: [params["program"]]
+call_p = Primitive("call", multiple_results=True, subprograms=program_params)
 
 
 @call_p.def_impl
 def _call_impl(*args, program: Program, policy=None):
-    from ..backends import run
-    return run(program, args)
+    return run_program(program, args)
 
 
 @call_p.def_shape
@@ -41,7 +45,6 @@ def call(program: Program, *args) -> list:
 
 
 def _call_jvp(primals, tangents, *, program, policy=None):
-    from ..ad.jvp import jvp_program
     nonzero = tuple(not isinstance(t, Zero) for t in tangents)
     jprog, out_nonzero = jvp_program(program, nonzero)
     outs = call_p.bind(*primals, *[t for t in tangents if not isinstance(t, Zero)],
@@ -52,14 +55,17 @@ def _call_jvp(primals, tangents, *, program, policy=None):
     return outs[:n], t_out
 
 
+_forwarded_known = ProgramTable()
+
+
 def _forwarded(u) -> tuple[Program, list]:
     """Residuals that are just known *inputs* of the function are not returned by the known
     call: the caller passes its own input on instead. (Otherwise a loop around the call would
     stack a loop-invariant input once per iteration.) Returns the known program without those
     outputs and, per residual, the index of the known input it forwards (or None)."""
-    hit = u.known.cache.get("forwarded")
+    hit = _forwarded_known.get(u.known, "forwarded")
     if hit is not None:
-        return hit
+        return (hit[0] or u.known), hit[1]
     n_out = len(u.known.outs) - u.num_residuals
     pos = {id(v): i for i, v in enumerate(u.known.params)}
     res = u.known.outs[n_out:]
@@ -68,12 +74,12 @@ def _forwarded(u) -> tuple[Program, list]:
     if any(s is not None for s in src):
         known = Program(known.params, known.eqns, known.outs[:n_out]
                         + [r for r, s in zip(res, src) if s is None], known.name)
-    u.known.cache["forwarded"] = (known, src)
+    # (the table must not refer to its key: None stands for "u.known itself")
+    _forwarded_known.put(u.known, "forwarded", (None if known is u.known else known, src))
     return known, src
 
 
 def _call_pe_trace(trace, tracers, params):
-    from ..ad.unzip import unzip_program
     program = params["program"]
     unknowns = [t.atom is not None for t in tracers]
     u = unzip_program(program, unknowns, policy=params.get("policy"))
@@ -90,7 +96,6 @@ def _call_pe_trace(trace, tracers, params):
 
 
 def _call_unzip(eqn: Eqn, unknowns: list[bool], policy):
-    from ..ad.unzip import unzip_program
     policy = eqn.params.get("policy") or policy
     u = unzip_program(eqn.params["program"], unknowns, policy=policy)
     known_prog, src = _forwarded(u)
@@ -109,7 +114,6 @@ def _call_unzip(eqn: Eqn, unknowns: list[bool], policy):
 
 
 def _call_transpose(cts, *args, program, policy=None):
-    from ..ad.transpose import UndefinedPrimal, transpose_program
     mask = tuple(isinstance(a, UndefinedPrimal) for a in args)
     tprog = transpose_program(program, mask)
     nonlin = [a for a in args if not isinstance(a, UndefinedPrimal)]
@@ -117,7 +121,12 @@ def _call_transpose(cts, *args, program, policy=None):
     return [next(outs) if m else None for m in mask]
 
 
-call_p.jvp = _call_jvp
-call_p.pe_trace_rule = _call_pe_trace
-call_p.unzip = _call_unzip
-call_p.transpose = _call_transpose
+def _call_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
+    return check_linear(eqn.params["program"], flags)
+
+
+jvp_rules[call_p] = _call_jvp
+partial_eval_rules[call_p] = _call_pe_trace
+unzip_rules[call_p] = _call_unzip
+transpose_rules[call_p] = _call_transpose
+linearity_rules[call_p] = _call_check_linear

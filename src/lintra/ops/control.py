@@ -24,6 +24,7 @@ from .control_common import add_params, cast_weak_outs, fmt_avals, stage_fn
 from .control_cond import cond_p
 from .control_scan import scan_p
 from .control_while import while_p
+from .elementwise import ne
 
 __all__ = ["cond", "switch", "scan", "fori_loop", "while_loop", "cond_p", "scan_p",
            "while_p"]
@@ -69,7 +70,6 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands) -> Any:
         raise TypeError(f"cond: the predicate must be a scalar, got {aval.str_short()}; use "
                         "`lintra.numpy.where` for elementwise selection")
     if aval.dtype.kind != "b":
-        from .elementwise import ne
         pred = ne(pred, np.zeros((), aval.dtype))
     index = convert_element_type(pred, np.int32)
     return _switch(index, [false_fun, true_fun], operands, ["false_fun", "true_fun"], "cond")

@@ -12,7 +12,7 @@ from ..core.avals import ShapedArray
 from ..core.ir import Literal, Program, Var
 from ..core.pytree import PyTreeDef, flatten, unflatten
 from ..core.staging import trace_to_program
-from ..core.trace import Zero, get_aval
+from ..core.trace import get_aval
 
 
 def split3(seq: Sequence, a: int, b: int) -> tuple[list, list, list]:
@@ -71,36 +71,6 @@ def permute(program: Program, params: list[Var], outs: list, name: str | None = 
 
 def zeros(aval: ShapedArray) -> np.ndarray:
     return np.zeros(aval.shape, aval.dtype)
-
-
-def jvp_prog(program: Program, nonzero: tuple[bool, ...], instantiate: tuple[bool, ...]
-             ) -> tuple[Program, list[bool]]:
-    """``(primals, nonzero tangents) -> (outs, nonzero tangents_out)`` like ``jvp_program``,
-    but outputs with ``instantiate[i]`` (float ones) always get a tangent. Cached."""
-    from ..ad.jvp import jvp_flat
-    from ..backends.interpret import eval_program
-    key = ("ctl_jvp", nonzero, instantiate)
-    hit = program.cache.get(key)
-    if hit is not None:
-        return hit
-    n = len(program.params)
-    out_nz: list[bool] = []
-
-    def fn(*args):
-        it = iter(args[n:])
-        tangents = [next(it) if nz else Zero(v.aval) for nz, v in zip(nonzero, program.params)]
-        outs, touts = jvp_flat(lambda *a: eval_program(program, a), list(args[:n]), tangents)
-        touts = [zeros(t.aval) if isinstance(t, Zero) and inst and t.aval.is_float else t
-                 for t, inst in zip(touts, instantiate)]
-        out_nz[:] = [not isinstance(t, Zero) for t in touts]
-        return list(outs) + [t for t in touts if not isinstance(t, Zero)]
-
-    in_avals = program.in_avals + [v.aval for nz, v in zip(nonzero, program.params) if nz]
-    prog, consts = trace_to_program(fn, in_avals, name=f"jvp_{program.name}")
-    assert not consts, "a closed sub-program has a closed derivative"
-    result = (prog, list(out_nz))
-    program.cache[key] = result
-    return result
 
 
 def check_same_types(what: str, expect: list[ShapedArray], got: list[ShapedArray],

@@ -14,11 +14,20 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..ad.jvp import jvp_program
+from ..ad.linearity import NonLinearError, check_linear, linearity_rules
+from ..ad.linearize import partial_eval_rules
+from ..ad.rules import UndefinedPrimal, Zero, instantiate, jvp_rules, transpose_rules
+from ..ad.transpose import transpose_program
+from ..ad.unzip import unzip_program, unzip_rules
 from ..core.avals import ShapedArray
-from ..core.ir import Eqn, Literal, Program, Var
+from ..core.eval import eval_program, run_program
+from ..core.ir import Eqn, Literal, Program, ProgramTable, Var
 from ..core.primitive import Primitive
-from ..core.trace import Tracer, Zero, full_raise, instantiate
-from .control_common import check_same_types, jvp_prog
+from ..core.trace import Tracer, full_raise
+from .control_common import check_same_types
+
+_derived = ProgramTable()
 
 cond_p = Primitive("cond", multiple_results=True)
 cond_p.subprograms = lambda params: list(params["branches"])
@@ -30,7 +39,6 @@ def clamp_index(index, n: int) -> int:
 
 @cond_p.def_impl
 def _cond_impl(index, *ops, branches):
-    from ..backends.interpret import run_program
     return run_program(branches[clamp_index(index, len(branches))], ops)
 
 
@@ -55,9 +63,9 @@ def _cond_jvp(primals, tangents, *, branches):
     out_avals = branches[0].out_avals
     out_nz = [False] * len(out_avals)
     for br in branches:
-        out_nz = [a or c for a, c in zip(out_nz, jvp_prog(br, nz, (False,) * len(out_nz))[1])]
+        out_nz = [a or c for a, c in zip(out_nz, jvp_program(br, nz, (False,) * len(out_nz))[1])]
     inst = tuple(m and a.is_float for m, a in zip(out_nz, out_avals))
-    jbranches = tuple(jvp_prog(b, nz, inst)[0] for b in branches)
+    jbranches = tuple(jvp_program(b, nz, inst)[0] for b in branches)
     outs = cond_p.bind(index, *ops, *[t for t in tangents[1:] if not isinstance(t, Zero)],
                        branches=jbranches)
     n = len(out_avals)
@@ -75,9 +83,8 @@ class _CondSplit(NamedTuple):
 
 
 def _cond_partial(branches: tuple, ops_uk: list[bool], policy) -> _CondSplit:
-    from ..ad.unzip import unzip_program
     key = ("cond_partial", tuple(b.uid for b in branches), tuple(ops_uk), policy)
-    hit = branches[0].cache.get(key)
+    hit = _derived.get(branches[0], key)
     if hit is not None:
         return hit
     n_out = len(branches[0].outs)
@@ -117,7 +124,7 @@ def _cond_partial(branches: tuple, ops_uk: list[bool], policy) -> _CondSplit:
         unknown.append(Program(slot_params + U.params[nres:], U.eqns, U.outs,
                                f"{b.name}_unknown"))
     result = _CondSplit(out_uk, tuple(known), tuple(unknown), slots)
-    branches[0].cache[key] = result
+    _derived.put(branches[0], key, result)
     return result
 
 
@@ -139,7 +146,6 @@ def _cond_unzip(eqn: Eqn, unknowns: list[bool], policy):
 
 
 def _cond_pe_trace(trace, tracers, params):
-    from ..backends.interpret import eval_program
     branches = params["branches"]
     idx = tracers[0]
     if idx.atom is not None:
@@ -163,7 +169,6 @@ def _cond_pe_trace(trace, tracers, params):
 # ---------------------------------------------------------------- transpose
 
 def _cond_transpose(cts, index, *ops, branches):
-    from ..ad.transpose import UndefinedPrimal, transpose_program
     if isinstance(index, UndefinedPrimal):
         raise TypeError("cond: the branch index cannot be a linear input")
     mask = tuple(isinstance(x, UndefinedPrimal) for x in ops)
@@ -174,7 +179,6 @@ def _cond_transpose(cts, index, *ops, branches):
 
 
 def _cond_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
-    from ..ad.linearity import NonLinearError, check_linear
     if flags[0]:
         raise NonLinearError("cond: the branch index is a linear value")
     out = [False] * len(eqn.outputs)
@@ -183,8 +187,8 @@ def _cond_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
     return out
 
 
-cond_p.jvp = _cond_jvp
-cond_p.unzip = _cond_unzip
-cond_p.pe_trace_rule = _cond_pe_trace
-cond_p.transpose = _cond_transpose
-cond_p.check_linear = _cond_check_linear
+jvp_rules[cond_p] = _cond_jvp
+unzip_rules[cond_p] = _cond_unzip
+partial_eval_rules[cond_p] = _cond_pe_trace
+transpose_rules[cond_p] = _cond_transpose
+linearity_rules[cond_p] = _cond_check_linear

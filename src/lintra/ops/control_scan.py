@@ -19,12 +19,22 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..ad.jvp import jvp_program
+from ..ad.linearity import check_linear, linearity_rules
+from ..ad.linearize import partial_eval_rules
+from ..ad.rules import UndefinedPrimal, Zero, instantiate, jvp_rules, transpose_rules
+from ..ad.transpose import backward_pass
+from ..ad.unzip import unzip_program, unzip_rules
 from ..core.avals import ShapedArray
-from ..core.ir import Eqn, Literal, Program, Var, dce, is_zero_literal
+from ..core.eval import run_program
+from ..core.ir import Eqn, Literal, Program, ProgramTable, Var, dce, is_zero_literal
 from ..core.primitive import Primitive
 from ..core.staging import trace_to_program
-from ..core.trace import Zero, full_raise, instantiate
-from .control_common import check_same_types, jvp_prog, split3, zeros
+from ..core.trace import full_raise
+from .call import call_p
+from .control_common import check_same_types, split3, zeros
+
+_derived = ProgramTable()
 
 scan_p = Primitive("scan", multiple_results=True)
 scan_p.subprograms = lambda params: [params["body"]]
@@ -39,7 +49,6 @@ def _sizes(body: Program, num_consts: int, num_carry: int) -> tuple[int, int]:
 
 @scan_p.def_impl
 def _scan_impl(*args, body, num_consts, num_carry, length, reverse, donate):
-    from ..backends.interpret import run_program
     consts, carry, xs = split3(args, num_consts, num_carry)
     carry = [np.array(c, copy=True) if d and isinstance(c, np.ndarray) else c
              for c, d in zip(carry, donate)]
@@ -111,7 +120,7 @@ def _scan_jvp(primals, tangents, *, body, num_consts, num_carry, length, reverse
     c_nz, car_nz, x_nz = split3(nz, num_consts, num_carry)
     car_nz = [n and a.is_float for n, a in zip(car_nz, body.in_avals[num_consts:])]
     while True:   # fixed point: which carries have a nonzero tangent
-        jbody, out_nz = jvp_prog(body, tuple(c_nz + car_nz + x_nz),
+        jbody, out_nz = jvp_program(body, tuple(c_nz + car_nz + x_nz),
                                  tuple(car_nz + [False] * ny))
         new = [a or b for a, b in zip(car_nz, out_nz[:num_carry])]
         if new == car_nz:
@@ -141,7 +150,7 @@ def _jvp_layout(body, jbody, nc, ncar, c_nz, car_nz, x_nz) -> Program:
     """Reorder ``(primals, tangents) -> (outs, touts)`` into a scan body:
     ``(consts, const_dots, carry, carry_dots, xs, x_dots) -> (carry, carry_dots, ys, y_dots)``."""
     key = ("scan_jvp_layout", tuple(c_nz), tuple(car_nz), tuple(x_nz))
-    hit = body.cache.get(key)
+    hit = _derived.get(body, key)
     if hit is not None:
         return hit
     n = len(body.params)
@@ -153,7 +162,7 @@ def _jvp_layout(body, jbody, nc, ncar, c_nz, car_nz, x_nz) -> Program:
     n_tc = sum(car_nz)
     prog = Program(pc + tc + pcar + tcar + px + tx,
                    jbody.eqns, o[:ncar] + to[:n_tc] + o[ncar:] + to[n_tc:], jbody.name)
-    body.cache[key] = prog
+    _derived.put(body, key, prog)
     return prog
 
 
@@ -171,11 +180,10 @@ class _ScanSplit(NamedTuple):
 
 
 def _scan_partial(params: dict, in_uk: list[bool], policy) -> _ScanSplit:
-    from ..ad.unzip import unzip_program
     body, nc, ncar = params["body"], params["num_consts"], params["num_carry"]
     length, donate = params["length"], params["donate"]
     key = ("scan_partial", nc, ncar, tuple(in_uk), policy, length, params["reverse"], donate)
-    hit = body.cache.get(key)
+    hit = _derived.get(body, key)
     if hit is not None:
         return hit
     _, ny = _sizes(body, nc, ncar)
@@ -242,12 +250,11 @@ def _scan_partial(params: dict, in_uk: list[bool], policy) -> _ScanSplit:
                        donate=tuple(d for d, uk in zip(donate, car_uk) if uk))
     result = _ScanSplit(list(u.out_unknowns), hoist, kin[:n_kc], known, kin, stacked_avals,
                         unknown, unknown_ins)
-    body.cache[key] = result
+    _derived.put(body, key, result)
     return result
 
 
 def _scan_unzip(eqn: Eqn, unknowns: list[bool], policy):
-    from .call import call_p
     s = _scan_partial(eqn.params, unknowns, policy)
     ins = eqn.inputs
     known_eqns = []
@@ -270,7 +277,6 @@ def _scan_unzip(eqn: Eqn, unknowns: list[bool], policy):
 
 
 def _scan_pe_trace(trace, tracers, params):
-    from .call import call_p
     s = _scan_partial(params, [t.atom is not None for t in tracers], None)
     hoisted = (call_p.bind(*[tracers[i].known for i in s.hoist_ins], program=s.hoist)
                if s.hoist is not None else [])
@@ -292,9 +298,8 @@ def _transpose_body(body: Program, nc: int, ncar: int, const_lin: tuple, xs_lin:
     """``(res consts, accumulators, carry cts, res xs, y cts) -> (accumulators, carry cts,
     x cts)``: one backward step. Each accumulator is seeded into the body's backward pass, so
     its contributions (index adjoints included) are added into the carried buffer."""
-    from ..ad.transpose import UndefinedPrimal, backward_pass
     key = ("scan_transpose", nc, ncar, const_lin, xs_lin, ys_nz)
-    hit = body.cache.get(key)
+    hit = _derived.get(body, key)
     if hit is not None:
         return hit
     cp, carp, xp = split3(body.params, nc, ncar)
@@ -320,12 +325,11 @@ def _transpose_body(body: Program, nc: int, ncar: int, const_lin: tuple, xs_lin:
     prog, consts = trace_to_program(fn, [a for g in groups for a in g],
                                     name=f"transpose_{body.name}")
     assert not consts
-    body.cache[key] = prog
+    _derived.put(body, key, prog)
     return prog
 
 
 def _scan_transpose(cts, *args, body, num_consts, num_carry, length, reverse, donate):
-    from ..ad.transpose import UndefinedPrimal
     consts, init, xs = split3(args, num_consts, num_carry)
     ct_carry, ct_ys = list(cts[:num_carry]), list(cts[num_carry:])
     const_lin = tuple(isinstance(a, UndefinedPrimal) for a in consts)
@@ -348,7 +352,6 @@ def _scan_transpose(cts, *args, body, num_consts, num_carry, length, reverse, do
 
 
 def _scan_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
-    from ..ad.linearity import check_linear
     p = eqn.params
     c, car, x = split3(flags, p["num_consts"], p["num_carry"])
     # a carry starting from a literal zero (an instantiated zero tangent) is linear too
@@ -362,8 +365,8 @@ def _scan_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
         car = new
 
 
-scan_p.jvp = _scan_jvp
-scan_p.unzip = _scan_unzip
-scan_p.pe_trace_rule = _scan_pe_trace
-scan_p.transpose = _scan_transpose
-scan_p.check_linear = _scan_check_linear
+jvp_rules[scan_p] = _scan_jvp
+unzip_rules[scan_p] = _scan_unzip
+partial_eval_rules[scan_p] = _scan_pe_trace
+transpose_rules[scan_p] = _scan_transpose
+linearity_rules[scan_p] = _scan_check_linear

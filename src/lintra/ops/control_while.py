@@ -13,12 +13,19 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..ad.jvp import jvp_program
+from ..ad.linearize import partial_eval_rules
+from ..ad.rules import Zero, instantiate, jvp_rules, transpose_rules
+from ..ad.unzip import unzip_program, unzip_rules
 from ..core.avals import ShapedArray
 from ..core.errors import MissingRuleError, user_frame_summary
-from ..core.ir import Eqn, Program, dce
+from ..core.eval import run_program
+from ..core.ir import Eqn, Program, ProgramTable, dce
 from ..core.primitive import Primitive
-from ..core.trace import Zero, full_raise, instantiate
-from .control_common import add_params, check_same_types, jvp_prog, split3
+from ..core.trace import full_raise
+from .control_common import add_params, check_same_types, split3
+
+_derived = ProgramTable()
 
 while_p = Primitive("while_loop", multiple_results=True)
 while_p.subprograms = lambda params: [params["cond_prog"], params["body_prog"]]
@@ -26,7 +33,6 @@ while_p.subprograms = lambda params: [params["cond_prog"], params["body_prog"]]
 
 @while_p.def_impl
 def _while_impl(*args, cond_prog, body_prog, cond_nconsts, body_nconsts, _source=None):
-    from ..backends.interpret import run_program
     cc, bc, carry = split3(args, cond_nconsts, body_nconsts)
     while bool(run_program(cond_prog, cc + carry)[0]):
         carry = run_program(body_prog, bc + carry)
@@ -59,13 +65,13 @@ def _while_jvp(primals, tangents, *, cond_prog, body_prog, cond_nconsts, body_nc
     bc_nz = [not isinstance(t, Zero) for t in t_bc]
     car_nz = [not isinstance(t, Zero) for t in t_init]
     while True:
-        jbody, out_nz = jvp_prog(body_prog, tuple(bc_nz + car_nz), tuple(car_nz))
+        jbody, out_nz = jvp_program(body_prog, tuple(bc_nz + car_nz), tuple(car_nz))
         new = [a or b for a, b in zip(car_nz, out_nz)]
         if new == car_nz:
             break
         car_nz = new
     key = ("while_jvp_layout", tuple(bc_nz), tuple(car_nz))
-    hit = body_prog.cache.get(key)
+    hit = _derived.get(body_prog, key)
     if hit is None:
         nbc = len(bc)
         p = jbody.params
@@ -74,7 +80,7 @@ def _while_jvp(primals, tangents, *, cond_prog, body_prog, cond_nconsts, body_nc
         sbody = Program(pbc + tbc + pcar + tcar, jbody.eqns, jbody.outs, jbody.name)
         cond_ext = add_params(cond_prog, [a for a, m in zip(body_prog.out_avals, car_nz) if m],
                               len(cond_prog.params))
-        hit = body_prog.cache[key] = (sbody, cond_ext)
+        hit = _derived.put(body_prog, key, (sbody, cond_ext))
     sbody, cond_ext = hit
     outs = while_p.bind(*cc, *bc, *[t for t, m in zip(t_bc, bc_nz) if m], *init,
                         *[instantiate(t) for t, m in zip(t_init, car_nz) if m],
@@ -104,7 +110,6 @@ class _WhileSplit(NamedTuple):
 
 def _while_partial(params: dict, in_uk: list[bool], policy) -> _WhileSplit | None:
     """None when a carry (or the predicate) depends on an unknown input: not reversible."""
-    from ..ad.unzip import unzip_program
     cond_prog, body_prog = params["cond_prog"], params["body_prog"]
     ncc, nbc = params["cond_nconsts"], params["body_nconsts"]
     cc_uk, bc_uk, car_uk = split3(in_uk, ncc, nbc)
@@ -142,7 +147,7 @@ def _while_transpose(cts, *args, _source=None, **params):
     raise _reverse_mode_error(_source)
 
 
-while_p.jvp = _while_jvp
-while_p.unzip = _while_unzip
-while_p.pe_trace_rule = _while_pe_trace
-while_p.transpose = _while_transpose
+jvp_rules[while_p] = _while_jvp
+unzip_rules[while_p] = _while_unzip
+partial_eval_rules[while_p] = _while_pe_trace
+transpose_rules[while_p] = _while_transpose

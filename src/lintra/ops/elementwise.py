@@ -10,10 +10,21 @@ import math
 
 import numpy as np
 
+from ..ad.rules import (
+    UndefinedPrimal,
+    Zero,
+    bilinear,
+    defzero_jvp,
+    first_position,
+    jvp_rules,
+    linear_positions,
+    transpose_rules,
+)
 from ..core.avals import BOOL_DTYPE, ShapedArray, broadcast_shapes
-from ..core.primitive import Primitive, defjvp, defzero_jvp
-from ..core.trace import Zero, get_aval
-from .base import FAST_UNARY, asarray_value, broadcast_like, promote, promote_float, unbroadcast
+from ..core.primitive import Primitive
+from ..core.trace import get_aval
+from .base import FAST_UNARY, asarray_value, promote, promote_float
+from .shape import broadcast_like, defjvp, unbroadcast
 
 # ---------------------------------------------------------------- shape rules
 
@@ -64,7 +75,6 @@ def _binary(name: str, impl, kinds: str = _NUMERIC, out_dtype=None) -> Primitive
 
 def _ct_for(arg, ct):
     """Cotangent of a binary op's input: unbroadcast for linear inputs, None otherwise."""
-    from ..ad.transpose import UndefinedPrimal
     return unbroadcast(ct, arg.aval) if isinstance(arg, UndefinedPrimal) else None
 
 
@@ -108,16 +118,16 @@ def sub(x, y):
 
 
 defjvp(neg_p, lambda t, x: neg(t))
-neg_p.transpose = lambda ct, x: [neg(ct)]
-neg_p.linear_in = lambda params, n: (0,)
+transpose_rules[neg_p] = lambda ct, x: [neg(ct)]
+linear_positions[neg_p] = first_position
 
 defjvp(add_p, lambda t, x, y: t, lambda t, x, y: t)
-add_p.transpose = lambda ct, x, y: [_ct_for(x, ct), _ct_for(y, ct)]
-add_p.linear_in = lambda params, n: (0, 1)
+transpose_rules[add_p] = lambda ct, x, y: [_ct_for(x, ct), _ct_for(y, ct)]
+linear_positions[add_p] = lambda params, n: (0, 1)
 
 defjvp(sub_p, lambda t, x, y: t, lambda t, x, y: neg(t))
-sub_p.transpose = lambda ct, x, y: [_ct_for(x, ct), _ct_for(y, neg(ct))]
-sub_p.linear_in = lambda params, n: (0, 1)
+transpose_rules[sub_p] = lambda ct, x, y: [_ct_for(x, ct), _ct_for(y, neg(ct))]
+linear_positions[sub_p] = lambda params, n: (0, 1)
 
 # ---------------------------------------------------------------- mul, div
 
@@ -139,21 +149,20 @@ def div(x, y):
 
 
 def _mul_transpose(ct, x, y):
-    from ..ad.transpose import UndefinedPrimal
     if isinstance(x, UndefinedPrimal):
         return [unbroadcast(mul(ct, y), x.aval), None]
     return [None, unbroadcast(mul(x, ct), y.aval)]
 
 
 defjvp(mul_p, lambda t, x, y: mul(t, y), lambda t, x, y: mul(x, t))
-mul_p.transpose = _mul_transpose
-mul_p.linear_in = lambda params, n: (0, 1)
-mul_p.linear_one_of = True
+transpose_rules[mul_p] = _mul_transpose
+linear_positions[mul_p] = lambda params, n: (0, 1)
+bilinear.add(mul_p)
 
 defjvp(div_p, lambda t, x, y: div(t, y),
        lambda t, x, y: neg(mul(t, div(div(x, y), y))))
-div_p.transpose = lambda ct, x, y: [unbroadcast(div(ct, y), x.aval), None]
-div_p.linear_in = lambda params, n: (0,)
+transpose_rules[div_p] = lambda ct, x, y: [unbroadcast(div(ct, y), x.aval), None]
+linear_positions[div_p] = first_position
 
 # ---------------------------------------------------------------- unary transcendental
 
@@ -473,7 +482,6 @@ def _select_jvp(primals, tangents):
 
 
 def _select_transpose(ct, pred, a, b):
-    from ..ad.transpose import UndefinedPrimal
     zero = np.zeros((), get_aval(ct).dtype)
     ct_a = unbroadcast(select_p.bind(pred, ct, zero), a.aval) \
         if isinstance(a, UndefinedPrimal) else None
@@ -482,9 +490,9 @@ def _select_transpose(ct, pred, a, b):
     return [None, ct_a, ct_b]
 
 
-select_p.jvp = _select_jvp
-select_p.transpose = _select_transpose
-select_p.linear_in = lambda params, n: (1, 2)
+jvp_rules[select_p] = _select_jvp
+transpose_rules[select_p] = _select_transpose
+linear_positions[select_p] = lambda params, n: (1, 2)
 
 
 def clip(x, lo=None, hi=None):

@@ -18,9 +18,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ad.rules import (
+    SparseCotangent,
+    UndefinedPrimal,
+    Zero,
+    defzero_jvp,
+    first_position,
+    instantiate,
+    jvp_rules,
+    linear_positions,
+    transpose_rules,
+    zero_like,
+)
 from ..core.avals import BOOL_DTYPE, ShapedArray
-from ..core.primitive import Primitive, defzero_jvp
-from ..core.trace import Zero, get_aval, instantiate
+from ..core.eval import fresh_outputs, inplace_impls
+from ..core.primitive import Primitive
+from ..core.trace import Tracer, get_aval
+from . import elementwise as E
+from .base import asarray_value
+from .structure import reshape
 
 
 def _index_tuple(idx: np.ndarray, axis: int) -> tuple:
@@ -83,8 +99,6 @@ def _take_shape(x, idx, *, axis):
 def take(x, idx, axis: int = 0, vector: bool = False):
     """Gather along ``axis``. With ``vector=False`` (NumPy's ``take``) ``idx`` holds plain
     indices into that one axis; with ``vector=True`` its last axis holds index vectors."""
-    from .base import asarray_value
-    from .structure import reshape
     idx = asarray_value(idx)
     if not vector:
         idx = reshape(idx, get_aval(idx).shape + (1,))
@@ -95,18 +109,35 @@ def _take_jvp(primals, tangents, *, axis):
     (x, idx), (t, _) = primals, tangents
     out = take_p.bind(x, idx, axis=axis)
     if isinstance(t, Zero):
-        return out, Zero(get_aval(out).strip_weak())
+        return out, zero_like(out)
     return out, take_p.bind(t, idx, axis=axis)
 
 
+class TakeCotangent(SparseCotangent):
+    """The cotangent of ``take(x, idx, axis)``: ``updates`` at ``idx``, zero elsewhere."""
+
+    __slots__ = ("indices", "updates", "axis")
+
+    def __init__(self, aval, indices, updates, axis):
+        self.aval, self.indices, self.updates, self.axis = aval, indices, updates, axis
+
+    def is_concrete(self) -> bool:
+        return not isinstance(self.updates, Tracer) and not isinstance(self.indices, Tracer)
+
+    def add_into(self, buf):
+        scatter_add_inplace(buf, self.indices, self.updates, self.axis)
+
+    def add_to(self, dense):
+        return scatter_add(dense, self.indices, self.updates, self.axis)
+
+
 def _take_transpose(ct, x, idx, *, axis):
-    from ..ad.transpose import SparseCotangent
-    return [SparseCotangent(x.aval, idx, ct, axis), None]
+    return [TakeCotangent(x.aval, idx, ct, axis), None]
 
 
-take_p.jvp = _take_jvp
-take_p.transpose = _take_transpose
-take_p.linear_in = lambda params, n: (0,)
+jvp_rules[take_p] = _take_jvp
+transpose_rules[take_p] = _take_transpose
+linear_positions[take_p] = first_position
 
 # ---------------------------------------------------------------- scatter_add
 
@@ -127,8 +158,8 @@ def _scatter_add_impl(operand, idx, updates, *, axis):
 
 scatter_add_p = Primitive("scatter_add")
 scatter_add_p.def_impl(_scatter_add_impl)
-scatter_add_p.inplace_impl = _scatter_add_inplace
-scatter_add_p.fresh_output = True
+inplace_impls[scatter_add_p] = _scatter_add_inplace
+fresh_outputs.add(scatter_add_p)
 
 
 def _check_updates(who, operand, idx, updates, axis):
@@ -169,15 +200,14 @@ def _scatter_add_jvp(primals, tangents, *, axis):
 
 
 def _scatter_add_transpose(ct, op, idx, upd, *, axis):
-    from ..ad.transpose import UndefinedPrimal
     ct_op = ct if isinstance(op, UndefinedPrimal) else None
     ct_upd = take_p.bind(ct, idx, axis=axis) if isinstance(upd, UndefinedPrimal) else None
     return [ct_op, None, ct_upd]
 
 
-scatter_add_p.jvp = _scatter_add_jvp
-scatter_add_p.transpose = _scatter_add_transpose
-scatter_add_p.linear_in = lambda params, n: (0, 2)
+jvp_rules[scatter_add_p] = _scatter_add_jvp
+transpose_rules[scatter_add_p] = _scatter_add_transpose
+linear_positions[scatter_add_p] = lambda params, n: (0, 2)
 
 # ---------------------------------------------------------------- index_winners
 
@@ -224,8 +254,8 @@ def _scatter_impl(operand, idx, updates, *, axis, unique):
 
 scatter_p = Primitive("scatter")
 scatter_p.def_impl(_scatter_impl)
-scatter_p.inplace_impl = _scatter_inplace
-scatter_p.fresh_output = True
+inplace_impls[scatter_p] = _scatter_inplace
+fresh_outputs.add(scatter_p)
 scatter_p.def_shape(lambda op, idx, upd, *, axis, unique: _check_updates(
     "scatter", op, idx, upd, axis))
 
@@ -246,9 +276,6 @@ def _scatter_jvp(primals, tangents, *, axis, unique):
 
 
 def _scatter_transpose(ct, op, idx, upd, *, axis, unique):
-    from ..ad.transpose import UndefinedPrimal
-    from . import elementwise as E
-    from .structure import reshape
     upd_aval = upd.aval if isinstance(upd, UndefinedPrimal) else get_aval(upd)
     ct_op = ct_upd = None
     if isinstance(op, UndefinedPrimal):
@@ -265,6 +292,6 @@ def _scatter_transpose(ct, op, idx, upd, *, axis, unique):
     return [instantiate(ct_op) if ct_op is not None else None, None, ct_upd]
 
 
-scatter_p.jvp = _scatter_jvp
-scatter_p.transpose = _scatter_transpose
-scatter_p.linear_in = lambda params, n: (0, 2)
+jvp_rules[scatter_p] = _scatter_jvp
+transpose_rules[scatter_p] = _scatter_transpose
+linear_positions[scatter_p] = lambda params, n: (0, 2)

@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 
+from ..ad.rules import UndefinedPrimal, Zero, bilinear, jvp_rules, linear_positions, transpose_rules
 from ..core.avals import ShapedArray, concrete_aval
-from ..core.primitive import Primitive, defjvp
-from ..core.trace import Zero, get_aval
+from ..core.primitive import Primitive
+from ..core.trace import get_aval
 from . import elementwise as E
 from . import structure as S
-from .base import add_tangents, asarray_value, promote
-from .reductions import reduce_sum
+from .base import asarray_value, promote
+from .shape import add_tangents, defjvp, reduce_sum
 
 
 def _checked(prim: Primitive):
@@ -123,7 +124,6 @@ def _dot_transpose_side(ct, other, mine_nd: int, dn, lhs: bool):
 
 
 def _dot_general_transpose(ct, x, y, *, dimension_numbers):
-    from ..ad.transpose import UndefinedPrimal
     if isinstance(x, UndefinedPrimal):
         return [_dot_transpose_side(ct, y, x.aval.ndim, dimension_numbers, True), None]
     return [None, _dot_transpose_side(ct, x, y.aval.ndim, dimension_numbers, False)]
@@ -134,9 +134,9 @@ defjvp(dot_general_p,
            t, y, dimension_numbers=dimension_numbers),
        lambda t, x, y, *, dimension_numbers: dot_general_p.bind(
            x, t, dimension_numbers=dimension_numbers))
-dot_general_p.transpose = _dot_general_transpose
-dot_general_p.linear_in = lambda params, n: (0, 1)
-dot_general_p.linear_one_of = True
+transpose_rules[dot_general_p] = _dot_general_transpose
+linear_positions[dot_general_p] = lambda params, n: (0, 1)
+bilinear.add(dot_general_p)
 
 
 # ---------------------------------------------------------------- batched matrix helpers
@@ -249,9 +249,9 @@ def _triangular_solve_transpose(ct, a, b, *, transpose_a, **params):
     return [None, triangular_solve_p.bind(a, ct, transpose_a=not transpose_a, **params)]
 
 
-triangular_solve_p.jvp = _triangular_solve_jvp
-triangular_solve_p.transpose = _triangular_solve_transpose
-triangular_solve_p.linear_in = lambda params, n: (1,)
+jvp_rules[triangular_solve_p] = _triangular_solve_jvp
+transpose_rules[triangular_solve_p] = _triangular_solve_transpose
+linear_positions[triangular_solve_p] = lambda params, n: (1,)
 
 # ---------------------------------------------------------------- solve
 
@@ -282,9 +282,9 @@ def _solve_jvp(primals, tangents):
     return x, out
 
 
-solve_p.jvp = _solve_jvp
-solve_p.transpose = lambda ct, a, b: [None, solve_p.bind(matrix_transpose(a), ct)]
-solve_p.linear_in = lambda params, n: (1,)
+jvp_rules[solve_p] = _solve_jvp
+transpose_rules[solve_p] = lambda ct, a, b: [None, solve_p.bind(matrix_transpose(a), ct)]
+linear_positions[solve_p] = lambda params, n: (1,)
 
 # ---------------------------------------------------------------- cholesky
 
@@ -324,7 +324,7 @@ def _cholesky_jvp(primals, tangents):
     return L, matmul_batched(L, E.mul(x, phi))
 
 
-cholesky_p.jvp = _cholesky_jvp
+jvp_rules[cholesky_p] = _cholesky_jvp
 
 # ---------------------------------------------------------------- slogdet
 
@@ -362,4 +362,4 @@ def _slogdet_jvp(primals, tangents):
     return [sign, logdet], [Zero(aval), reduce_sum(E.mul(inv_t, ta), (nd - 2, nd - 1))]
 
 
-slogdet_p.jvp = _slogdet_jvp
+jvp_rules[slogdet_p] = _slogdet_jvp

@@ -7,78 +7,22 @@ Products are differentiated exactly where inputs are zero: no rule divides by th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from ..core.avals import DEFAULT_INT, ShapedArray
-from ..core.primitive import Primitive, deflinear, defzero_jvp
-from ..core.trace import Zero, get_aval
-from .base import asarray_value, stop_gradient
-
-
-def _reduce_shape(name: str, nonempty: bool = False, dtype=None):
-    def rule(x, *, axes):
-        if x.dtype.kind == "b" and name in ("reduce_sum", "reduce_prod"):
-            raise TypeError(f"{name} does not take booleans ({x}); convert them first")
-        if list(axes) != sorted(set(axes)) or any(not 0 <= a < x.ndim for a in axes):
-            raise ValueError(f"{name}: axes {axes} must be sorted, unique and within the "
-                             f"{x.ndim} dimensions of {x}")
-        if nonempty and any(x.shape[a] == 0 for a in axes):
-            raise ValueError(f"{name}: zero-size array to a reduction that has no identity "
-                             f"({x} along axes {axes})")
-        return ShapedArray(tuple(d for i, d in enumerate(x.shape) if i not in axes),
-                           dtype or x.dtype)
-    return rule
-
-
-def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
-    """NumPy's ``axis`` (None, an int or a tuple, negative counting from the end) as a sorted
-    tuple of non-negative axes. A 0-d array accepts axis 0 / -1 and reduces nothing."""
-    if axis is None:
-        return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axes = (axis,)
-    elif isinstance(axis, (tuple, list)):
-        axes = tuple(axis)
-    else:
-        raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}")
-    out = []
-    for a in axes:
-        if isinstance(a, (bool, np.bool_)) or not isinstance(a, (int, np.integer)):
-            raise TypeError(f"axis must be an int or a tuple of ints, got {axis!r}")
-        a = int(a)
-        if not -max(ndim, 1) <= a < max(ndim, 1):
-            raise ValueError(f"axis {a} is out of bounds for an array of dimension {ndim}")
-        out.append(a % ndim if ndim else None)
-    if len(set(out)) != len(out):
-        raise ValueError(f"repeated axis in {axis!r}")
-    return tuple(sorted(a for a in out if a is not None))
-
-
-def expand_reduced(y, axes: tuple[int, ...], shape: tuple[int, ...]):
-    """Broadcast a reduced value back over the reduced ``axes`` of ``shape``."""
-    from .structure import broadcast_to, reshape
-    kept = [1 if i in axes else d for i, d in enumerate(shape)]
-    return broadcast_to(reshape(y, kept), shape)
-
-
-# ---------------------------------------------------------------- reduce_sum
-
-reduce_sum_p = Primitive("reduce_sum")
-reduce_sum_p.def_impl(lambda x, *, axes: np.sum(x, axis=axes, dtype=np.asarray(x).dtype))
-reduce_sum_p.def_shape(_reduce_shape("reduce_sum"))
-
-
-def reduce_sum(x, axes: Sequence[int] | None):
-    x = asarray_value(x)
-    axes = normalize_axes(axes, get_aval(x).ndim)
-    if not axes:
-        return x
-    return reduce_sum_p.bind(x, axes=axes)
-
-
-deflinear(reduce_sum_p, lambda ct, x, *, axes: [expand_reduced(ct, axes, x.aval.shape)])
+from ..ad.rules import deflinear, defzero_jvp, jvp_rules, zero_like
+from ..core.avals import DEFAULT_INT
+from ..core.primitive import Primitive
+from ..core.trace import get_aval
+from . import elementwise as E
+from .base import asarray_value, convert_element_type, stop_gradient
+from .shape import (  # noqa: F401  (re-exported)
+    _reduce_shape,
+    expand_reduced,
+    reduce_sum,
+    reduce_sum_p,
+)
+from .shape import normalize_reduction_axes as normalize_axes
+from .structure import pad, reshape, slice_static, transpose
 
 # ---------------------------------------------------------------- reduce_max, reduce_min
 
@@ -92,8 +36,6 @@ reduce_min_p.def_shape(_reduce_shape("reduce_min", nonempty=True))
 
 def _extremum_jvp(prim):
     def jvp(primals, tangents, *, axes):
-        from . import elementwise as E
-        from .base import convert_element_type
         (x,), (t,) = primals, tangents
         out = prim.bind(x, axes=axes)
         # the tangent of the extremum is the mean of the tangents at the arg-extrema (ties
@@ -104,8 +46,8 @@ def _extremum_jvp(prim):
     return jvp
 
 
-reduce_max_p.jvp = _extremum_jvp(reduce_max_p)
-reduce_min_p.jvp = _extremum_jvp(reduce_min_p)
+jvp_rules[reduce_max_p] = _extremum_jvp(reduce_max_p)
+jvp_rules[reduce_min_p] = _extremum_jvp(reduce_min_p)
 
 
 def reduce_max(x, axes):
@@ -158,7 +100,6 @@ def _flip(a, axis):
 def _shift(y, k: int, fill, axis: int, reverse: bool):
     """Shift ``y`` by ``k`` along ``axis`` (towards higher indices, or lower if ``reverse``),
     filling with ``fill``: an exclusive step of a prefix scan."""
-    from .structure import pad, slice_static
     shape = get_aval(y).shape
     n = shape[axis]
     start = [0] * len(shape)
@@ -225,7 +166,6 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
     """Differentiate a log-depth (Hillis-Steele) prefix product written with lintra ops:
     y <- y * shift(y, k) for k = 1, 2, 4, ...; exact where inputs are zero, and
     differentiable again."""
-    from . import elementwise as E
     (x,), (t,) = primals, tangents
     out = cumprod_p.bind(x, axis=axis, reverse=reverse)
     n = get_aval(x).shape[axis]
@@ -237,7 +177,7 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
     return out, dy
 
 
-cumprod_p.jvp = _cumprod_jvp
+jvp_rules[cumprod_p] = _cumprod_jvp
 
 
 def cumprod(x, axis: int, reverse: bool = False):
@@ -255,15 +195,13 @@ reduce_prod_p.def_shape(_reduce_shape("reduce_prod"))
 def _reduce_prod_jvp(primals, tangents, *, axes):
     """d prod(x) = sum_i t_i * prod_{j != i} x_j, with the exclusive products taken from a
     forward and a backward cumulative product (no division, so zeros are exact)."""
-    from . import elementwise as E
-    from .structure import reshape, transpose
     (x,), (t,) = primals, tangents
     out = reduce_prod_p.bind(x, axes=axes)
     shape = get_aval(x).shape
     kept = [i for i in range(len(shape)) if i not in axes]
     n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
     if n == 0:
-        return out, Zero(get_aval(out).strip_weak())
+        return out, zero_like(out)
     flat_shape = [shape[i] for i in kept] + [n]
 
     def to_rows(v):
@@ -275,7 +213,7 @@ def _reduce_prod_jvp(primals, tangents, *, axes):
     return out, reduce_sum(E.mul(tr, E.mul(before, after)), (last,))
 
 
-reduce_prod_p.jvp = _reduce_prod_jvp
+jvp_rules[reduce_prod_p] = _reduce_prod_jvp
 
 
 def reduce_prod(x, axes):
@@ -290,7 +228,6 @@ def logsumexp(x, axes):
     """log(sum(exp(x))) over ``axes``, stable for large inputs: the maximum is subtracted
     under ``stop_gradient`` (so the gradient is exactly softmax), and replaced by 0 where it is
     not finite (all -inf gives -inf, any +inf gives +inf)."""
-    from . import elementwise as E
     x = asarray_value(x)
     aval = get_aval(x)
     axes = normalize_axes(axes, aval.ndim)

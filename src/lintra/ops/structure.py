@@ -11,102 +11,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..ad.rules import UndefinedPrimal, aval_of_arg, deflinear, first_position
 from ..core.avals import ShapedArray
-from ..core.primitive import Primitive, deflinear
+from ..core.primitive import Primitive
 from ..core.trace import get_aval
-from .base import asarray_value, unbroadcast
-
-
-def normalize_axis(axis, ndim: int, who: str = "axis") -> int:
-    """A NumPy axis (negative counts from the end) as a non-negative int, checked."""
-    try:
-        a = int(axis)
-    except TypeError:
-        raise TypeError(f"{who}: axis must be an integer, got {axis!r}") from None
-    if not -ndim <= a < ndim:
-        raise ValueError(f"{who}: axis {a} is out of bounds for an array of dimension {ndim}")
-    return a % ndim
-
-
-def normalize_axes(axes, ndim: int, who: str = "axis") -> tuple[int, ...]:
-    axes = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
-    out = tuple(normalize_axis(a, ndim, who) for a in axes)
-    if len(set(out)) != len(out):
-        raise ValueError(f"{who}: repeated axis in {axes}")
-    return out
-
-
-# ---------------------------------------------------------------- broadcast_to
-
-broadcast_to_p = Primitive("broadcast_to")
-# a read-only view, not a copy: consumers allocate their own outputs; values handed to users
-# are made writable at the API boundary (jit outputs, gradients)
-broadcast_to_p.def_impl(lambda x, *, shape: np.broadcast_to(x, shape))
-
-
-@broadcast_to_p.def_shape
-def _broadcast_to_shape(x, *, shape):
-    ok = len(shape) >= x.ndim and all(d >= 0 for d in shape) and all(
-        d == s or d == 1 for d, s in zip(x.shape[::-1], shape[::-1]))
-    if not ok:
-        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {tuple(shape)}")
-    return ShapedArray(shape, x.dtype)
-
-
-def broadcast_to(x, shape: Sequence[int]):
-    x = asarray_value(x)
-    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(d)
-                                                                             for d in shape)
-    if get_aval(x).shape == shape:
-        return x
-    return broadcast_to_p.bind(x, shape=shape)
-
-
-deflinear(broadcast_to_p, lambda ct, x, *, shape: [unbroadcast(ct, x.aval)])
-
-# ---------------------------------------------------------------- reshape
-
-reshape_p = Primitive("reshape")
-reshape_p.def_impl(lambda x, *, shape: np.reshape(x, shape))
-
-
-@reshape_p.def_shape
-def _reshape_shape(x, *, shape):
-    if any(d < 0 for d in shape) or int(np.prod(shape, dtype=np.int64)) != x.size:
-        raise ValueError(f"reshape: cannot reshape {x} (size {x.size}) to shape {tuple(shape)}")
-    return ShapedArray(shape, x.dtype)
-
-
-def _normalize_shape(size: int, shape) -> tuple[int, ...]:
-    if isinstance(shape, (int, np.integer)):
-        shape = (int(shape),)
-    shape = [int(d) for d in shape]
-    if shape.count(-1) > 1:
-        raise ValueError("reshape: can only specify one unknown dimension (-1)")
-    if any(d < -1 for d in shape):
-        raise ValueError(f"reshape: negative dimension in shape {tuple(shape)}")
-    if -1 in shape:
-        known = int(np.prod([d for d in shape if d != -1], dtype=np.int64))
-        if known == 0 or size % known:
-            raise ValueError(f"reshape: cannot reshape array of size {size} into shape "
-                             f"{tuple(shape)}")
-        shape[shape.index(-1)] = size // known
-    if int(np.prod(shape, dtype=np.int64)) != size:
-        raise ValueError(f"reshape: cannot reshape array of size {size} into shape "
-                         f"{tuple(shape)}")
-    return tuple(shape)
-
-
-def reshape(x, shape):
-    x = asarray_value(x)
-    aval = get_aval(x)
-    shape = _normalize_shape(aval.size, shape)
-    if aval.shape == shape:
-        return x
-    return reshape_p.bind(x, shape=shape)
-
-
-deflinear(reshape_p, lambda ct, x, *, shape: [reshape(ct, x.aval.shape)])
+from .base import asarray_value, promote
+from .elementwise import sub
+from .shape import (  # noqa: F401  (re-exported: the structural primitives in one place)
+    broadcast_to,
+    broadcast_to_p,
+    normalize_axes,
+    normalize_axis,
+    reduce_sum,
+    reshape,
+    reshape_p,
+)
 
 # ---------------------------------------------------------------- transpose
 
@@ -163,7 +82,6 @@ def squeeze(x, axis=None):
 
 
 def stack(xs, axis: int = 0):
-    from .base import promote
     if not len(xs):
         raise ValueError("stack: need at least one array to stack")
     xs = promote(*xs)
@@ -203,7 +121,6 @@ def _concatenate_shape(*xs, axis):
 
 
 def _concatenate_transpose(ct, *xs, axis):
-    from ..ad.transpose import UndefinedPrimal
     out, start = [], 0
     shape = get_aval(ct).shape
     for x in xs:
@@ -223,7 +140,6 @@ deflinear(concatenate_p, _concatenate_transpose)
 
 
 def concatenate(xs, axis: int = 0):
-    from .base import promote
     if not len(xs):
         raise ValueError("concatenate: need at least one array to concatenate")
     xs = promote(*xs)
@@ -279,7 +195,7 @@ def _slice_transpose(ct, x, *, start, limit, strides):
     return [pad(ct, np.zeros((), x.aval.dtype), tuple(config))]
 
 
-deflinear(slice_p, _slice_transpose, lambda params, n: (0,))
+deflinear(slice_p, _slice_transpose, first_position)
 
 # ---------------------------------------------------------------- pad (constant, interior)
 
@@ -321,10 +237,7 @@ def pad(x, padval, config):
 
 
 def _pad_transpose(ct, x, padval, *, config):
-    from ..ad.transpose import UndefinedPrimal
-    from . import elementwise as E
-    from .reductions import reduce_sum
-    shape = (x.aval if isinstance(x, UndefinedPrimal) else get_aval(x)).shape
+    shape = aval_of_arg(x).shape
     idx = _pad_interior_index(shape, config)
     start = [s.start for s in idx]
     strides = [s.step for s in idx]
@@ -333,7 +246,7 @@ def _pad_transpose(ct, x, padval, *, config):
     ct_pad = None
     if isinstance(padval, UndefinedPrimal):
         axes = tuple(range(len(shape)))
-        ct_pad = E.sub(reduce_sum(ct, axes), reduce_sum(ct_x, axes))
+        ct_pad = sub(reduce_sum(ct, axes), reduce_sum(ct_x, axes))
     return [ct_x if isinstance(x, UndefinedPrimal) else None, ct_pad]
 
 

@@ -13,9 +13,15 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..core.ir import Eqn, Var
+from ..ad.jvp import jvp_program
+from ..ad.rules import jvp_rules
+from ..ad.unzip import unzip_program
+from ..core.ir import Eqn, Var, typecheck
 from ..core.primitive import Primitive
 from ..core.pytree import flatten, unflatten
+from ..core.staging import Staged
+from .call import call_p
+from .linalg import dot_general_p
 
 # ---------------------------------------------------------------- names
 
@@ -29,7 +35,7 @@ def _name_jvp(primals, tangents, *, name):
     return name_p.bind(primals[0], name=name), tangents[0]
 
 
-name_p.jvp = _name_jvp
+jvp_rules[name_p] = _name_jvp
 
 
 def checkpoint_name(x: Any, name: str) -> Any:
@@ -53,13 +59,13 @@ class checkpoint_policies:
 
     @staticmethod
     def dots_saveable(eqn: Eqn) -> bool:
-        return eqn.prim.name == "dot_general"
+        return eqn.prim is dot_general_p
 
     checkpoint_dots = dots_saveable
 
     @staticmethod
     def dots_with_no_batch_dims_saveable(eqn: Eqn) -> bool:
-        return eqn.prim.name == "dot_general" and not any(
+        return eqn.prim is dot_general_p and not any(
             eqn.params.get("batch_dims", ((), ()))[0])
 
     @staticmethod
@@ -116,11 +122,9 @@ def checkpoint(fun: Callable, policy: Callable[[Eqn], bool] | None = None, *,
                static_argnums: int | Sequence[int] = ()) -> Callable:
     """``fun`` whose linearization saves only what ``policy`` allows (default: nothing but the
     inputs) and recomputes the rest in the backward pass. Also known as ``remat``."""
-    from ..jit import _Staged
-    from ..ops.call import call_p
     policy = checkpoint_policies.nothing_saveable if policy is None else policy
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    staged = _Staged(fun, nums, f"checkpoint_{getattr(fun, '__name__', 'f')}")
+    staged = Staged(fun, nums, f"checkpoint_{getattr(fun, '__name__', 'f')}")
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
@@ -137,10 +141,8 @@ remat = checkpoint
 def saved_residuals(fun: Callable, *args, **kwargs) -> list[tuple[Any, str]]:
     """What reverse mode keeps from the forward pass of ``fun(*args)``: a list of
     (aval, description), one per residual."""
-    from ..jit import make_program
-    from .jvp import jvp_program
-    from .unzip import unzip_program
-    program = make_program(fun)(*args, **kwargs)
+    (program, _, _), _ = Staged(fun).stage(args, kwargs)
+    typecheck(program)
     nonzero = tuple(v.aval.is_float for v in program.params)
     jprog, _ = jvp_program(program, nonzero)
     n = len(program.params)
@@ -154,7 +156,7 @@ def saved_residuals(fun: Callable, *args, **kwargs) -> list[tuple[Any, str]]:
             out.append((r.aval, f"from the argument at flat position {params[id(r)]}"))
         elif isinstance(r, Var) and id(r) in producers:
             e = producers[id(r)]
-            what = e.params["program"].name if e.prim.name == "call" else e.prim.name
+            what = e.params["program"].name if e.prim is call_p else e.prim.name
             out.append((r.aval, f"output of `{what}`" + (f" at {e.source}" if e.source else "")))
         else:
             out.append((getattr(r, "aval", None), "a constant"))

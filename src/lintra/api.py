@@ -8,14 +8,19 @@ from typing import Any
 
 import numpy as np
 
-from ..core.avals import ShapedArray
-from ..core.errors import NonDifferentiableError
-from ..core.pytree import flatten, unflatten
-from ..core.staging import trace_to_program
-from ..core.trace import Zero, get_aval, instantiate
-from .jvp import jvp_flat
-from .linearize import linearize_flat
-from .transpose import UndefinedPrimal, backward_pass
+from . import numpy as lnp
+from .ad.jvp import jvp_flat
+from .ad.linearity import check_linear
+from .ad.linearize import linearize_flat
+from .ad.rules import UndefinedPrimal, Zero, instantiate
+from .ad.transpose import backward_pass
+from .core.avals import ShapedArray
+from .core.errors import NonDifferentiableError
+from .core.pytree import flatten, unflatten
+from .core.staging import trace_to_program
+from .core.trace import Tracer, get_aval, trace_stack
+from .eager import eager_vjp_flat
+from .ops.base import stop_gradient as sg
 
 
 def _flat_fun(f: Callable, in_tree, store: dict, has_aux: bool = False):
@@ -102,7 +107,6 @@ def linearize(f: Callable, *primals) -> tuple[Any, Callable]:
 
 def _eager_ok(leaves) -> bool:
     """Differentiate eagerly (a tape, design §6) when nothing is being traced."""
-    from ..core.trace import Tracer, trace_stack
     return len(trace_stack()) == 1 and not any(isinstance(x, Tracer) for x in leaves)
 
 
@@ -112,7 +116,6 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
     store: dict = {}
     flat_fn = _flat_fun(f, in_tree, store, has_aux)
     if _eager_ok(p_flat):
-        from ..eager import eager_vjp_flat
         outs, lin = eager_vjp_flat(flat_fn, p_flat)
     else:
         outs, lin = linearize_flat(flat_fn, p_flat)
@@ -218,7 +221,6 @@ def _basis(aval: ShapedArray):
 
 def _stack_jac(rows: list, out_shape, in_shape):
     """rows[k]: derivative wrt input element k (shape out_shape) -> out_shape + in_shape."""
-    from .. import numpy as lnp
     if not rows:
         return np.zeros(tuple(out_shape) + tuple(in_shape))
     stacked = lnp.stack(rows, axis=-1)
@@ -270,7 +272,6 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         out, f_vjp = vjp(g, *dyn)
         out_leaves, out_tree = flatten(out)
         d_leaves, d_tree = flatten(dyn)
-        from .. import numpy as lnp
         rows_per = [[[] for _ in d_leaves] for _ in out_leaves]
         for i, o in enumerate(out_leaves):
             oa = get_aval(o)
@@ -317,7 +318,6 @@ def linear_transpose(f: Callable, *primals) -> Callable:
     """The transpose of a linear function ``f``, traced at the types of ``primals``.
 
     ``f`` is checked to be structurally linear; a non-linear ``f`` is an error."""
-    from .linearity import check_linear
     p_flat, in_tree = flatten(primals)
     avals = [get_aval(p).strip_weak() for p in p_flat]
     for a in avals:
@@ -347,7 +347,6 @@ def linear_transpose(f: Callable, *primals) -> Callable:
 
 
 def stop_gradient(x):
-    from ..ops.base import stop_gradient as sg
     return sg(x)
 
 

@@ -14,31 +14,32 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
+from ..ad.rules import Zero, instantiate, jvp_rules, linear_positions, transpose_rules
 from ..core.errors import LintraError
-from ..core.primitive import Primitive
+from ..core.eval import run_program
+from ..core.primitive import Primitive, program_params
 from ..core.pytree import flatten, unflatten
-from ..core.trace import Tracer, Zero, get_aval, instantiate
+from ..core.staging import Staged
+from ..core.trace import Tracer, get_aval
 
 
 def _stage(fun, args, nondiff_argnums, cache: dict):
-    from ..jit import _Staged
     key = id(fun)
     staged = cache.get(key)
     if staged is None:
-        staged = cache[key] = _Staged(fun, nondiff_argnums)
+        staged = cache[key] = Staged(fun, nondiff_argnums)
     return staged.stage(args, {})
 
 
 # ---------------------------------------------------------------- custom_jvp
 
-custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
-custom_jvp_call_p.subprograms = lambda params: [params["program"]]
+custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True,
+                              subprograms=program_params)
 
 
 @custom_jvp_call_p.def_impl
 def _custom_jvp_impl(*args, program, rule, num_consts):
-    from ..backends import run
-    return run(program, args)
+    return run_program(program, args)
 
 
 custom_jvp_call_p.def_shape(lambda *avals, program, rule, num_consts: program.out_avals)
@@ -60,7 +61,7 @@ def _custom_jvp_rule(primals, tangents, *, program, rule, num_consts):
     return outs, t_outs
 
 
-custom_jvp_call_p.jvp = _custom_jvp_rule
+jvp_rules[custom_jvp_call_p] = _custom_jvp_rule
 
 
 class _CustomRule:
@@ -124,14 +125,13 @@ class custom_jvp(_CustomRule):
 
 # ---------------------------------------------------------------- custom_vjp
 
-custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
-custom_vjp_call_p.subprograms = lambda params: [params["program"]]
+custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True,
+                              subprograms=program_params)
 
 
 @custom_vjp_call_p.def_impl
 def _custom_vjp_impl(*args, program, fwd, bwd, num_consts):
-    from ..backends import run
-    return run(program, args)
+    return run_program(program, args)
 
 
 custom_vjp_call_p.def_shape(lambda *avals, program, fwd, bwd, num_consts: program.out_avals)
@@ -158,8 +158,8 @@ def _custom_lin_transpose(cts, *args, bwd, num_res, out_avals):
     return [None] * num_res + list(cts_in)
 
 
-custom_lin_p.transpose = _custom_lin_transpose
-custom_lin_p.linear_in = lambda params, n: tuple(range(params["num_res"], n))
+transpose_rules[custom_lin_p] = _custom_lin_transpose
+linear_positions[custom_lin_p] = lambda params, n: tuple(range(params["num_res"], n))
 
 
 def _custom_vjp_jvp(primals, tangents, *, program, fwd, bwd, num_consts):
@@ -173,7 +173,7 @@ def _custom_vjp_jvp(primals, tangents, *, program, fwd, bwd, num_consts):
     return outs, t_out
 
 
-custom_vjp_call_p.jvp = _custom_vjp_jvp
+jvp_rules[custom_vjp_call_p] = _custom_vjp_jvp
 
 
 class custom_vjp(_CustomRule):
