@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import numpy as lnp
+from ..ad.rules import SparseCotangent
 from ..core.avals import ShapedArray
 from ..ops import elementwise as E
 from ..ops import indexing as I
@@ -128,12 +129,18 @@ def _take_kernel(n: int):
     if k == 0:
         k = get_kernel(I.take_p, (ShapedArray((n,), F64), ShapedArray((1,), _INT64)),
                        {"axis": 0})
-        probe = np.array([1 if n > 1 else 0])
-        _, res = k.fwd(np.zeros(n), probe)
-        ct = k.bwd(1.0, *res)[0] if not k.trivial else None
-        if not (type(ct).__name__ == "SparseCotangent" and ct.axis == 0
-                and np.array_equal(ct.indices, probe)):
-            k = None                       # not the expected rule: use the generic path
+        i = 1 if n > 1 else 0
+        _, res = k.fwd(np.zeros(n), np.array([i]))
+        ct = k.bwd(2.5, *res)[0] if not k.trivial else None
+        # the inline backward adds ct at the index into x's buffer: take's transpose rule
+        # must do exactly that (checked by values), else the generic path runs
+        expect = np.zeros(n)
+        expect[i] = 2.5
+        got = np.zeros(n)
+        if isinstance(ct, SparseCotangent) and ct.is_concrete():
+            ct.add_into(got)
+        if not np.array_equal(got, expect):
+            k = None
         _take_kernels[n] = k
     return k
 
