@@ -41,6 +41,11 @@ class Primitive:
     def bind(self, *args, **params):
         return bind(self, *args, **params)
 
+    @property
+    def higher_order(self) -> bool:
+        """Whether equations of this primitive carry sub-programs."""
+        return self.subprograms is not _no_subprograms
+
     def abstract_eval(self, *avals: ShapedArray, **params) -> list[ShapedArray]:
         if self.shape_rule is None:
             raise MissingRuleError(f"primitive `{self.name}` has no shape rule")
