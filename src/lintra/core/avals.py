@@ -125,6 +125,9 @@ def result_dtype(*avals: ShapedArray) -> np.dtype:
 
 
 def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    first = shapes[0]
+    if all(s == first for s in shapes):       # the common case, and NumPy's is slow
+        return tuple(first)
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:

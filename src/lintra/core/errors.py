@@ -8,13 +8,25 @@ import sys
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+_internal_code: dict = {}   # code object -> defined inside lintra (or frozen importlib)?
+
+
+def _is_internal(code) -> bool:
+    hit = _internal_code.get(code)
+    if hit is None:
+        fn = code.co_filename
+        hit = _internal_code[code] = fn.startswith(_PKG_DIR) or fn.startswith("<frozen")
+    return hit
+
+
 def user_frame_summary(skip_pkg: bool = True) -> str | None:
-    """'file.py:12 (fn)' of the innermost frame outside lintra, or None."""
+    """'file.py:12 (fn)' of the innermost frame outside lintra, or None. Called once per
+    staged equation, so the package test is cached per code object."""
     f = sys._getframe(1)
     while f is not None:
-        fn = f.f_code.co_filename
-        if not (skip_pkg and (fn.startswith(_PKG_DIR) or fn.startswith("<frozen"))):
-            return f"{fn}:{f.f_lineno} ({f.f_code.co_name})"
+        code = f.f_code
+        if not (skip_pkg and _is_internal(code)):
+            return f"{code.co_filename}:{f.f_lineno} ({code.co_name})"
         f = f.f_back
     return None
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from .ir import Eqn, Literal, Program, ProgramTable, Var
 from .primitive import Primitive
+from .staging import gc_paused
 
 # inplace_impls[p](buffer, *rest, **params): p's result written into its first operand
 inplace_impls: dict[Primitive, Callable] = {}
@@ -57,7 +58,8 @@ def run_program(program: Program, args: Sequence[Any],
     in-place primitive may update it (a loop's carried cotangent buffer)."""
     plan = _plans.get(program, donated)
     if plan is None:
-        plan = _plans.put(program, donated, _plan(program, donated))
+        with gc_paused():
+            plan = _plans.put(program, donated, _plan(program, donated))
     env: dict[int, Any] = {id(v): a for v, a in zip(program.params, args)}
     owned: set[int] = set()
     if donated:

@@ -134,12 +134,10 @@ def _take_kernel(n: int):
         ct = k.bwd(2.5, *res)[0] if not k.trivial else None
         # the inline backward adds ct at the index into x's buffer: take's transpose rule
         # must do exactly that (checked by values), else the generic path runs
-        expect = np.zeros(n)
-        expect[i] = 2.5
         got = np.zeros(n)
         if isinstance(ct, SparseCotangent) and ct.is_concrete():
             ct.add_into(got)
-        if not np.array_equal(got, expect):
+        if not (got[i] == 2.5 and np.count_nonzero(got) == 1):
             k = None
         _take_kernels[n] = k
     return k
