@@ -89,7 +89,10 @@ class PETrace(Trace):
         return [PETracer(self, None, v) for v in outs]
 
     def process_primitive(self, prim, tracers, params):
-        if all(t.atom is None for t in tracers):
+        for t in tracers:
+            if t.atom is not None:
+                break
+        else:                                       # all known: compute now
             out = prim.bind(*[t.known for t in tracers], **params)
             return [self.pure(o) for o in (out if prim.multiple_results else [out])]
         rule = partial_eval_rules.get(prim)

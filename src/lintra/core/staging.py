@@ -108,7 +108,7 @@ def _cse_key(prim, atoms, params):
         else:
             return None
     try:
-        key = (prim, tuple(ins), tuple(sorted(params.items())))
+        key = (prim, tuple(ins), tuple(sorted(params.items())) if params else ())
         hash(key)
     except TypeError:
         return None

@@ -46,6 +46,10 @@ def asarray_value(x: Any, dtype=None) -> Any:
 
 def promote(*args: Any) -> list:
     """Bring arguments to one dtype (NumPy rules; Python scalars are weakly typed)."""
+    if len(args) == 2 and isinstance(args[0], Tracer) and isinstance(args[1], Tracer):
+        a, b = args[0].aval, args[1].aval           # the hot case while tracing
+        if a.dtype == b.dtype and not a.weak_type and not b.weak_type:
+            return list(args)
     avals = [get_aval(a) if not isinstance(a, (list, tuple)) else get_aval(np.asarray(a))
              for a in args]
     dt = avals[0].dtype
