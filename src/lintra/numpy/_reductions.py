@@ -52,8 +52,9 @@ def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
 
 
 def std(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
-    """Standard deviation, ``sqrt(var)``."""
-    return E.sqrt(var(a, axis, dtype, ddof, keepdims))
+    """Standard deviation, ``sqrt(var)``. Where the variance is 0 (constant data) the
+    derivative is 0 (a subgradient; the true one is undefined there), not nan."""
+    return E.safe_sqrt(var(a, axis, dtype, ddof, keepdims))
 
 
 def _arg(prim_fn, a, axis, keepdims):
