@@ -176,9 +176,14 @@ class Tracer:
             f"which lintra cannot differentiate: use `lintra.numpy` instead")
 
     def __array_function__(self, func, types, args, kwargs):
-        raise TypeError(
-            f"NumPy's `{func.__name__}` was called on a lintra value, which lintra cannot see "
-            f"or differentiate: use `lintra.numpy.{func.__name__}` instead")
+        name = func.__name__
+        where = "lintra.numpy.linalg" if "linalg" in str(func.__module__) else "lintra.numpy"
+        ns = numpy_namespace if where == "lintra.numpy" else getattr(numpy_namespace,
+                                                                      "linalg", None)
+        hint = (f"use `{where}.{name}` instead" if hasattr(ns, name) else
+                f"{where} has no equivalent of it (write it with {where} functions)")
+        raise TypeError(f"NumPy's `{name}` was called on a lintra value, which lintra cannot "
+                        f"see or differentiate: {hint}")
 
     def __hash__(self) -> int:
         raise TypeError("lintra values are not hashable")
@@ -186,6 +191,10 @@ class Tracer:
     def __repr__(self) -> str:
         return f"{type(self).__name__}<{self.aval.str_short()}>"
 
+
+# ``lintra.numpy``, set when it is imported (core does not import it): the functions that
+# ``__array_function__`` can recommend
+numpy_namespace: Any = None
 
 _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "positive"}
 

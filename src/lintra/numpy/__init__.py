@@ -15,3 +15,14 @@ from .linalg import *  # noqa: F401,F403
 
 _install()
 del _install
+
+
+def _register() -> None:
+    import sys
+
+    from ..core import trace
+    trace.numpy_namespace = sys.modules[__name__]
+
+
+_register()
+del _register

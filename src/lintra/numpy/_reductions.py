@@ -15,7 +15,8 @@ from ._basic import _acc_dtype, _keep, mean
 from ._basic import sum as _sum
 
 __all__ = ["prod", "product", "var", "std", "argmax", "argmin", "cumsum", "cumprod",
-           "average", "logsumexp", "softmax", "log_softmax", "any", "all", "ptp"]
+           "average", "logsumexp", "softmax", "log_softmax", "any", "all", "ptp", "isclose",
+           "allclose", "array_equal"]
 
 
 def _float(a, dtype=None):
@@ -177,3 +178,33 @@ def ptp(a, axis=None, keepdims: bool = False):
     from ._basic import max as _max
     from ._basic import min as _min
     return E.sub(_max(a, axis, keepdims), _min(a, axis, keepdims))
+
+
+def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """``numpy.isclose``: elementwise ``|a - b| <= atol + rtol * |b|`` (infinities close only
+    to themselves; NaNs only with ``equal_nan``); a boolean array, traced under a trace."""
+    from ._elementwise import isfinite, isnan, logical_and, logical_or
+    x, y = base.promote_float(base.asarray_value(a), base.asarray_value(b))
+    with np.errstate(invalid="ignore"):
+        tol = E.add(atol, E.mul(rtol, E.abs(y)))
+        out = logical_or(logical_and(E.le(E.abs(E.sub(x, y)), tol), isfinite(y)), E.eq(x, y))
+        if equal_nan:
+            out = logical_or(out, logical_and(isnan(x), isnan(y)))
+    return out
+
+
+def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """``numpy.allclose``: ``all(isclose(...))``, a boolean scalar (traced under a trace)."""
+    return all(isclose(a, b, rtol, atol, equal_nan))
+
+
+def array_equal(a1, a2, equal_nan: bool = False):
+    """``numpy.array_equal``: same shape and equal elements; a boolean scalar."""
+    from ._elementwise import isnan, logical_and, logical_or
+    a1, a2 = base.asarray_value(a1), base.asarray_value(a2)
+    if get_aval(a1).shape != get_aval(a2).shape:
+        return np.False_
+    eq = E.eq(a1, a2)
+    if equal_nan:
+        eq = logical_or(eq, logical_and(isnan(a1), isnan(a2)))
+    return all(eq)
