@@ -13,7 +13,8 @@ def user_frame_summary(skip_pkg: bool = True) -> str | None:
     f = sys._getframe(1)
     while f is not None:
         fn = f.f_code.co_filename
-        if not (skip_pkg and (fn.startswith(_PKG_DIR) or fn.startswith("<frozen"))):
+        if not (skip_pkg and (fn.startswith(_PKG_DIR) or fn.startswith("<frozen")
+                              or fn.startswith("<lintra"))):
             return f"{fn}:{f.f_lineno} ({f.f_code.co_name})"
         f = f.f_back
     return None
@@ -33,3 +34,8 @@ class NonDifferentiableError(LintraError, TypeError):
 
 class MissingRuleError(LintraError, NotImplementedError):
     """A primitive lacks the rule a transformation needs."""
+
+
+class UnexpectedTracerError(LintraError):
+    """A traced value escaped its transformation (kept in a global or closure) and was used
+    after the transformation finished."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..core.errors import LintraError
 from ..core.trace import Tracer, Zero, get_aval, new_main
-from .tape import EagerState, EagerTrace, EagerTracer, Stats, backward, new_input
+from .tape import EagerState, EagerTrace, EagerTracer, FinishedTape, Stats, backward, new_input
 
 _last = Stats()
 
@@ -100,6 +100,7 @@ def eager_vjp_flat(fn: Callable, primals: list) -> tuple[list, EagerLinear]:
             else:
                 values.append(o)
                 out_idx.append(None)
+    state.local.tape = FinishedTape(main)
     out_avals = [get_aval(v).strip_weak() for v in values]
     values = [_as(v, a) if type(v) is float else v for v, a in zip(values, out_avals)]
     return values, EagerLinear(state, in_idx, in_avals, out_idx, out_avals)

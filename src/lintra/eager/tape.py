@@ -48,6 +48,22 @@ class EagerState:
         return self.local.tape
 
 
+class FinishedTape:
+    """A thread's ``local.tape`` once its differentiation has ended: the eager fast paths
+    (which skip ``bind`` and its check) raise when recording an escaped tracer's operation."""
+
+    __slots__ = ("main",)
+
+    def __init__(self, main):
+        from ..core.trace import MainTrace
+        self.main = MainTrace(main.level, main.trace_type)   # not main: no reference cycle
+
+    @property
+    def entries(self):
+        from ..core.trace import escaped_error
+        raise escaped_error(self.main)
+
+
 class EagerTracer(Tracer):
     __slots__ = ("primal", "tape", "idx")
 
