@@ -55,6 +55,9 @@ def _seed(c):
 
 
 def _as(g, aval):
+    if isinstance(g, Tracer):                   # a traced backward pass (vjp of f_vjp)
+        from ..ops.base import broadcast_like, convert_element_type
+        return broadcast_like(convert_element_type(g, aval.dtype), aval.shape)
     g = np.asarray(g, dtype=aval.dtype)
     if not g.shape:
         return g[()]

@@ -216,6 +216,8 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
              external: dict | None = None) -> list:
     """Transpose ``tape``: seed output cotangents, then visit entries by descending ID.
     Contributions to values of other tapes go to ``external[(tape, id)]``. Returns slots."""
+    if any(isinstance(ct, Tracer) for _, ct in seeds):
+        return _backward_traced(tape, seeds, external)
     entries = tape.entries
     n = len(entries)
     slots: list = [None] * n
@@ -296,6 +298,81 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
         stats.edges_visited += visited
         stats.edges_created += edges_created(tape)
         stats.entries += n
+    return slots
+
+
+def _dense(c):
+    if type(c) is SparseCotangent:
+        from ..ops.indexing import scatter_add
+        return scatter_add(np.zeros(c.aval.shape, c.aval.dtype), c.indices, c.updates, c.axis)
+    return c
+
+
+def _backward_traced(tape: Tape, seeds: list, external: dict | None) -> list:
+    """``backward`` with lintra operations (``bind``) instead of NumPy kernels and in-place
+    accumulation, for cotangents traced by an outer transformation (a vjp, jit or jvp of an
+    eager ``f_vjp``): the tape's residuals enter that trace as constants. Jobs run serially."""
+    from ..ops.elementwise import add
+    entries = tape.entries
+    slots: list = [None] * len(entries)
+
+    def acc(p, c):
+        c = _dense(c)
+        slots[p] = c if slots[p] is None else add(slots[p], c)
+
+    for idx, ct in seeds:
+        acc(idx, ct)
+    for i in range(len(entries) - 1, -1, -1):
+        e = entries[i]
+        if e is None:
+            continue
+        bwd, res, parents, n_out = e
+        if bwd is _JOIN:
+            jobs, out_refs = res
+            for job, refs in zip(jobs, out_refs):
+                job_seeds = [(there, slots[here]) for here, there in refs
+                             if slots[here] is not None]
+                for here, _ in refs:
+                    slots[here] = None
+                ext: dict = {}
+                backward(job, job_seeds, None, ext)
+                for src_tape, contribs in ext.values():
+                    for idx, c in contribs.items():
+                        if src_tape is tape:
+                            acc(idx, c)
+                        else:
+                            _add_external(external, (src_tape, idx), _dense(c))
+            continue
+        if type(n_out) is tuple:
+            outs = slots[i:i + len(n_out)]
+            if all(c is None for c in outs):
+                continue
+            cts = bwd.traced(*[np.zeros(a.shape, a.dtype) if c is None else c
+                               for c, a in zip(outs, n_out) if a is not None], *res)
+            for j in range(len(n_out)):
+                slots[i + j] = None
+        else:
+            ct = slots[i]
+            if ct is None:
+                continue
+            slots[i] = None
+            if bwd is TAKE1:
+                cts = (SparseCotangent(ShapedArray((n_out,), F64), np.array([res]), ct, 0),)
+            elif bwd is SCALE0:
+                cts = (ct * res[0],)
+            elif bwd is ADD2:
+                cts = (ct, ct)
+            elif bwd is MUL2:
+                cts = (ct * res[1], ct * res[0])
+            else:
+                cts = bwd.traced(ct, *res)
+        for p, c in zip(parents, cts):
+            if c is None or p == -1:
+                continue
+            if type(p) is int:
+                acc(p, c)
+            else:
+                _add_external(external, p, _dense(c))
     return slots
 
 
