@@ -109,8 +109,8 @@ class EagerTrace(Trace):
 
 def _const(trace, val):
     """A constant operand: no tape entry. Arrays recorded on the tape are frozen (read-only)
-    until the differentiation ends, so mutating one in place is an error, not a wrong
-    derivative."""
+    until the differentiation ends (its f_vjp is gone), so mutating one in place is an error,
+    not a wrong derivative."""
     if isinstance(val, np.ndarray) and val.flags.writeable and val.ndim:
         val.flags.writeable = False
         trace.state.frozen.append(val)
