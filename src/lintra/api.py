@@ -271,6 +271,10 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
         g, dyn = _partial_args(f, args, kwargs, nums)
         out, f_vjp = vjp(g, *dyn)
         out_leaves, out_tree = flatten(out)
+        for o in out_leaves:
+            if not get_aval(o).is_float:
+                raise NonDifferentiableError(f"jacrev requires floating-point outputs, got "
+                                             f"{get_aval(o).str_short()}")
         d_leaves, d_tree = flatten(dyn)
         rows_per = [[[] for _ in d_leaves] for _ in out_leaves]
         for i, o in enumerate(out_leaves):

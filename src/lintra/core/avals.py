@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-FLOAT_DTYPES = (np.dtype("float32"), np.dtype("float64"))
+FLOAT_DTYPES = (np.dtype("float16"), np.dtype("float32"), np.dtype("float64"),
+                np.dtype(np.longdouble))
 INT_DTYPES = (np.dtype("int8"), np.dtype("int16"), np.dtype("int32"), np.dtype("int64"),
               np.dtype("uint8"), np.dtype("uint32"), np.dtype("uint64"))
 BOOL_DTYPE = np.dtype("bool")

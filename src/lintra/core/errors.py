@@ -15,7 +15,7 @@ def _is_internal(code) -> bool:
     hit = _internal_code.get(code)
     if hit is None:
         fn = code.co_filename
-        hit = _internal_code[code] = fn.startswith(_PKG_DIR) or fn.startswith("<frozen")
+        hit = _internal_code[code] = fn.startswith((_PKG_DIR, "<frozen", "<lintra"))
     return hit
 
 
@@ -45,3 +45,8 @@ class NonDifferentiableError(LintraError, TypeError):
 
 class MissingRuleError(LintraError, NotImplementedError):
     """A primitive lacks the rule a transformation needs."""
+
+
+class UnexpectedTracerError(LintraError):
+    """A traced value escaped its transformation (kept in a global or closure) and was used
+    after the transformation finished."""

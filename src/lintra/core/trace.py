@@ -15,16 +15,17 @@ from typing import Any
 import numpy as np
 
 from .avals import ShapedArray, concrete_aval
-from .errors import ConcretizationError, LintraError, user_frame_summary
+from .errors import ConcretizationError, UnexpectedTracerError, user_frame_summary
 
 
 class MainTrace:
-    __slots__ = ("level", "trace_type", "data")
+    __slots__ = ("level", "trace_type", "data", "finished")
 
     def __init__(self, level: int, trace_type: type, data: Any = None):
         self.level = level
         self.trace_type = trace_type
         self.data = data
+        self.finished = False       # set when popped: its tracers must not be used again
 
     def __repr__(self) -> str:
         return f"MainTrace({self.level}, {self.trace_type.__name__})"
@@ -43,6 +44,24 @@ def new_main(trace_type: type, data: Any = None):
         yield main
     finally:
         stack.pop()
+        main.finished = True
+
+
+_TRANSFORMATION_NAMES = {"StagingTrace": "staging (jit / make_program / fn)",
+                         "EagerTrace": "eager differentiation (grad / vjp / jacrev)",
+                         "JVPTrace": "forward mode (jvp / jacfwd)",
+                         "PETrace": "linearization (linearize / grad under jit)"}
+
+
+def escaped_error(main: MainTrace) -> UnexpectedTracerError:
+    """The error for using a tracer of a transformation that has finished."""
+    name = main.trace_type.__name__
+    where = user_frame_summary()
+    return UnexpectedTracerError(
+        f"a traced value escaped the transformation that created it ("
+        f"{_TRANSFORMATION_NAMES.get(name, name)}, level {main.level}) and was used after it "
+        f"finished{' at ' + where if where else ''}; do not keep traced values in globals or "
+        "closures that outlive the transformed call (return them instead)")
 
 
 @contextmanager
@@ -174,9 +193,14 @@ class Tracer:
             f"which lintra cannot differentiate: use `lintra.numpy` instead")
 
     def __array_function__(self, func, types, args, kwargs):
-        raise TypeError(
-            f"NumPy's `{func.__name__}` was called on a lintra value, which lintra cannot see "
-            f"or differentiate: use `lintra.numpy.{func.__name__}` instead")
+        name = func.__name__
+        where = "lintra.numpy.linalg" if "linalg" in str(func.__module__) else "lintra.numpy"
+        ns = array_namespace if where == "lintra.numpy" else getattr(array_namespace,
+                                                                      "linalg", None)
+        hint = (f"use `{where}.{name}` instead" if hasattr(ns, name) else
+                f"{where} has no equivalent of it (write it with {where} functions)")
+        raise TypeError(f"NumPy's `{name}` was called on a lintra value, which lintra cannot "
+                        f"see or differentiate: {hint}")
 
     def __hash__(self) -> int:
         raise TypeError("lintra values are not hashable")
@@ -252,7 +276,11 @@ def find_top_trace(args) -> Trace:
             t = x._trace
             if top is None or t.main.level > top.main.level:
                 top = t
-    return _EVAL_TRACE if top is None else top
+    if top is None:
+        return _EVAL_TRACE
+    if top.main.finished:
+        raise escaped_error(top.main)
+    return top
 
 
 def full_raise(trace: Trace, val: Any) -> Tracer:
@@ -261,12 +289,9 @@ def full_raise(trace: Trace, val: Any) -> Tracer:
     main = val._trace.main
     if main is trace.main:
         return val
-    if main.level < trace.main.level:
+    if main.level < trace.main.level and not main.finished:
         return trace.lift(val)
-    raise LintraError(
-        f"a value traced by an earlier transformation ({main.trace_type.__name__}, level "
-        f"{main.level}) escaped it and was used after it finished; do not keep traced values "
-        "in globals or closures that outlive the transformed call (return them instead)")
+    raise escaped_error(main)
 
 
 def full_lower(val: Any) -> Any:

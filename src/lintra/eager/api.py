@@ -10,7 +10,9 @@ import numpy as np
 from ..ad.rules import Zero
 from ..core.errors import LintraError
 from ..core.trace import Tracer, get_aval, new_main
-from .tape import EagerState, EagerTrace, EagerTracer, Stats, backward, new_input
+from ..ops.base import convert_element_type
+from ..ops.shape import broadcast_like
+from .tape import EagerState, EagerTrace, EagerTracer, FinishedTape, Stats, backward, new_input
 
 _last = Stats()
 
@@ -35,16 +37,17 @@ class EagerLinear:
         seeds = [(i, _seed(c)) for i, c in zip(self.out_idx, cotangents)
                  if i is not None and not isinstance(c, Zero)]
         st = Stats()
-        try:
-            slots = backward(self.state.root, seeds, st)
-        finally:
-            _unfreeze(self.state)
+        slots = backward(self.state.root, seeds, st)
         _last = st
         out = []
         for i, a in zip(self.in_idx, self.in_avals):
             g = None if i is None else slots[i]
             out.append(Zero(a) if g is None else _as(g, a))
         return out
+
+    def __del__(self):
+        # constants recorded on the tape stay read-only while it can be transposed (again)
+        _unfreeze(self.state)
 
 
 def _seed(c):
@@ -56,6 +59,8 @@ def _seed(c):
 
 
 def _as(g, aval):
+    if isinstance(g, Tracer):                   # a traced backward pass (vjp of f_vjp)
+        return broadcast_like(convert_element_type(g, aval.dtype), aval.shape)
     g = np.asarray(g, dtype=aval.dtype)
     if not g.shape:
         return g[()]
@@ -80,16 +85,29 @@ def eager_vjp_flat(fn: Callable, primals: list) -> tuple[list, EagerLinear]:
         in_idx: list = []
         for p, a in zip(primals, in_avals):
             if a.is_float:
-                t = new_input(trace, p)
-                if isinstance(p, np.ndarray) and p.flags.writeable and p.ndim:
+                if isinstance(p, np.ndarray) and p.ndim:
+                    # a private read-only copy: the caller may change their array while f_vjp
+                    # lives without changing its derivative
+                    p = p.copy()
                     p.flags.writeable = False
-                    state.frozen.append(p)
+                t = new_input(trace, p)
                 ins.append(t)
                 in_idx.append(t.idx)
             else:
                 ins.append(p)
                 in_idx.append(None)
-        outs = fn(*ins)
+        try:
+            outs = fn(*ins)
+        except BaseException as e:
+            froze = bool(state.frozen)
+            _unfreeze(state)
+            if not froze or not isinstance(e, ValueError) or "read-only" not in str(e):
+                raise
+            raise ValueError(
+                f"{e}: lintra makes the NumPy arrays a derivative (grad / vjp) recorded "
+                "read-only, since mutating one would silently change that derivative; they "
+                "are writable again once the differentiation (its f_vjp) is done. Copy the "
+                "array (np.array(a)) before mutating it, or use x.at[idx].set(v).") from e
         values, out_idx = [], []
         for o in outs:
             if isinstance(o, EagerTracer) and o._trace.main is main:
@@ -101,6 +119,7 @@ def eager_vjp_flat(fn: Callable, primals: list) -> tuple[list, EagerLinear]:
             else:
                 values.append(o)
                 out_idx.append(None)
+    state.local.tape = FinishedTape(main)
     out_avals = [get_aval(v).strip_weak() for v in values]
     values = [_as(v, a) if type(v) is float else v for v, a in zip(values, out_avals)]
     return values, EagerLinear(state, in_idx, in_avals, out_idx, out_avals)

@@ -18,6 +18,7 @@ from ..ad.jvp import jvp_program
 from ..ad.transpose import transpose_program
 from ..ad.unzip import unzip_program
 from ..core.avals import ShapedArray, concrete_aval
+from ..core.eval import eval_program
 from ..core.ir import Eqn, Literal, Program, Var
 from ..ops import elementwise as E
 from ..ops.indexing import TakeCotangent, scatter_add_p
@@ -178,10 +179,22 @@ def _derive(prim, avals: tuple, params: dict) -> Kernel:
     # the transposed program takes (residuals, cts); the kernel calls bwd(*cts, *residuals)
     order = list(range(n_res, n_res + sum(out_nz))) + list(range(n_res))
     bwd = _codegen(tprog, f"bwd_{prim.name}", param_order=order, sparse_outputs=True)
+    bwd.traced = _bind_bwd(tprog, order)
     lin_in = tuple(i for i, nz in enumerate(nonzero) if nz)
     float_out = list(out_nz)
     form = _form(tprog, n_res) if _all_scalar_f64(avals) and n_out == 1 else None
     return Kernel(fwd, bwd, n_out, lin_in, float_out, out_avals, form, u.known)
+
+
+def _bind_bwd(tprog: Program, order: list[int]):
+    """``bwd``'s twin that evaluates the transposed program with ``bind``: the backward pass
+    uses it when the cotangents are traced (a vjp, jit or jvp of a ``f_vjp``)."""
+    def traced(*args):
+        vals: list = [None] * len(order)
+        for pos, a in zip(order, args):
+            vals[pos] = a
+        return eval_program(tprog, vals)
+    return traced
 
 
 def _primal_only(impl, multiple):

@@ -18,7 +18,8 @@ import numpy as np
 
 from ..ad.rules import SparseCotangent
 from ..core.avals import ShapedArray
-from ..core.trace import Trace, Tracer
+from ..core.trace import MainTrace, Trace, Tracer, escaped_error
+from ..ops.elementwise import add
 from ..ops.indexing import TakeCotangent
 from .jobs import run_jobs
 from .kernels import F64, FORMS, aval_of, kernel_for
@@ -48,6 +49,20 @@ class EagerState:
     @property
     def tape(self) -> Tape:
         return self.local.tape
+
+
+class FinishedTape:
+    """A thread's ``local.tape`` once its differentiation has ended: the eager fast paths
+    (which skip ``bind`` and its check) raise when recording an escaped tracer's operation."""
+
+    __slots__ = ("main",)
+
+    def __init__(self, main):
+        self.main = MainTrace(main.level, main.trace_type)   # not main: no reference cycle
+
+    @property
+    def entries(self):
+        raise escaped_error(self.main)
 
 
 class EagerTracer(Tracer):
@@ -95,8 +110,8 @@ class EagerTrace(Trace):
 
 def _const(trace, val):
     """A constant operand: no tape entry. Arrays recorded on the tape are frozen (read-only)
-    until the differentiation ends, so mutating one in place is an error, not a wrong
-    derivative."""
+    until the differentiation ends (its f_vjp is gone), so mutating one in place is an error,
+    not a wrong derivative."""
     if isinstance(val, np.ndarray) and val.flags.writeable and val.ndim:
         val.flags.writeable = False
         trace.state.frozen.append(val)
@@ -202,6 +217,8 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
              external: dict | None = None) -> list:
     """Transpose ``tape``: seed output cotangents, then visit entries by descending ID.
     Contributions to values of other tapes go to ``external[(tape, id)]``. Returns slots."""
+    if any(isinstance(ct, Tracer) for _, ct in seeds):
+        return _backward_traced(tape, seeds, external)
     entries = tape.entries
     n = len(entries)
     slots: list = [None] * n
@@ -282,6 +299,79 @@ def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = Non
         stats.edges_visited += visited
         stats.edges_created += edges_created(tape)
         stats.entries += n
+    return slots
+
+
+def _dense(c):
+    if isinstance(c, SparseCotangent):
+        return c.add_to(np.zeros(c.aval.shape, c.aval.dtype))
+    return c
+
+
+def _backward_traced(tape: Tape, seeds: list, external: dict | None) -> list:
+    """``backward`` with lintra operations (``bind``) instead of NumPy kernels and in-place
+    accumulation, for cotangents traced by an outer transformation (a vjp, jit or jvp of an
+    eager ``f_vjp``): the tape's residuals enter that trace as constants. Jobs run serially."""
+    entries = tape.entries
+    slots: list = [None] * len(entries)
+
+    def acc(p, c):
+        c = _dense(c)
+        slots[p] = c if slots[p] is None else add(slots[p], c)
+
+    for idx, ct in seeds:
+        acc(idx, ct)
+    for i in range(len(entries) - 1, -1, -1):
+        e = entries[i]
+        if e is None:
+            continue
+        bwd, res, parents, n_out = e
+        if bwd is _JOIN:
+            jobs, out_refs = res
+            for job, refs in zip(jobs, out_refs):
+                job_seeds = [(there, slots[here]) for here, there in refs
+                             if slots[here] is not None]
+                for here, _ in refs:
+                    slots[here] = None
+                ext: dict = {}
+                backward(job, job_seeds, None, ext)
+                for src_tape, contribs in ext.values():
+                    for idx, c in contribs.items():
+                        if src_tape is tape:
+                            acc(idx, c)
+                        else:
+                            _add_external(external, (src_tape, idx), _dense(c))
+            continue
+        if type(n_out) is tuple:
+            outs = slots[i:i + len(n_out)]
+            if all(c is None for c in outs):
+                continue
+            cts = bwd.traced(*[np.zeros(a.shape, a.dtype) if c is None else c
+                               for c, a in zip(outs, n_out) if a is not None], *res)
+            for j in range(len(n_out)):
+                slots[i + j] = None
+        else:
+            ct = slots[i]
+            if ct is None:
+                continue
+            slots[i] = None
+            if bwd is TAKE1:
+                cts = (TakeCotangent(ShapedArray((n_out,), F64), np.array([res]), ct, 0),)
+            elif bwd is SCALE0:
+                cts = (ct * res[0],)
+            elif bwd is ADD2:
+                cts = (ct, ct)
+            elif bwd is MUL2:
+                cts = (ct * res[1], ct * res[0])
+            else:
+                cts = bwd.traced(ct, *res)
+        for p, c in zip(parents, cts):
+            if c is None or p == -1:
+                continue
+            if type(p) is int:
+                acc(p, c)
+            else:
+                _add_external(external, p, _dense(c))
     return slots
 
 

@@ -15,9 +15,11 @@ from ._basic import _acc_dtype, _as_value, _keep, mean
 from ._basic import max as _max
 from ._basic import min as _min
 from ._basic import sum as _sum
+from ._elementwise import isfinite, isnan, logical_and, logical_or
 
 __all__ = ["prod", "product", "var", "std", "argmax", "argmin", "cumsum", "cumprod",
-           "average", "logsumexp", "softmax", "log_softmax", "any", "all", "ptp"]
+           "average", "logsumexp", "softmax", "log_softmax", "any", "all", "ptp", "isclose",
+           "allclose", "array_equal"]
 
 
 def _float(a, dtype=None):
@@ -54,8 +56,9 @@ def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
 
 
 def std(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
-    """Standard deviation, ``sqrt(var)``."""
-    return E.sqrt(var(a, axis, dtype, ddof, keepdims))
+    """Standard deviation, ``sqrt(var)``. Where the variance is 0 (constant data) the
+    derivative is 0 (a subgradient; the true one is undefined there), not nan."""
+    return E.safe_sqrt(var(a, axis, dtype, ddof, keepdims))
 
 
 def _arg(prim_fn, a, axis, keepdims):
@@ -176,3 +179,31 @@ def all(a, axis=None, keepdims: bool = False):  # noqa: A001
 def ptp(a, axis=None, keepdims: bool = False):
     """Peak to peak, ``max - min``."""
     return E.sub(_max(a, axis, keepdims), _min(a, axis, keepdims))
+
+
+def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """``numpy.isclose``: elementwise ``|a - b| <= atol + rtol * |b|`` (infinities close only
+    to themselves; NaNs only with ``equal_nan``); a boolean array, traced under a trace."""
+    x, y = base.promote_float(_as_value(a), _as_value(b))
+    with np.errstate(invalid="ignore"):
+        tol = E.add(atol, E.mul(rtol, E.abs(y)))
+        out = logical_or(logical_and(E.le(E.abs(E.sub(x, y)), tol), isfinite(y)), E.eq(x, y))
+        if equal_nan:
+            out = logical_or(out, logical_and(isnan(x), isnan(y)))
+    return out
+
+
+def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+    """``numpy.allclose``: ``all(isclose(...))``, a boolean scalar (traced under a trace)."""
+    return all(isclose(a, b, rtol, atol, equal_nan))
+
+
+def array_equal(a1, a2, equal_nan: bool = False):
+    """``numpy.array_equal``: same shape and equal elements; a boolean scalar."""
+    a1, a2 = _as_value(a1), _as_value(a2)
+    if get_aval(a1).shape != get_aval(a2).shape:
+        return np.False_
+    eq = E.eq(a1, a2)
+    if equal_nan:
+        eq = logical_or(eq, logical_and(isnan(a1), isnan(a2)))
+    return all(eq)

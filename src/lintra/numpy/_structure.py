@@ -17,6 +17,7 @@ from ..ops import indexing as I
 from ..ops import reductions as R
 from ..ops import structure as S
 from ._basic import _as_value
+from ._basic import asarray as _asarray
 
 __all__ = ["transpose", "moveaxis", "swapaxes", "expand_dims", "squeeze", "ravel",
            "broadcast_to", "broadcast_arrays", "concatenate", "stack", "hstack", "vstack",
@@ -91,7 +92,7 @@ def broadcast_arrays(*args) -> list:
 # ---------------------------------------------------------------- joining
 
 def concatenate(arrays, axis: int | None = 0):
-    arrays = list(arrays)
+    arrays = [_asarray(a) for a in arrays]
     if axis is None:
         return S.concatenate([ravel(a) for a in arrays], 0)
     return S.concatenate(arrays, axis)
@@ -123,6 +124,7 @@ def column_stack(tup):
 
 
 def append(arr, values, axis: int | None = None):
+    arr, values = _asarray(arr), _asarray(values)
     if axis is None:
         return S.concatenate([ravel(arr), ravel(values)], 0)
     return S.concatenate([arr, values], axis)

@@ -377,7 +377,7 @@ def _keep(y, axes: Sequence[int], nd: int):
 
 def _vector_norm(x, ord, axes):  # noqa: A002
     if ord is None or ord == 2:
-        return E.sqrt(_sum(E.mul(x, x), axes))
+        return E.safe_sqrt(_sum(E.mul(x, x), axes))
     if isinstance(ord, str):
         raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
     if ord == np.inf:
@@ -394,7 +394,7 @@ def _vector_norm(x, ord, axes):  # noqa: A002
 
 def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002
     if ord is None or ord == "fro":
-        return E.sqrt(_sum(E.mul(x, x), (row, col)))
+        return E.safe_sqrt(_sum(E.mul(x, x), (row, col)))
     if ord in (2, -2, "nuc"):
         raise NotImplementedError(f"norm: matrix norm ord={ord!r} needs singular values, "
                                   "which lintra does not provide yet")
@@ -409,13 +409,14 @@ def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002
 
 def norm(x, ord=None, axis=None, keepdims: bool = False) -> Any:  # noqa: A002
     """``numpy.linalg.norm``: vector norms (ord None/1/2/inf/-inf/0/p) over one axis, matrix
-    norms ('fro', 1, -1, inf, -inf) over two."""
+    norms ('fro', 1, -1, inf, -inf) over two. The 2-norm and Frobenius norm have derivative
+    0 at the origin (a subgradient, where the true derivative is undefined), not nan."""
     (x,) = base.promote_float(_as_value(x))
     nd = len(_shape(x))
     if axis is None:
         if ord is None:
             axes = tuple(range(nd))
-            out = E.sqrt(_sum(E.mul(x, x), axes)) if nd else E.abs(x)
+            out = E.safe_sqrt(_sum(E.mul(x, x), axes)) if nd else E.abs(x)
             return _keep(out, axes, nd) if keepdims else out
         if nd not in (1, 2):
             raise ValueError(f"norm: ord={ord!r} without axis needs a 1-D or 2-D input, got "

@@ -123,6 +123,11 @@ def checkpoint(fun: Callable, policy: Callable[[Eqn], bool] | None = None, *,
     """``fun`` whose linearization saves only what ``policy`` allows (default: nothing but the
     inputs) and recomputes the rest in the backward pass. Also known as ``remat``."""
     policy = checkpoint_policies.nothing_saveable if policy is None else policy
+    if not callable(policy):
+        names = sorted(n for n in vars(checkpoint_policies) if not n.startswith("_"))
+        raise TypeError(f"lintra.checkpoint: policy must be a callable (eqn -> bool) such as "
+                        f"lintra.checkpoint_policies.<name>, got {policy!r}; valid names: "
+                        f"{', '.join(names)}")
     nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
     staged = Staged(fun, nums, f"checkpoint_{getattr(fun, '__name__', 'f')}")
 

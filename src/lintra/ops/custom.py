@@ -54,10 +54,17 @@ def _custom_jvp_rule(primals, tangents, *, program, rule, num_consts):
     outs, t_outs = rule(p_args, t_args)
     avals = program.out_avals
     t_outs = [Zero(a) if t is None or isinstance(t, Zero) else t for t, a in zip(t_outs, avals)]
-    for t, a in zip(t_outs, avals):
-        if not isinstance(t, Zero) and get_aval(t).shape != a.shape:
-            raise ValueError(f"custom_jvp rule returned a tangent of shape {get_aval(t).shape} "
-                             f"for an output of shape {a.shape}")
+    name = getattr(rule, "fun_name", "?")
+    for k, (t, a) in enumerate(zip(t_outs, avals)):
+        if isinstance(t, Zero):
+            continue
+        ta = get_aval(t)
+        if ta.shape != a.shape:
+            raise ValueError(f"custom_jvp function {name}: its rule returned a tangent of shape "
+                             f"{ta.shape} for output {k} of shape {a.shape}")
+        if a.is_float and (not ta.is_float or (ta.dtype != a.dtype and not ta.weak_type)):
+            raise TypeError(f"custom_jvp function {name}: its rule returned a tangent of dtype "
+                            f"{ta.dtype} for output {k} of dtype {a.dtype}")
     return outs, t_outs
 
 
@@ -118,6 +125,7 @@ class custom_jvp(_CustomRule):
                 self.jvp_rule(dyn_p, tuple(t))
             return flatten(out)[0], flatten(t_out)[0]
 
+        rule.fun_name = self.fun.__name__  # type: ignore[attr-defined]
         outs = custom_jvp_call_p.bind(*consts, *flat, program=program, rule=rule,
                                       num_consts=len(consts))
         return unflatten(out_tree, outs)
@@ -219,7 +227,7 @@ class custom_vjp(_CustomRule):
                 raise TypeError(f"custom_vjp bwd must return a tuple of {len(dyn_idx)} "
                                 f"cotangents (one per differentiable argument), got {cts!r}")
             out = []
-            for c, v in zip(cts, dyn_vals):
+            for pos, c, v in zip(dyn_idx, cts, dyn_vals):
                 v_leaves, v_tree = flatten(v)
                 if c is None:
                     out.extend(Zero(get_aval(x).strip_weak()) for x in v_leaves)
@@ -228,6 +236,16 @@ class custom_vjp(_CustomRule):
                 if c_tree != v_tree:
                     raise TypeError(f"custom_vjp bwd returned cotangent structure {c_tree} "
                                     f"for an argument of structure {v_tree}")
+                for k, (cl, vl) in enumerate(zip(c_leaves, v_leaves)):
+                    ca, va = get_aval(cl), get_aval(vl)
+                    where = (f"custom_vjp function {self.fun.__name__}: bwd returned for "
+                             f"argument {pos}" + (f" (leaf {k})" if len(v_leaves) > 1 else ""))
+                    if va.is_float and ca.shape != va.shape:
+                        raise ValueError(f"{where} a cotangent of shape {ca.shape}; expected "
+                                         f"the primal input's shape {va.shape}")
+                    if va.is_float and ca.dtype != va.dtype and not ca.weak_type:
+                        raise TypeError(f"{where} a cotangent of dtype {ca.dtype}; expected "
+                                        f"the primal input's dtype {va.dtype}")
                 out.extend(c_leaves)
             return out
 

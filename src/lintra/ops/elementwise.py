@@ -467,6 +467,14 @@ def select(pred, a, b):
     return select_p.bind(pred, a, b)
 
 
+def safe_sqrt(x):
+    """``sqrt`` of a sum of squares, with derivative 0 (not inf * 0 = nan) where ``x == 0``:
+    the subgradient ``std`` and ``norm`` use at a constant input / the origin. Elsewhere,
+    higher derivatives included, it is ``sqrt``."""
+    pos = gt(x, 0.0)
+    return select(pos, sqrt(select(pos, x, 1.0)), 0.0)
+
+
 def _select_jvp(primals, tangents):
     pred, a, b = primals
     _, ta, tb = tangents
