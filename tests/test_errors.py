@@ -104,3 +104,23 @@ def test_missing_jvp_rule_names_primitive():
 def test_unsupported_value_type():
     with pytest.raises(TypeError, match="not a valid lintra value"):
         lt.grad(lambda x: x)("hello")
+
+
+def test_derived_equations_point_at_the_users_line():
+    """Equations staged by jvp, linearize and transpose rules record the line of the user's
+    operation they came from (found once per operation, not once per equation)."""
+    import inspect
+
+    def f(x):
+        y = lnp.sin(x)
+        return lnp.exp(y) * x
+
+    first = inspect.getsourcelines(f)[1]
+    sin_line, exp_line = f"{__file__}:{first + 1} (f)", f"{__file__}:{first + 2} (f)"
+    program = lt.make_program(lt.grad(f))(0.5)
+    sources = [e.source for e in program.eqns]
+    assert sin_line in sources and exp_line in sources
+    # the transposed multiplications of exp(y) * x come from the line that multiplied
+    mul_sources = {e.source for e in program.eqns if e.prim.name == "mul"}
+    assert exp_line in mul_sources
+    assert all(s is not None for s in sources)

@@ -16,12 +16,11 @@ import numpy as np
 
 from ..core import config
 from ..core.avals import ShapedArray, concrete_aval, is_python_scalar
-from ..core.errors import user_frame_summary
 from ..core.eval import eval_program
 from ..core.ir import Eqn, Literal, Program, Var, typecheck
 from ..core.primitive import Primitive
 from ..core.staging import ProgramBuilder
-from ..core.trace import Trace, Tracer, full_raise, get_aval, new_main
+from ..core.trace import Trace, Tracer, full_raise, get_aval, new_main, source_line
 from .jvp import jvp_flat
 from .rules import UndefinedPrimal, Zero
 from .transpose import backward_pass
@@ -85,7 +84,7 @@ class PETrace(Trace):
         out_avals = prim.abstract_eval(*[t.aval for t in tracers], **params)
         outs = [Var(a.strip_weak()) for a in out_avals]
         self.builder.eqns.append(Eqn(prim, [self.atom_of(t) for t in tracers], params, outs,
-                                     user_frame_summary()))
+                                     source_line()))
         return [PETracer(self, None, v) for v in outs]
 
     def process_primitive(self, prim, tracers, params):

@@ -18,7 +18,7 @@ from ..core.errors import MissingRuleError
 from ..core.eval import eval_eqn
 from ..core.ir import Literal, Program, ProgramTable, Var
 from ..core.staging import trace_to_program
-from ..core.trace import Tracer
+from ..core.trace import Tracer, call_with_source
 from .rules import SparseCotangent, UndefinedPrimal, Zero, add_any, instantiate, transpose_rules
 
 
@@ -146,7 +146,8 @@ def backward_pass(program: Program, args: list, cts_out: list,
                                    + (f" (from {eqn.source})" if eqn.source else ""))
         invals = [UndefinedPrimal(x.aval) if isinstance(x, Var) and id(x) in linear
                   else read(x) for x in eqn.inputs]
-        cts_in = rule(cts if prim.multiple_results else cts[0], *invals, **eqn.params)
+        cts_in = call_with_source(eqn.source, rule, cts if prim.multiple_results else cts[0],
+                                  *invals, **eqn.params)
         for x, ct in zip(eqn.inputs, cts_in):
             if isinstance(x, Var) and id(x) in linear:
                 slots.add(id(x), ct)

@@ -17,6 +17,7 @@ import numpy as np
 from .ir import Eqn, Literal, Program, ProgramTable, Var
 from .primitive import Primitive
 from .staging import gc_paused
+from .trace import call_with_source
 
 # inplace_impls[p](buffer, *rest, **params): p's result written into its first operand
 inplace_impls: dict[Primitive, Callable] = {}
@@ -30,7 +31,8 @@ _plans = ProgramTable()
 
 
 def eval_eqn(eqn: Eqn, vals: list) -> list:
-    out = eqn.prim.bind(*vals, **eqn.params)
+    """Bind ``eqn``'s primitive; what a trace stages from it keeps the equation's source."""
+    out = call_with_source(eqn.source, eqn.prim.bind, *vals, **eqn.params)
     return out if eqn.prim.multiple_results else [out]
 
 

@@ -14,10 +14,9 @@ from typing import Any
 
 from . import config
 from .avals import ShapedArray, concrete_aval, is_python_scalar
-from .errors import user_frame_summary
 from .ir import Eqn, Literal, Program, Var, typecheck
 from .pytree import flatten, unflatten
-from .trace import Trace, Tracer, full_raise, get_aval, new_main
+from .trace import Trace, Tracer, full_raise, get_aval, new_main, source_line
 
 
 class ProgramBuilder:
@@ -87,7 +86,7 @@ class StagingTrace(Trace):
         in_avals = [t.aval for t in tracers]
         out_avals = prim.abstract_eval(*in_avals, **params)
         outs = [Var(a.strip_weak()) for a in out_avals]
-        self.builder.eqns.append(Eqn(prim, atoms, params, outs, user_frame_summary()))
+        self.builder.eqns.append(Eqn(prim, atoms, params, outs, source_line()))
         if key is not None:
             self.builder.cse[key] = outs
         return [StagingTracer(self, v) for v in outs]

@@ -309,7 +309,16 @@ def bind(prim, *args, **params):
         except (ValueError, TypeError, IndexError) as e:
             raise type(e)(f"in `{prim.name}`: {e}") from e
     tracers = [full_raise(trace, a) for a in args]
-    outs = trace.process_primitive(prim, tracers, params)
+    state = _state
+    if state.in_bind:
+        outs = trace.process_primitive(prim, tracers, params)
+    else:                 # an operation of the user's: its rules' binds share its source
+        state.in_bind = True
+        try:
+            outs = trace.process_primitive(prim, tracers, params)
+        finally:
+            state.in_bind = False
+            state.source = None
     if prim.multiple_results:
         return [full_lower(o) for o in outs]
     return full_lower(outs[0])
@@ -333,6 +342,33 @@ class EvalTrace(Trace):
 class _State(threading.local):
     def __init__(self):
         self.stack: list[MainTrace] = [MainTrace(0, EvalTrace)]
+        self.in_bind = False        # inside the outermost bind of a user's operation
+        self.source: str | None = None
+
+
+def call_with_source(source: str | None, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` as if it were the user's operation at ``source``: equations it
+    stages record that line (a transformation replaying an equation passes the equation's
+    own source, so derived programs point at the user's code)."""
+    state = _state
+    saved = state.in_bind, state.source
+    state.in_bind, state.source = True, source
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        state.in_bind, state.source = saved
+
+
+def source_line() -> str | None:
+    """The user's source line of the operation being traced (for ``Eqn.source``): found once
+    per user operation, however many equations its rules stage (a frame walk each cost a
+    quarter of staging a large gradient)."""
+    state = _state
+    if not state.in_bind:
+        return user_frame_summary()
+    if state.source is None:
+        state.source = user_frame_summary()
+    return state.source
 
 
 _state = _State()
