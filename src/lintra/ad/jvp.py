@@ -28,6 +28,7 @@ class JVPTracer(Tracer):
 
 class JVPTrace(Trace):
     __slots__ = ()
+    transformation = "forward mode (jvp / jacfwd)"
 
     def pure(self, val):
         return JVPTracer(self, val, Zero(get_aval(val).strip_weak()))

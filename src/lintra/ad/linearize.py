@@ -51,6 +51,7 @@ class PETracer(Tracer):
 
 class PETrace(Trace):
     __slots__ = ()
+    transformation = "linearization (linearize / grad under jit)"
 
     @property
     def builder(self) -> ProgramBuilder:

@@ -65,6 +65,7 @@ class StagingTracer(Tracer):
 
 class StagingTrace(Trace):
     __slots__ = ()
+    transformation = "staging (jit / make_program / fn)"
 
     @property
     def builder(self) -> ProgramBuilder:

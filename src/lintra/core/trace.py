@@ -47,19 +47,12 @@ def new_main(trace_type: type, data: Any = None):
         main.finished = True
 
 
-_TRANSFORMATION_NAMES = {"StagingTrace": "staging (jit / make_program / fn)",
-                         "EagerTrace": "eager differentiation (grad / vjp / jacrev)",
-                         "JVPTrace": "forward mode (jvp / jacfwd)",
-                         "PETrace": "linearization (linearize / grad under jit)"}
-
-
 def escaped_error(main: MainTrace) -> UnexpectedTracerError:
     """The error for using a tracer of a transformation that has finished."""
-    name = main.trace_type.__name__
     where = user_frame_summary()
     return UnexpectedTracerError(
         f"a traced value escaped the transformation that created it ("
-        f"{_TRANSFORMATION_NAMES.get(name, name)}, level {main.level}) and was used after it "
+        f"{main.trace_type.transformation}, level {main.level}) and was used after it "
         f"finished{' at ' + where if where else ''}; do not keep traced values in globals or "
         "closures that outlive the transformed call (return them instead)")
 
@@ -77,6 +70,8 @@ def inherit_stack(stack: list[MainTrace]):
 
 class Trace:
     __slots__ = ("main",)
+    transformation = "a transformation"      # how errors name it
+
 
     def __init__(self, main: MainTrace):
         self.main = main
@@ -328,6 +323,7 @@ class EvalTrace(Trace):
     """Level 0: evaluate primitives on concrete NumPy values."""
 
     __slots__ = ()
+    transformation = "evaluation"
 
     def pure(self, val):
         return val

@@ -85,6 +85,7 @@ class EagerTracer(Tracer):
 
 class EagerTrace(Trace):
     __slots__ = ("local",)
+    transformation = "eager differentiation (grad / vjp / jacrev)"
 
     def __init__(self, main):
         self.main = main
