@@ -137,8 +137,6 @@ def test_no_dispatch_on_primitive_names():
     """``x.name == "mul"`` (or ``in ("mul", ...)``) instead of a table keyed by the primitive."""
     found = []
     for mod, path in _modules().items():
-        if mod == "lintra.eager.scalar":   # TEMPORARY: being replaced by core.eval.scalar_impls
-            continue
         for node in ast.walk(ast.parse(path.read_text())):
             if not isinstance(node, ast.Compare):
                 continue

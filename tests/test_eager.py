@@ -13,6 +13,10 @@ from hypothesis import strategies as st
 import lintra as lt
 import lintra.eager as le
 import lintra.numpy as lnp
+from lintra.eager.kernels import _SCALAR_F64, get_kernel, is_scalar_program
+from lintra.eager.tape import EagerTracer
+from lintra.ops import elementwise as E
+from lintra.ops.base import FAST_UNARY
 
 
 def _edges(f, *args):
@@ -260,3 +264,44 @@ def test_tape_is_freed_without_garbage_collection():
         assert refs[0]() is None        # freed by reference counting: no cycles
     finally:
         gc.enable()
+
+
+# ---------------------------------------------------------------- scalar fast paths
+
+def _unary_float_functions():
+    """(primitive, function) of every unary float function (``ops.elementwise._op``)."""
+    by_name = {f.__name__: f for f in E.NUMPY_NAMES.values()}
+    return [(p, by_name[p.name]) for p in sorted(FAST_UNARY, key=lambda p: p.name)]
+
+
+def test_every_unary_float_function_has_a_scalar_fast_path():
+    """Found from the registry (FAST_UNARY), not a hand list: each one's derived primal half
+    runs on Python floats alone (every equation has a scalar impl: no NumPy call)."""
+    for p, _ in _unary_float_functions():
+        assert is_scalar_program(get_kernel(p, (_SCALAR_F64,), {}).fwd_program), p
+        assert EagerTracer in FAST_UNARY[p], p
+
+
+@pytest.mark.parametrize("p, fn", _unary_float_functions(), ids=lambda v: getattr(v, "name", ""))
+def test_unary_fast_path_equals_staged(monkeypatch, p, fn):
+    """Value and derivative on the fast path equal the staged (NumPy-interpreted) ones, also
+    outside the domain (nan) and at poles (inf), as NumPy gives them."""
+    fast = FAST_UNARY[p][EagerTracer]
+    calls = []
+
+    def counted(prim, x):
+        calls.append(type(x.primal))
+        return fast(prim, x)
+    monkeypatch.setitem(FAST_UNARY[p], EagerTracer, counted)
+
+    def f(x):
+        return fn(x * 1.0)
+    staged = lt.jit(lt.value_and_grad(f), backend="interpret")
+    for x in (0.3, -0.6, 1.0, -1.0, 1.7, 0.0, 30.0, 800.0, float("inf"), float("nan")):
+        calls.clear()
+        with np.errstate(all="ignore"):
+            v, g = lt.value_and_grad(f)(x)
+            v_s, g_s = staged(x)
+        assert calls == [float], (p, x)
+        np.testing.assert_allclose([v, g], [v_s, g_s], rtol=1e-13, atol=0, equal_nan=True,
+                                   err_msg=f"{p} at {x}")

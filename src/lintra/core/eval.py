@@ -23,8 +23,14 @@ from .trace import call_with_source
 inplace_impls: dict[Primitive, Callable] = {}
 # primitives whose result is a fresh buffer nobody else sees (a later in-place update is safe)
 fresh_outputs: set[Primitive] = set()
-# scalar_impls[p](*floats, **params) -> float: p on Python floats (float64 semantics), used
-# where a NumPy call per scalar costs more than the arithmetic (eager scalar code)
+# scalar_impls[p](*scalars, **params) -> scalar: p on Python scalars with float64 semantics
+# (NumPy's results: nan/inf where ``math`` would raise), for an equation whose operands and
+# results are all scalars of dtype float64 or bool, at least one operand float64 (the caller
+# checks the avals; an entry may rely on that: e.g. convert_element_type's result is float64
+# or bool). Used where a NumPy call per scalar costs more than the arithmetic (eager scalar
+# code). An entry may carry ``.unguarded``: the same computation that raises ValueError or
+# ArithmeticError instead of returning nan/inf (``math.log``), so that generated code can
+# call it in an inline ``try`` and the entry only in the ``except``.
 scalar_impls: dict[Primitive, Callable] = {}
 
 _plans = ProgramTable()

@@ -17,7 +17,7 @@ from ..ops import elementwise as E
 from ..ops import indexing as I
 from ..ops.base import FAST_UNARY
 from ..ops.structure import reshape_p, slice_p
-from .kernels import _SCALAR_F64, F64, _codegen, get_kernel
+from .kernels import _SCALAR_F64, F64, _codegen, get_kernel, is_scalar_program
 from .tape import TAKE1, EagerTracer, apply
 
 _INT64 = np.dtype("int64")
@@ -93,9 +93,11 @@ def _binary(prim, generic, swap: bool):
 
 def _unary(prim):
     """The fast path of a scalar unary function: the derived kernel's primal half compiled
-    inline, between the type check and the tape entry."""
+    inline, between the type check and the tape entry; None unless that half runs on Python
+    floats alone (every equation scalar, with a scalar impl: no NumPy call)."""
     k = get_kernel(prim, (_SCALAR_F64,), {})
-    if k.trivial or k.fwd_program is None or len(k.fwd_program.params) != 1:
+    if k.trivial or k.fwd_program is None or len(k.fwd_program.params) != 1 \
+            or not is_scalar_program(k.fwd_program):
         return None
 
     def epilogue(outs, res):
@@ -119,28 +121,29 @@ def _unary(prim):
                     extra_ns={"EagerTracer": EagerTracer, "bwd": k.tape_bwd})
 
 
-_take_kernels: dict = {}
+_take1_ok: dict = {}
 
 
-def _take_kernel(n: int):
-    """The derived kernel of ``take`` reading one element of a length-n vector; its transpose
-    is a one-element sparse cotangent, which the tape accumulates inline (``TAKE1``)."""
-    k = _take_kernels.get(n, 0)
-    if k == 0:
-        k = get_kernel(I.take_p, (ShapedArray((n,), F64), ShapedArray((1,), _INT64)),
+def _take1_inline(n: int) -> bool:
+    """Whether the tape may record a read of one element of a length-n vector as ``TAKE1``,
+    whose backward adds the cotangent at the index into x's buffer inline: take's derived
+    transpose must do exactly that (checked by values, once: on a length-2 vector, or length
+    1, so that no length-n buffer is made per length), else the generic path runs."""
+    m = min(n, 2)
+    ok = _take1_ok.get(m)
+    if ok is None:
+        k = get_kernel(I.take_p, (ShapedArray((m,), F64), ShapedArray((1,), _INT64)),
                        {"axis": 0})
-        i = 1 if n > 1 else 0
-        _, res = k.fwd(np.zeros(n), np.array([i]))
+        i = m - 1
+        _, res = k.fwd(np.zeros(m), np.array([i]))
         ct = k.bwd(2.5, *res)[0] if not k.trivial else None
-        # the inline backward adds ct at the index into x's buffer: take's transpose rule
-        # must do exactly that (checked by values), else the generic path runs
-        got = np.zeros(n)
+        expect = np.zeros(m)
+        expect[i] = 2.5
+        got = np.zeros(m)
         if isinstance(ct, SparseCotangent) and ct.is_concrete():
             ct.add_into(got)
-        if not (got[i] == 2.5 and np.count_nonzero(got) == 1):
-            k = None
-        _take_kernels[n] = k
-    return k
+        ok = _take1_ok[m] = bool(np.array_equal(got, expect))
+    return ok
 
 
 def _basic_index(shape: tuple, idx):
@@ -200,7 +203,7 @@ def _getitem(generic):
             return generic(self, idx) if out is None else out
         n = v.shape[0]
         out = v.item(idx)                       # a Python float; IndexError out of bounds
-        if _take_kernels.get(n) is None and _take_kernel(n) is None:
+        if not _take1_ok.get(n if n < 2 else 2) and not _take1_inline(n):
             return generic(self, idx)
         trace = self._trace
         tape = trace.local.tape
@@ -226,9 +229,8 @@ def install() -> None:
 
     T.__neg__ = __neg__
     T.__getitem__ = _getitem(lnp.getitem)
-    for name in ("sin", "cos", "tan", "exp", "log", "sqrt", "tanh", "sinh", "cosh", "atan",
-                 "expm1", "log1p", "logistic", "erf"):
-        prim = getattr(E, f"{name}_p")
+    # every unary float function made by ops.elementwise._op has a FAST_UNARY slot
+    for prim, fast_by_type in FAST_UNARY.items():
         op = _unary(prim)
         if op is not None:
-            FAST_UNARY.setdefault(prim, {})[EagerTracer] = op
+            fast_by_type[EagerTracer] = op

@@ -3,8 +3,9 @@
 For a primitive applied at given input types, ``jvp -> unzip -> transpose`` of the one-equation
 program gives a primal half ``fwd(*primals) -> (outs, residuals)`` and a transposed linear half
 ``bwd(*cts, *residuals) -> input cotangents`` (design §1: no second set of rules). Both are
-compiled once per (primitive, types, params) into small Python functions, with ``math`` for
-scalar float64 code, so an eager operation costs about a microsecond.
+compiled once per (primitive, types, params) into small Python functions that run scalar float64
+equations with their scalar impls (``core.eval.scalar_impls``: ``math`` on Python floats, no
+NumPy call), so an eager operation costs about a microsecond.
 """
 
 from __future__ import annotations
@@ -17,15 +18,14 @@ import numpy as np
 from ..ad.jvp import jvp_program
 from ..ad.transpose import transpose_program
 from ..ad.unzip import unzip_program
-from ..core.avals import ShapedArray, concrete_aval
-from ..core.eval import eval_program
+from ..core.avals import BOOL_DTYPE, ShapedArray, concrete_aval
+from ..core.eval import eval_program, scalar_impls
 from ..core.ir import Eqn, Literal, Program, Var
 from ..ops import elementwise as E
 from ..ops.indexing import TakeCotangent, scatter_add_p
-from .scalar import scalar_impl
 
 F64 = np.dtype("float64")
-_COMPARISONS = {E.lt_p, E.gt_p, E.le_p, E.ge_p, E.eq_p, E.ne_p}
+_MATH_ERRORS = (ValueError, ArithmeticError)
 
 
 class Kernel:
@@ -207,6 +207,32 @@ def _all_scalar_f64(avals) -> bool:
     return all(a.shape == () and a.dtype == F64 for a in avals)
 
 
+def scalar_impl_of(eqn: Eqn):
+    """``eqn``'s scalar impl (``core.eval.scalar_impls``) where it applies: every operand and
+    result a float64 or bool scalar, at least one operand float64; else None."""
+    f = scalar_impls.get(eqn.prim)
+    if f is None:
+        return None
+    has_float = False
+    for x in eqn.inputs:
+        a = x.aval
+        if a.shape != () or (a.dtype != F64 and a.dtype != BOOL_DTYPE):
+            return None
+        has_float = has_float or a.dtype == F64
+    if not has_float:
+        return None
+    for v in eqn.outputs:
+        a = v.aval
+        if a.shape != () or (a.dtype != F64 and a.dtype != BOOL_DTYPE):
+            return None
+    return f
+
+
+def is_scalar_program(program: Program) -> bool:
+    """Every equation runs its scalar impl: the generated code calls no NumPy function."""
+    return all(scalar_impl_of(e) is not None for e in program.eqns)
+
+
 def _codegen(program: Program, name: str, n_primal_out: int | None = None,
              param_order: list[int] | None = None, sparse_outputs: bool = False,
              header: str | None = None, prologue: tuple = (), epilogue=None,
@@ -217,7 +243,8 @@ def _codegen(program: Program, name: str, n_primal_out: int | None = None,
     returned as a ``SparseCotangent`` (accumulated in place by the tape, design §4).
     ``header``/``prologue``/``epilogue(outs, residuals) -> lines`` embed the program's body in
     another function (the eager fast paths record the tape entry around it)."""
-    ns: dict[str, Any] = {"_Sparse": TakeCotangent, **(extra_ns or {})}
+    ns: dict[str, Any] = {"_Sparse": TakeCotangent, "_MathErrors": _MATH_ERRORS,
+                          **(extra_ns or {})}
     names: dict[int, str] = {}
 
     def name_of(x) -> str:
@@ -250,19 +277,27 @@ def _codegen(program: Program, name: str, n_primal_out: int | None = None,
                          f"{ins[2]}, {eqn.params['axis']})")
             sparse[id(eqn.outputs[0])] = ()
             continue
-        f = None
-        in_scalar = _all_scalar_f64([x.aval for x in eqn.inputs])
-        out_scalar = _all_scalar_f64([v.aval for v in eqn.outputs])
-        if in_scalar and (out_scalar or eqn.prim in _COMPARISONS):
-            f = scalar_impl(eqn.prim, eqn.params)
-        if f is None:
-            f = functools.partial(eqn.prim.impl, **eqn.params) if eqn.params else eqn.prim.impl
         fn_name = f"_f{j}"
-        ns[fn_name] = f
         outs = ", ".join(names[id(v)] for v in eqn.outputs)
         if eqn.prim.multiple_results:
             outs += ","
-        lines.append(f"    {outs} = {fn_name}({', '.join(ins)})")
+        f = scalar_impl_of(eqn)
+        if f is None:
+            ns[fn_name] = functools.partial(eqn.prim.impl, **eqn.params) if eqn.params \
+                else eqn.prim.impl
+            lines.append(f"    {outs} = {fn_name}({', '.join(ins)})")
+            continue
+        ns[fn_name] = f
+        for k, val in eqn.params.items():     # scalar impls take params as keywords
+            ns[f"_k{j}_{k}"] = val
+        args = ", ".join([*ins, *(f"{k}=_k{j}_{k}" for k in eqn.params)])
+        unguarded = getattr(f, "unguarded", None)
+        if unguarded is None:
+            lines.append(f"    {outs} = {fn_name}({args})")
+        else:   # the entry's ``try`` inline: no extra call where math returns
+            ns[f"_u{j}"] = unguarded
+            lines += ["    try:", f"        {outs} = _u{j}({args})",
+                      "    except _MathErrors:", f"        {outs} = {fn_name}({args})"]
     outs = [name_of(o) for o in program.outs]
     if epilogue is not None:
         lines.extend(epilogue(outs[:n_primal_out], outs[n_primal_out:]))

@@ -19,19 +19,15 @@ arctan2 = E.atan2
 maximum = E.maximum
 minimum = E.minimum
 remainder = mod = E.rem
-exp, expm1, log, log1p, sqrt = E.exp, E.expm1, E.log, E.log1p, E.sqrt
-sin, cos, tan = E.sin, E.cos, E.tan
-arcsin, arccos, arctan = E.asin, E.acos, E.atan
-sinh, cosh, tanh = E.sinh, E.cosh, E.tanh
-arcsinh, arccosh, arctanh = E.asinh, E.acosh, E.atanh
 abs = absolute = E.abs  # noqa: A001
 sign = E.sign
 floor, ceil = E.floor, E.ceil
-logistic = sigmoid = expit = E.logistic
-erf = E.erf
 equal, not_equal, less, less_equal, greater, greater_equal = E.eq, E.ne, E.lt, E.le, E.gt, E.ge
 square = E.square
 stop_gradient = base.stop_gradient
+# the unary float functions (exp, sin, arcsinh, logistic, ...) under the NumPy names that
+# ops/elementwise.py gives them beside their primitives
+globals().update(E.NUMPY_NAMES)
 
 
 def round(x, decimals: int = 0):  # noqa: A001

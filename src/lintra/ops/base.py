@@ -18,6 +18,7 @@ from ..ad.rules import (
     zero_like,
 )
 from ..core.avals import ShapedArray, is_python_scalar, result_dtype
+from ..core.eval import scalar_impls
 from ..core.primitive import Primitive
 from ..core.pytree import tree_map
 from ..core.trace import Tracer, get_aval
@@ -103,6 +104,9 @@ jvp_rules[convert_element_type_p] = _convert_jvp
 transpose_rules[convert_element_type_p] = lambda ct, x, *, dtype: [
     convert_element_type_p.bind(ct, dtype=x.aval.dtype)]
 linear_positions[convert_element_type_p] = first_position
+# a scalar equation's result is float64 or bool (see core.eval.scalar_impls)
+scalar_impls[convert_element_type_p] = \
+    lambda x, *, dtype: float(x) if np.dtype(dtype).kind == "f" else bool(x)
 
 
 # ---------------------------------------------------------------- stop_gradient
@@ -118,6 +122,7 @@ def _stop_gradient_jvp(primals, tangents):
 
 
 jvp_rules[stop_gradient_p] = _stop_gradient_jvp
+scalar_impls[stop_gradient_p] = lambda x: x
 
 
 def stop_gradient(x):

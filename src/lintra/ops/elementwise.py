@@ -2,17 +2,23 @@
 side by side. Binary primitives broadcast like NumPy and take operands of one dtype (the
 wrappers here promote: weakly typed Python scalars defer to arrays, so float32 stays float32;
 integers go to float64 for transcendental functions, as in NumPy); their transposes
-unbroadcast."""
+unbroadcast.
+
+Each primitive also registers its scalar impl (``core.eval.scalar_impls``: the same function on
+Python floats, with ``math``), which eager scalar code runs instead of a NumPy call."""
 
 from __future__ import annotations
 
+import builtins
 import math
+import operator
 
 import numpy as np
 
 from ..ad.rules import (
     UndefinedPrimal,
     Zero,
+    add_any_p,
     bilinear,
     defzero_jvp,
     first_position,
@@ -21,6 +27,7 @@ from ..ad.rules import (
     transpose_rules,
 )
 from ..core.avals import BOOL_DTYPE, ShapedArray, broadcast_shapes
+from ..core.eval import scalar_impls
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
 from .base import FAST_UNARY, asarray_value, promote, promote_float
@@ -73,6 +80,27 @@ def _binary(name: str, impl, kinds: str = _NUMERIC, out_dtype=None) -> Primitive
     return p
 
 
+# NumPy name -> function, for the functions made by ``_op``: ``lintra.numpy`` exports them all
+NUMPY_NAMES: dict = {}
+
+_MATH_ERRORS = (ValueError, ArithmeticError)
+
+
+def _guarded(fast, p: Primitive):
+    """The scalar impl ``fast`` (``math`` on floats) where it returns, and ``p``'s NumPy impl
+    where it raises (log(-1) -> nan, 1/0 -> inf, exp overflow -> inf), so that the result is
+    what NumPy code gives. ``unguarded`` lets generated code inline the ``try``."""
+    def scalar(*args, **params):
+        try:
+            return fast(*args, **params)
+        except _MATH_ERRORS:
+            with np.errstate(all="ignore"):
+                return float(p.impl(*args, **params))
+    scalar.__name__ = f"scalar_{p.name}"
+    scalar.unguarded = fast
+    return scalar
+
+
 def _ct_for(arg, ct):
     """Cotangent of a binary op's input: unbroadcast for linear inputs, None otherwise."""
     return unbroadcast(ct, arg.aval) if isinstance(arg, UndefinedPrimal) else None
@@ -120,14 +148,18 @@ def sub(x, y):
 defjvp(neg_p, lambda t, x: neg(t))
 transpose_rules[neg_p] = lambda ct, x: [neg(ct)]
 linear_positions[neg_p] = first_position
+scalar_impls[neg_p] = operator.neg
 
 defjvp(add_p, lambda t, x, y: t, lambda t, x, y: t)
 transpose_rules[add_p] = lambda ct, x, y: [_ct_for(x, ct), _ct_for(y, ct)]
 linear_positions[add_p] = lambda params, n: (0, 1)
+scalar_impls[add_p] = operator.add
+scalar_impls[add_any_p] = operator.add   # add_any (ad.rules, no ops there) is add on floats
 
 defjvp(sub_p, lambda t, x, y: t, lambda t, x, y: neg(t))
 transpose_rules[sub_p] = lambda ct, x, y: [_ct_for(x, ct), _ct_for(y, neg(ct))]
 linear_positions[sub_p] = lambda params, n: (0, 1)
+scalar_impls[sub_p] = operator.sub
 
 # ---------------------------------------------------------------- mul, div
 
@@ -158,53 +190,22 @@ defjvp(mul_p, lambda t, x, y: mul(t, y), lambda t, x, y: mul(x, t))
 transpose_rules[mul_p] = _mul_transpose
 linear_positions[mul_p] = lambda params, n: (0, 1)
 bilinear.add(mul_p)
+scalar_impls[mul_p] = operator.mul
 
 defjvp(div_p, lambda t, x, y: div(t, y),
        lambda t, x, y: neg(mul(t, div(div(x, y), y))))
 transpose_rules[div_p] = lambda ct, x, y: [unbroadcast(div(ct, y), x.aval), None]
 linear_positions[div_p] = first_position
+scalar_impls[div_p] = _guarded(operator.truediv, div_p)   # x / 0: math raises, NumPy ±inf/nan
 
-# ---------------------------------------------------------------- unary transcendental
-
-exp_p = _unary("exp", np.exp)
-expm1_p = _unary("expm1", np.expm1)
-log_p = _unary("log", np.log)
-log1p_p = _unary("log1p", np.log1p)
-sqrt_p = _unary("sqrt", np.sqrt)
-sin_p = _unary("sin", np.sin)
-cos_p = _unary("cos", np.cos)
-tan_p = _unary("tan", np.tan)
-asin_p = _unary("asin", np.arcsin)
-acos_p = _unary("acos", np.arccos)
-atan_p = _unary("atan", np.arctan)
-sinh_p = _unary("sinh", np.sinh)
-cosh_p = _unary("cosh", np.cosh)
-tanh_p = _unary("tanh", np.tanh)
-asinh_p = _unary("asinh", np.arcsinh)
-acosh_p = _unary("acosh", np.arccosh)
-atanh_p = _unary("atanh", np.arctanh)
+# ---------------------------------------------------------------- unary float functions
+# One block per primitive: the primitive (NumPy impl, shape rule), its function (``_op``, with
+# the names ``lintra.numpy`` exports it under), its JVP, its scalar impl (eager scalar code).
 
 
-def _logistic_impl(x):
-    """1 / (1 + exp(-x)), without overflow for large |x|."""
-    x = np.asarray(x)
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
-
-
-logistic_p = _unary("logistic", _logistic_impl)
-
-try:  # scipy's erf is vectorized; the core needs only NumPy
-    from scipy.special import erf as _erf_impl
-except ImportError:  # pragma: no cover
-    def _erf_impl(x):
-        x = np.asarray(x)
-        return np.vectorize(math.erf, otypes=[x.dtype])(x)
-
-erf_p = _unary("erf", lambda x: np.asarray(_erf_impl(x)).astype(np.asarray(x).dtype))
-
-
-def _op(p):
+def _op(p, *numpy_names: str):
+    """The function of a unary float primitive, exported by ``lintra.numpy`` as
+    ``numpy_names``; eager mode installs its scalar fast path in ``FAST_UNARY[p]``."""
     impl = p.impl
     fast_by_type = FAST_UNARY.setdefault(p, {})
 
@@ -221,39 +222,134 @@ def _op(p):
         return p.bind(x)
     op.__name__ = p.name
     op.__doc__ = f"Elementwise {p.name}; integers are computed in float64."
+    for name in numpy_names:
+        if name in NUMPY_NAMES:
+            raise ValueError(f"lintra.numpy.{name} is already defined")
+        NUMPY_NAMES[name] = op
     return op
 
 
-exp, expm1, log, log1p, sqrt = map(_op, (exp_p, expm1_p, log_p, log1p_p, sqrt_p))
-sin, cos, tan, asin, acos, atan = map(_op, (sin_p, cos_p, tan_p, asin_p, acos_p, atan_p))
-sinh, cosh, tanh, asinh, acosh, atanh = map(_op, (sinh_p, cosh_p, tanh_p, asinh_p, acosh_p,
-                                                  atanh_p))
-logistic, erf = _op(logistic_p), _op(erf_p)
+exp_p = _unary("exp", np.exp)
+exp = _op(exp_p, "exp")
+defjvp(exp_p, lambda t, x: mul(t, exp(x)))
+scalar_impls[exp_p] = _guarded(math.exp, exp_p)
+
+expm1_p = _unary("expm1", np.expm1)
+expm1 = _op(expm1_p, "expm1")
+defjvp(expm1_p, lambda t, x: mul(t, exp(x)))
+scalar_impls[expm1_p] = _guarded(math.expm1, expm1_p)
+
+log_p = _unary("log", np.log)
+log = _op(log_p, "log")
+defjvp(log_p, lambda t, x: div(t, x))
+scalar_impls[log_p] = _guarded(math.log, log_p)
+
+log1p_p = _unary("log1p", np.log1p)
+log1p = _op(log1p_p, "log1p")
+defjvp(log1p_p, lambda t, x: div(t, add(x, 1.0)))
+scalar_impls[log1p_p] = _guarded(math.log1p, log1p_p)
+
+sqrt_p = _unary("sqrt", np.sqrt)
+sqrt = _op(sqrt_p, "sqrt")
+defjvp(sqrt_p, lambda t, x: div(t, mul(2.0, sqrt(x))))
+scalar_impls[sqrt_p] = _guarded(math.sqrt, sqrt_p)
+
+sin_p = _unary("sin", np.sin)
+sin = _op(sin_p, "sin")
+defjvp(sin_p, lambda t, x: mul(t, cos(x)))
+scalar_impls[sin_p] = _guarded(math.sin, sin_p)         # sin(inf): math raises, NumPy nan
+
+cos_p = _unary("cos", np.cos)
+cos = _op(cos_p, "cos")
+defjvp(cos_p, lambda t, x: mul(t, neg(sin(x))))   # the negation stays on the primal side
+scalar_impls[cos_p] = _guarded(math.cos, cos_p)
+
+tan_p = _unary("tan", np.tan)
+tan = _op(tan_p, "tan")
+defjvp(tan_p, lambda t, x: mul(t, add(1.0, square(tan(x)))))
+scalar_impls[tan_p] = _guarded(math.tan, tan_p)
+
+asin_p = _unary("asin", np.arcsin)
+asin = _op(asin_p, "arcsin")
+defjvp(asin_p, lambda t, x: div(t, sqrt(sub(1.0, square(x)))))
+scalar_impls[asin_p] = _guarded(math.asin, asin_p)      # |x| > 1: math raises, NumPy nan
+
+acos_p = _unary("acos", np.arccos)
+acos = _op(acos_p, "arccos")
+defjvp(acos_p, lambda t, x: div(t, neg(sqrt(sub(1.0, square(x))))))
+scalar_impls[acos_p] = _guarded(math.acos, acos_p)
+
+atan_p = _unary("atan", np.arctan)
+atan = _op(atan_p, "arctan")
+defjvp(atan_p, lambda t, x: div(t, add(1.0, square(x))))
+scalar_impls[atan_p] = _guarded(math.atan, atan_p)
+
+sinh_p = _unary("sinh", np.sinh)
+sinh = _op(sinh_p, "sinh")
+defjvp(sinh_p, lambda t, x: mul(t, cosh(x)))
+scalar_impls[sinh_p] = _guarded(math.sinh, sinh_p)      # overflow: math raises, NumPy ±inf
+
+cosh_p = _unary("cosh", np.cosh)
+cosh = _op(cosh_p, "cosh")
+defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
+scalar_impls[cosh_p] = _guarded(math.cosh, cosh_p)
+
+tanh_p = _unary("tanh", np.tanh)
+tanh = _op(tanh_p, "tanh")
+defjvp(tanh_p, lambda t, x: mul(t, sub(1.0, square(tanh(x)))))
+scalar_impls[tanh_p] = _guarded(math.tanh, tanh_p)
+
+asinh_p = _unary("asinh", np.arcsinh)
+asinh = _op(asinh_p, "arcsinh")
+defjvp(asinh_p, lambda t, x: div(t, sqrt(add(square(x), 1.0))))
+scalar_impls[asinh_p] = _guarded(math.asinh, asinh_p)
+
+acosh_p = _unary("acosh", np.arccosh)
+acosh = _op(acosh_p, "arccosh")
+defjvp(acosh_p, lambda t, x: div(t, sqrt(sub(square(x), 1.0))))
+scalar_impls[acosh_p] = _guarded(math.acosh, acosh_p)   # x < 1: math raises, NumPy nan
+
+atanh_p = _unary("atanh", np.arctanh)
+atanh = _op(atanh_p, "arctanh")
+defjvp(atanh_p, lambda t, x: div(t, sub(1.0, square(x))))
+scalar_impls[atanh_p] = _guarded(math.atanh, atanh_p)   # atanh(±1): math raises, NumPy ±inf
+
+
+def _logistic_impl(x):
+    """1 / (1 + exp(-x)), without overflow for large |x|."""
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype)
+
+
+def _logistic_scalar(x):
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)                             # x < 0 or nan: no overflow
+    return e / (1.0 + e)
+
+
+logistic_p = _unary("logistic", _logistic_impl)
+logistic = _op(logistic_p, "logistic", "sigmoid", "expit")
+defjvp(logistic_p, lambda t, x: mul(t, mul(logistic(x), logistic(neg(x)))))
+scalar_impls[logistic_p] = _logistic_scalar
+
+try:  # scipy's erf is vectorized; the core needs only NumPy
+    from scipy.special import erf as _erf_impl
+except ImportError:  # pragma: no cover
+    def _erf_impl(x):
+        x = np.asarray(x)
+        return np.vectorize(math.erf, otypes=[x.dtype])(x)
+
+erf_p = _unary("erf", lambda x: np.asarray(_erf_impl(x)).astype(np.asarray(x).dtype))
+erf = _op(erf_p, "erf")
+defjvp(erf_p, lambda t, x: mul(t, mul(2.0 / math.sqrt(math.pi), exp(neg(square(x))))))
+scalar_impls[erf_p] = math.erf
 
 
 def square(x):
     return integer_pow(x, 2)
 
-
-defjvp(exp_p, lambda t, x: mul(t, exp(x)))
-defjvp(expm1_p, lambda t, x: mul(t, exp(x)))
-defjvp(log_p, lambda t, x: div(t, x))
-defjvp(log1p_p, lambda t, x: div(t, add(x, 1.0)))
-defjvp(sqrt_p, lambda t, x: div(t, mul(2.0, sqrt(x))))
-defjvp(sin_p, lambda t, x: mul(t, cos(x)))
-defjvp(cos_p, lambda t, x: mul(t, neg(sin(x))))   # the negation stays on the primal side
-defjvp(tan_p, lambda t, x: mul(t, add(1.0, square(tan(x)))))
-defjvp(asin_p, lambda t, x: div(t, sqrt(sub(1.0, square(x)))))
-defjvp(acos_p, lambda t, x: div(t, neg(sqrt(sub(1.0, square(x))))))
-defjvp(atan_p, lambda t, x: div(t, add(1.0, square(x))))
-defjvp(sinh_p, lambda t, x: mul(t, cosh(x)))
-defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
-defjvp(tanh_p, lambda t, x: mul(t, sub(1.0, square(tanh(x)))))
-defjvp(asinh_p, lambda t, x: div(t, sqrt(add(square(x), 1.0))))
-defjvp(acosh_p, lambda t, x: div(t, sqrt(sub(square(x), 1.0))))
-defjvp(atanh_p, lambda t, x: div(t, sub(1.0, square(x))))
-defjvp(logistic_p, lambda t, x: mul(t, mul(logistic(x), logistic(neg(x)))))
-defjvp(erf_p, lambda t, x: mul(t, mul(2.0 / math.sqrt(math.pi), exp(neg(square(x))))))
 
 # ---------------------------------------------------------------- piecewise
 
@@ -288,6 +384,27 @@ floor, ceil, round = map(_rounding, (floor_p, ceil_p, round_p))  # noqa: A001
 defjvp(abs_p, lambda t, x: mul(t, sign(x)))
 for _p in (sign_p, floor_p, ceil_p, round_p):
     defzero_jvp(_p)
+
+
+def _sign_scalar(x):
+    return 1.0 if x > 0 else (-1.0 if x < 0 else (0.0 if x == 0 else x))
+
+
+def _floor_scalar(x):
+    r = float(math.floor(x))                    # raises on inf and nan: guarded
+    return r if r else math.copysign(0.0, x)    # floor(-0.0) is -0.0, as in NumPy
+
+
+def _ceil_scalar(x):
+    r = float(math.ceil(x))
+    return r if r else math.copysign(0.0, x)    # ceil(-0.5) is -0.0
+
+
+scalar_impls[abs_p] = operator.abs
+scalar_impls[sign_p] = _sign_scalar
+scalar_impls[floor_p] = _guarded(_floor_scalar, floor_p)
+scalar_impls[ceil_p] = _guarded(_ceil_scalar, ceil_p)
+scalar_impls[round_p] = lambda x: builtins.round(x, 0)   # half to even, like np.round
 
 # ---------------------------------------------------------------- pow, integer_pow, atan2, rem
 
@@ -365,6 +482,17 @@ def _integer_pow_jvp(t, x, *, n):
 defjvp(integer_pow_p, _integer_pow_jvp)
 
 
+def _pow_scalar(x, y):
+    # NumPy computes a scalar ** 0.5 as sqrt: (-0.0) ** 0.5 is -0.0 and (-inf) ** 0.5 nan
+    return math.sqrt(x) if y == 0.5 else math.pow(x, y)
+
+
+scalar_impls[pow_p] = _guarded(_pow_scalar, pow_p)   # (-8) ** (1/3): math raises, NumPy nan
+scalar_impls[integer_pow_p] = _guarded(lambda x, *, n: x ** n, integer_pow_p)
+scalar_impls[atan2_p] = _guarded(math.atan2, atan2_p)
+scalar_impls[rem_p] = _guarded(operator.mod, rem_p)   # Python's float % is NumPy's remainder
+
+
 def _atan2_jvp_y(t, y, x):
     return mul(t, div(x, add(square(x), square(y))))
 
@@ -401,6 +529,9 @@ def _balanced(t, x, y, pick):
 
 defjvp(max_p, lambda t, x, y: _balanced(t, x, y, gt), lambda t, x, y: _balanced(t, y, x, gt))
 defjvp(min_p, lambda t, x, y: _balanced(t, x, y, lt), lambda t, x, y: _balanced(t, y, x, lt))
+# nan wins; of equal operands the second, as np.maximum(0.0, -0.0) is -0.0
+scalar_impls[max_p] = lambda x, y: x if x > y or x != x else y
+scalar_impls[min_p] = lambda x, y: x if x < y or x != x else y
 
 # ---------------------------------------------------------------- comparisons and logic
 
@@ -417,6 +548,9 @@ not_p = _unary("not", np.invert, _INTEGRAL)
 
 for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p):
     defzero_jvp(_p)
+# and/or/xor/not take no floats: no scalar impl (see core.eval.scalar_impls)
+scalar_impls.update({eq_p: operator.eq, ne_p: operator.ne, lt_p: operator.lt,
+                     le_p: operator.le, gt_p: operator.gt, ge_p: operator.ge})
 
 
 def _cmp(p):
@@ -501,6 +635,7 @@ def _select_transpose(ct, pred, a, b):
 jvp_rules[select_p] = _select_jvp
 transpose_rules[select_p] = _select_transpose
 linear_positions[select_p] = lambda params, n: (1, 2)
+scalar_impls[select_p] = lambda pred, a, b: a if pred else b
 
 
 def clip(x, lo=None, hi=None):
