@@ -18,7 +18,7 @@ from ..ops import indexing as I
 from ..ops.base import FAST_UNARY
 from ..ops.structure import reshape_p, slice_p
 from .kernels import _SCALAR_F64, F64, _codegen, get_kernel, is_scalar_program
-from .tape import TAKE1, EagerTracer, apply
+from .tape import EagerTracer, ElementRead, apply
 
 _INT64 = np.dtype("int64")
 
@@ -64,7 +64,7 @@ def op(self, other):
     if ra == -1 and rb == -1:
         return EagerTracer(trace, out, None, -1)
     entries = tape.entries
-    entries.append((bwd, res, {parents}, 1))
+    entries.append((bwd, res, {parents}))
     return EagerTracer(trace, out, tape, len(entries) - 1)
 """
 
@@ -109,7 +109,7 @@ def _unary(prim):
                 "    tape = trace.local.tape",
                 "    entries = tape.entries",
                 f"    entries.append((bwd, {res_s}, (self.idx if self.tape is tape else "
-                "(self.tape, self.idx),), 1))",
+                "(self.tape, self.idx),)))",
                 f"    return EagerTracer(trace, {out}, tape, len(entries) - 1)"]
 
     return _codegen(k.fwd_program, f"fast_{prim.name}", n_primal_out=1,
@@ -125,8 +125,8 @@ _take1_ok: dict = {}
 
 
 def _take1_inline(n: int) -> bool:
-    """Whether the tape may record a read of one element of a length-n vector as ``TAKE1``,
-    whose backward adds the cotangent at the index into x's buffer inline: take's derived
+    """Whether the tape may record a read of one element of a length-n vector as an
+    ``ElementRead``, whose backward adds the cotangent at the index into x's buffer: take's derived
     transpose must do exactly that (checked by values, once: on a length-2 vector, or length
     1, so that no length-n buffer is made per length), else the generic path runs."""
     m = min(n, 2)
@@ -208,8 +208,8 @@ def _getitem(generic):
         trace = self._trace
         tape = trace.local.tape
         entries = tape.entries
-        entries.append((TAKE1, idx + n if idx < 0 else idx,
-                        (self.idx if self.tape is tape else (self.tape, self.idx),), n))
+        entries.append(ElementRead(self.idx if self.tape is tape else (self.tape, self.idx),
+                                   idx + n if idx < 0 else idx, n))
         return EagerTracer(trace, out, tape, len(entries) - 1)
 
     return getitem

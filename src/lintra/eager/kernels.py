@@ -32,7 +32,7 @@ class Kernel:
     __slots__ = ("fwd", "bwd", "n_out", "lin_in", "float_out", "out_avals", "trivial",
                  "tape_bwd", "fwd_program")
 
-    def __init__(self, fwd, bwd, n_out, lin_in, float_out, out_avals, form=None,
+    def __init__(self, fwd, bwd, n_out, lin_in, float_out, out_avals, tape_bwd=None,
                  fwd_program=None):
         self.fwd = fwd              # (*primals) -> (out, residuals) or (outs, residuals)
         self.bwd = bwd              # (*cts, *residuals) -> cotangents of the lin_in inputs
@@ -41,23 +41,29 @@ class Kernel:
         self.float_out = float_out  # which outputs carry a tangent
         self.out_avals = out_avals
         self.trivial = bwd is None  # no tangent flows: no tape entry
-        # what the tape records: bwd, or a marker of a transposed program the backward
-        # pass evaluates inline (see _form)
-        self.tape_bwd = FORMS.get(form, bwd)
+        # what a single-output tape entry records: ``tape_bwd(ct, residuals)``, the same
+        # transpose as bwd, called without unpacking (a small function for the FORMS)
+        self.tape_bwd = tape_bwd
         self.fwd_program = fwd_program   # the primal half, for fast paths that inline it
 
 
-class _Form:
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return self.name
+def _scale0(ct, res):
+    return (ct * res[0],)
 
 
-# Shapes of small transposed scalar programs that the backward pass evaluates inline
-# (no call): SCALE0: ct * r0;  ADD2: (ct, ct);  MUL2: (ct * r1, ct * r0).
-FORMS = {"scale0": _Form("SCALE0"), "add2": _Form("ADD2"), "mul2": _Form("MUL2")}
+def _add2(ct, res):
+    return (ct, ct)
+
+
+def _mul2(ct, res):
+    return (ct * res[1], ct * res[0])
+
+
+# Small transposed scalar programs as plain functions ``(ct, residuals) -> cotangents``:
+# cheaper to call than generated code, and (written with operators) traceable as they are.
+FORMS = {"scale0": _scale0, "add2": _add2, "mul2": _mul2}
+for _f in FORMS.values():
+    _f.traced = _f
 
 
 def _form(tprog: Program, n_res: int) -> str | None:
@@ -182,8 +188,21 @@ def _derive(prim, avals: tuple, params: dict) -> Kernel:
     bwd.traced = _bind_bwd(tprog, order)
     lin_in = tuple(i for i, nz in enumerate(nonzero) if nz)
     float_out = list(out_nz)
-    form = _form(tprog, n_res) if _all_scalar_f64(avals) and n_out == 1 else None
-    return Kernel(fwd, bwd, n_out, lin_in, float_out, out_avals, form, u.known)
+    tape_bwd = None
+    if n_out == 1:
+        form = _form(tprog, n_res) if _all_scalar_f64(avals) else None
+        tape_bwd = FORMS[form] if form else _tape_bwd(tprog, n_res, prim.name, bwd.traced)
+    return Kernel(fwd, bwd, n_out, lin_in, float_out, out_avals, tape_bwd, u.known)
+
+
+def _tape_bwd(tprog: Program, n_res: int, name: str, traced):
+    """The transposed program as ``f(ct, residuals)`` (a single-output tape entry's call)."""
+    res = "".join(f"p{i}, " for i in range(n_res))
+    f = _codegen(tprog, f"tape_bwd_{name}", sparse_outputs=True,
+                 header=f"def tape_bwd_{name}(p{n_res}, res):",
+                 prologue=(f"    {res}= res",) if n_res else ())
+    f.traced = lambda ct, res: traced(ct, *res)
+    return f
 
 
 def _bind_bwd(tprog: Program, order: list[int]):

@@ -16,19 +16,17 @@ from typing import Any
 
 import numpy as np
 
-from ..ad.rules import SparseCotangent
+from ..ad.transpose import CotangentSlots
 from ..core.avals import ShapedArray
 from ..core.trace import MainTrace, Trace, Tracer, escaped_error
-from ..ops.elementwise import add
 from ..ops.indexing import TakeCotangent
 from .jobs import run_jobs
-from .kernels import F64, FORMS, aval_of, kernel_for
+from .kernels import F64, aval_of, kernel_for
 
 
 class Tape:
-    """Entries ``(bwd, residuals, parents, n_out)``; leaves (inputs) are ``None``. A parent is
-    an int ID in this tape, or ``(tape, id)`` for a value recorded in another tape (a job's
-    reference to values from before its fork)."""
+    """The entries of one thread of an eager differentiation (see "tape entries" below); a
+    job's tape refers to values from before its fork as ``(parent tape, id)``."""
 
     __slots__ = ("entries", "parent")
 
@@ -140,12 +138,12 @@ def apply(trace: EagerTrace, prim, tracers, params) -> list:
     if kernel.n_out == 1:                       # the common case
         if not live or not kernel.float_out[0]:
             return [EagerTracer(trace, outs, None, -1)]
-        entries.append((kernel.tape_bwd, res, tuple(parents), 1))
+        entries.append((kernel.tape_bwd, res, tuple(parents)))
         return [EagerTracer(trace, outs, tape, len(entries) - 1)]
     if not live:
         return [EagerTracer(trace, o, None, -1) for o in outs]
     idx = len(entries)
-    entries.append((kernel.bwd, res, tuple(parents), tuple(
+    entries.append(MultiOutput(kernel.bwd, res, tuple(parents), tuple(
         a if f else None for a, f in zip(kernel.out_avals, kernel.float_out))))
     entries.extend([None] * (kernel.n_out - 1))
     return [EagerTracer(trace, o, tape, idx + j) if f else EagerTracer(trace, o, None, -1)
@@ -162,7 +160,18 @@ def new_input(trace: EagerTrace, value) -> EagerTracer:
     return EagerTracer(trace, value, tape, len(tape.entries) - 1)
 
 
-# ---------------------------------------------------------------- backward pass
+# ---------------------------------------------------------------- tape entries
+#
+# ``Tape.entries[i]`` describes how the value with ID i was made:
+#   None                              an input (a leaf)
+#   (transpose, residuals, parents)   a single-output operation (the common case; a plain tuple
+#                                     is the cheapest record for the forward pass to make):
+#                                     ``transpose(ct, residuals)`` gives one cotangent per
+#                                     parent, ``transpose.traced`` is its twin for traced
+#                                     cotangents; a parent is an ID, ``(tape, id)`` for a
+#                                     value of another tape, or -1 (a constant)
+#   an ``Entry``                      anything else; its ``backward`` does its own work
+
 
 class Stats:
     """Deterministic counters of the last backward pass (for complexity tests)."""
@@ -173,207 +182,205 @@ class Stats:
         self.entries = 0
 
 
+class Backward:
+    """The state of one tape's backward pass."""
 
-def _accumulate(slots: list, owned: list, p: int, c) -> None:
-    s = slots[p]
-    if s is None:
-        if isinstance(c, SparseCotangent):
-            buf = np.zeros(c.aval.shape, c.aval.dtype)
-            _scatter_inplace(buf, c)
-            slots[p] = buf
-            owned[p] = True
+    __slots__ = ("tape", "slots", "stats", "external", "traced")
+
+    def __init__(self, tape: Tape, stats: Stats | None, external: dict | None, traced: bool):
+        self.tape = tape
+        self.slots = CotangentSlots([None] * len(tape.entries))
+        self.stats = stats
+        self.external = external    # id(tape) -> (tape, CotangentSlots): other tapes' values
+        self.traced = traced        # cotangents are traced: transposes run with ``bind``
+
+    def add(self, p, c) -> None:
+        """Add cotangent ``c`` to parent ``p`` (an ID here, or ``(tape, id)`` elsewhere)."""
+        if type(p) is int:
+            self.slots.add(p, c)
+            return
+        tape, idx = p
+        ext = self.external.get(id(tape))
+        if ext is None:
+            ext = self.external[id(tape)] = (tape, CotangentSlots(_Slots()))
+        ext[1].add(idx, c)
+
+
+class _Slots(dict):
+    def __missing__(self, key):
+        return None
+
+
+class Entry:
+    """A tape entry other than a single-output operation."""
+
+    __slots__ = ()
+    parents: tuple = ()
+
+    def backward(self, bp: Backward, i: int) -> int:
+        """Transpose into ``bp``'s slots; returns the number of edges visited."""
+        raise NotImplementedError
+
+
+class MultiOutput(Entry):
+    """An operation with several outputs (IDs i, i+1, ...; ``out_avals[j]`` None where output
+    j has no tangent)."""
+
+    __slots__ = ("transpose", "residuals", "parents", "out_avals")
+
+    def __init__(self, transpose, residuals, parents, out_avals):
+        self.transpose, self.residuals = transpose, residuals
+        self.parents, self.out_avals = parents, out_avals
+
+    def backward(self, bp: Backward, i: int) -> int:
+        values = bp.slots.values
+        n = len(self.out_avals)
+        cts = values[i:i + n]
+        if all(c is None for c in cts):
+            return 0
+        values[i:i + n] = [None] * n
+        cts = [np.zeros(a.shape, a.dtype) if c is None else c
+               for c, a in zip(cts, self.out_avals) if a is not None]
+        f = self.transpose.traced if bp.traced else self.transpose
+        return _add_to_parents(bp, self.parents, f(*cts, *self.residuals))
+
+
+class ElementRead(Entry):
+    """``x[index]`` of a float64 vector of length n: the transpose of ``take`` (checked against
+    its rule by values, eager/fast.py) adds the cotangent into x's buffer at the index, in
+    place: the scalar-loop case, where a sparse cotangent object per read would dominate."""
+
+    __slots__ = ("parent", "index", "n")
+
+    def __init__(self, parent, index: int, n: int):
+        self.parent, self.index, self.n = parent, index, n
+
+    @property
+    def parents(self) -> tuple:
+        return (self.parent,)
+
+    def backward(self, bp: Backward, i: int) -> int:
+        slots = bp.slots
+        values = slots.values
+        ct = values[i]
+        if ct is None:
+            return 0
+        values[i] = None
+        p = self.parent
+        if type(ct) is float and type(p) is int:
+            s = values[p]
+            if s is None:
+                s = values[p] = np.zeros(self.n)
+                slots.owned.add(p)
+                s[self.index] = ct
+                return 1
+            if p in slots.owned:
+                s[self.index] += ct
+                return 1
+        bp.add(p, TakeCotangent(ShapedArray((self.n,), F64), np.array([self.index]), ct, 0))
+        return 1
+
+
+class Join(Entry):
+    """The join of a fork: one sub-tape (job) per branch; ``out_refs[k]`` pairs the IDs here
+    of job k's outputs with their IDs in job k."""
+
+    __slots__ = ("jobs", "out_refs")
+
+    def __init__(self, jobs: list[Tape], out_refs: list[list]):
+        self.jobs, self.out_refs = jobs, out_refs
+
+    def backward(self, bp: Backward, i: int) -> int:
+        """Seed each job with its outputs' cotangents, transpose the jobs in parallel (one
+        after another when traced), then merge their contributions to earlier values in job
+        order, so the result does not depend on thread timing."""
+        values = bp.slots.values
+        seeds = []
+        for refs in self.out_refs:
+            seeds.append([(there, values[here]) for here, there in refs
+                          if values[here] is not None])
+            for here, _ in refs:
+                values[here] = None
+        jobs = self.jobs
+        sub_stats = [Stats() for _ in jobs]
+        exts: list[dict] = [{} for _ in jobs]
+        thunks = [(lambda k=k: backward(jobs[k], seeds[k], sub_stats[k], exts[k]))
+                  for k in range(len(jobs))]
+        if bp.traced:
+            for t in thunks:
+                t()
         else:
-            slots[p] = c
-        return
-    if type(s) is float and type(c) is float:
-        slots[p] = s + c
-        return
-    if isinstance(c, SparseCotangent):
-        if not owned[p]:
-            s = np.array(s, dtype=c.aval.dtype, copy=True)
-            if s.shape != c.aval.shape:
-                s = np.broadcast_to(s, c.aval.shape).copy()
-            slots[p] = s
-            owned[p] = True
-        _scatter_inplace(s, c)
-        return
-    if owned[p] and isinstance(c, (np.ndarray, np.generic, float)) and np.shape(c) == s.shape:
-        s += c
-        return
-    out = np.add(s, c)
-    slots[p] = out
-    owned[p] = isinstance(out, np.ndarray)
+            run_jobs(thunks)
+        visited = 0
+        for k in range(len(jobs)):
+            if bp.stats is not None:
+                bp.stats.edges_created += sub_stats[k].edges_created
+                bp.stats.edges_visited += sub_stats[k].edges_visited
+                bp.stats.entries += sub_stats[k].entries
+            for src_tape, contribs in exts[k].values():
+                for idx, c in contribs.values.items():
+                    if c is not None:
+                        visited += 1
+                        bp.add(idx if src_tape is bp.tape else (src_tape, idx), c)
+        return visited
 
 
-def _scatter_inplace(buf: np.ndarray, c: SparseCotangent) -> None:
-    idx = getattr(c, "indices", None)
-    if (type(c) is TakeCotangent and c.axis == 0 and type(idx) is np.ndarray
-            and idx.shape == (1,) and buf.ndim == 1):
-        buf[idx[0]] += c.updates            # one element: the scalar-loop case
-        return
-    c.add_into(buf)
-
+# ---------------------------------------------------------------- backward pass
 
 def backward(tape: Tape, seeds: list[tuple[int, Any]], stats: Stats | None = None,
              external: dict | None = None) -> list:
-    """Transpose ``tape``: seed output cotangents, then visit entries by descending ID.
-    Contributions to values of other tapes go to ``external[(tape, id)]``. Returns slots."""
-    if any(isinstance(ct, Tracer) for _, ct in seeds):
-        return _backward_traced(tape, seeds, external)
-    entries = tape.entries
-    n = len(entries)
-    slots: list = [None] * n
-    owned = [False] * n
+    """Transpose ``tape``: seed output cotangents, then visit entries by descending ID, each
+    once, accumulating into ``CotangentSlots`` (the staged transpose's accumulator).
+    Contributions to values of other tapes go to ``external``. Returns the slot values.
+    With traced seeds (a vjp, jit or jvp of an eager ``f_vjp``) the same pass runs with
+    lintra operations: the tape's residuals enter that trace as constants."""
+    traced = any(isinstance(ct, Tracer) for _, ct in seeds)
+    bp = Backward(tape, stats, external, traced)
+    slots = bp.slots
+    values = slots.values
     for idx, ct in seeds:
-        _accumulate(slots, owned, idx, ct)
+        slots.add(idx, ct)
+    entries = tape.entries
     visited = 0
-    for i in range(n - 1, -1, -1):
+    for i in range(len(entries) - 1, -1, -1):
         e = entries[i]
-        if e is None:
+        if type(e) is not tuple:
+            if e is not None:
+                visited += e.backward(bp, i)
             continue
-        bwd, res, parents, n_out = e
-        if bwd is TAKE1:
-            ct = slots[i]
-            if ct is None:
-                continue
-            slots[i] = None
-            p = parents[0]                 # res: the index; n_out: the vector's length
-            visited += 1
-            if type(p) is int:
-                s = slots[p]
-                if s is None:
-                    buf = np.zeros(n_out)
-                    buf[res] = ct
-                    slots[p] = buf
-                    owned[p] = True
-                    continue
-                if owned[p]:
-                    s[res] += ct
-                    continue
-            c = TakeCotangent(ShapedArray((n_out,), F64), np.array([res]), ct, 0)
-            if type(p) is int:
-                _accumulate(slots, owned, p, c)
-            else:
-                _add_external(external, p, c)
+        ct = values[i]
+        if ct is None:
             continue
-        if bwd is _JOIN:
-            visited += _join_backward(res, slots, owned, stats, external, tape)
-            continue
-        if n_out == 1:
-            ct = slots[i]
-            if ct is None:
-                continue
-            slots[i] = None
-            if bwd is SCALE0:             # small scalar transposes, evaluated inline
-                cts = (ct * res[0],)
-            elif bwd is ADD2:
-                cts = (ct, ct)
-            elif bwd is MUL2:
-                cts = (ct * res[1], ct * res[0])
-            else:
-                cts = bwd(ct, *res)
-        else:                      # several outputs: n_out holds their avals (None: no tangent)
-            outs = slots[i:i + len(n_out)]
-            if all(c is None for c in outs):
-                continue
-            cts = bwd(*[np.zeros(a.shape, a.dtype) if c is None else c
-                        for c, a in zip(outs, n_out) if a is not None], *res)
-            for j in range(len(n_out)):
-                slots[i + j] = None
+        values[i] = None
+        transpose, res, parents = e
+        cts = transpose.traced(ct, res) if traced else transpose(ct, res)
         for p, c in zip(parents, cts):
             if c is None or p == -1:
                 continue
             visited += 1
-            if type(p) is int:
-                if type(c) is float:              # the scalar case, inlined
-                    s = slots[p]
-                    if s is None:
-                        slots[p] = c
-                        continue
-                    if type(s) is float:
-                        slots[p] = s + c
-                        continue
-                _accumulate(slots, owned, p, c)
-            else:
-                _add_external(external, p, c)
+            if type(c) is float and type(p) is int:      # the scalar case, inlined
+                s = values[p]
+                if s is None:
+                    values[p] = c
+                    continue
+                if type(s) is float:
+                    values[p] = s + c
+                    continue
+            bp.add(p, c)
     if stats is not None:
         stats.edges_visited += visited
         stats.edges_created += edges_created(tape)
-        stats.entries += n
-    return slots
+        stats.entries += len(entries)
+    return values
 
 
-def _dense(c):
-    if isinstance(c, SparseCotangent):
-        return c.add_to(np.zeros(c.aval.shape, c.aval.dtype))
-    return c
-
-
-def _backward_traced(tape: Tape, seeds: list, external: dict | None) -> list:
-    """``backward`` with lintra operations (``bind``) instead of NumPy kernels and in-place
-    accumulation, for cotangents traced by an outer transformation (a vjp, jit or jvp of an
-    eager ``f_vjp``): the tape's residuals enter that trace as constants. Jobs run serially."""
-    entries = tape.entries
-    slots: list = [None] * len(entries)
-
-    def acc(p, c):
-        c = _dense(c)
-        slots[p] = c if slots[p] is None else add(slots[p], c)
-
-    for idx, ct in seeds:
-        acc(idx, ct)
-    for i in range(len(entries) - 1, -1, -1):
-        e = entries[i]
-        if e is None:
-            continue
-        bwd, res, parents, n_out = e
-        if bwd is _JOIN:
-            jobs, out_refs = res
-            for job, refs in zip(jobs, out_refs):
-                job_seeds = [(there, slots[here]) for here, there in refs
-                             if slots[here] is not None]
-                for here, _ in refs:
-                    slots[here] = None
-                ext: dict = {}
-                backward(job, job_seeds, None, ext)
-                for src_tape, contribs in ext.values():
-                    for idx, c in contribs.items():
-                        if src_tape is tape:
-                            acc(idx, c)
-                        else:
-                            _add_external(external, (src_tape, idx), _dense(c))
-            continue
-        if type(n_out) is tuple:
-            outs = slots[i:i + len(n_out)]
-            if all(c is None for c in outs):
-                continue
-            cts = bwd.traced(*[np.zeros(a.shape, a.dtype) if c is None else c
-                               for c, a in zip(outs, n_out) if a is not None], *res)
-            for j in range(len(n_out)):
-                slots[i + j] = None
-        else:
-            ct = slots[i]
-            if ct is None:
-                continue
-            slots[i] = None
-            if bwd is TAKE1:
-                cts = (TakeCotangent(ShapedArray((n_out,), F64), np.array([res]), ct, 0),)
-            elif bwd is SCALE0:
-                cts = (ct * res[0],)
-            elif bwd is ADD2:
-                cts = (ct, ct)
-            elif bwd is MUL2:
-                cts = (ct * res[1], ct * res[0])
-            else:
-                cts = bwd.traced(ct, *res)
-        for p, c in zip(parents, cts):
-            if c is None or p == -1:
-                continue
-            if type(p) is int:
-                acc(p, c)
-            else:
-                _add_external(external, p, _dense(c))
-    return slots
+def _add_to_parents(bp: Backward, parents: tuple, cts) -> int:
+    visited = 0
+    for p, c in zip(parents, cts):
+        if c is not None and p != -1:
+            visited += 1
+            bp.add(p, c)
+    return visited
 
 
 def edges_created(tape: Tape) -> int:
@@ -381,83 +388,12 @@ def edges_created(tape: Tape) -> int:
     n = 0
     for e in tape.entries:
         if e is not None:
-            n += len(e[2]) - e[2].count(-1)
+            parents = e[2] if type(e) is tuple else e.parents
+            n += len(parents) - parents.count(-1)
     return n
 
 
-def _add_external(external: dict, p: tuple, c) -> None:
-    tape, idx = p
-    lst = external.setdefault(id(tape), (tape, {}))[1]
-    if idx in lst:
-        lst[idx] = _add_values(lst[idx], c)
-    else:
-        lst[idx] = c
-
-
-def _add_values(a, b):
-    if isinstance(a, SparseCotangent) or isinstance(b, SparseCotangent):
-        dense = a if isinstance(b, SparseCotangent) else b
-        sparse = b if isinstance(b, SparseCotangent) else a
-        if isinstance(dense, SparseCotangent):
-            buf = np.zeros(dense.aval.shape, dense.aval.dtype)
-            _scatter_inplace(buf, dense)
-        else:
-            buf = np.array(np.broadcast_to(dense, sparse.aval.shape), dtype=sparse.aval.dtype)
-        _scatter_inplace(buf, sparse)
-        return buf
-    return a + b
-
-
 # ---------------------------------------------------------------- fork / join
-
-class _Marker:
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return self.name
-
-
-_JOIN = _Marker("JOIN")
-# An entry reading one element x[i] of a float64 vector: its transpose (take's rule) is a
-# one-element sparse cotangent; the backward pass adds it into x's buffer inline.
-TAKE1 = _Marker("TAKE1")
-SCALE0, ADD2, MUL2 = FORMS["scale0"], FORMS["add2"], FORMS["mul2"]
-
-
-def _join_backward(join, slots, owned, stats, external, tape) -> int:
-    """Resolve the sub-tapes of one fork/join: seed each job with the cotangents of its
-    outputs, transpose the jobs in parallel, then merge their contributions to earlier values
-    in job order (so the result does not depend on thread timing)."""
-    jobs, out_refs = join          # out_refs[k]: [(id in this tape, id in job k)]
-    seeds = []
-    for refs in out_refs:
-        s = []
-        for here, there in refs:
-            ct = slots[here]
-            if ct is not None:
-                slots[here] = None
-                s.append((there, ct))
-        seeds.append(s)
-    sub_stats = [Stats() for _ in jobs]
-    exts: list[dict] = [{} for _ in jobs]
-    run_jobs([(lambda k=k: backward(jobs[k], seeds[k], sub_stats[k], exts[k]))
-              for k in range(len(jobs))])
-    visited = 0
-    for k in range(len(jobs)):
-        if stats is not None:
-            stats.edges_created += sub_stats[k].edges_created
-            stats.edges_visited += sub_stats[k].edges_visited
-            stats.entries += sub_stats[k].entries
-        for _, (src_tape, contribs) in exts[k].items():
-            for idx, c in contribs.items():
-                visited += 1
-                if src_tape is tape:
-                    _accumulate(slots, owned, idx, c)
-                else:
-                    _add_external(external, (src_tape, idx), c)
-    return visited
-
 
 def record_join(trace: EagerTrace, jobs: list[Tape], job_outputs: list[list]) -> list[list]:
     """Append a join entry for ``jobs`` whose outputs are ``job_outputs[k]`` (values, some
@@ -480,7 +416,7 @@ def record_join(trace: EagerTrace, jobs: list[Tape], job_outputs: list[list]) ->
         results.append(res_k)
     if n == 0:
         return results
-    tape.entries.append((_JOIN, (jobs, out_refs), (), 1))
+    tape.entries.append(Join(jobs, out_refs))
     tape.entries.extend([None] * (n - 1))
     return results
 
