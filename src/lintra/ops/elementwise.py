@@ -22,63 +22,45 @@ from ..ad.rules import (
     bilinear,
     defzero_jvp,
     first_position,
-    jvp_rules,
     linear_positions,
     transpose_rules,
 )
-from ..core.avals import BOOL_DTYPE, ShapedArray, broadcast_shapes
 from ..core.eval import scalar_impls
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
 from .base import FAST_UNARY, asarray_value, promote, promote_float
-from .shape import broadcast_like, defjvp, unbroadcast
-
-# ---------------------------------------------------------------- shape rules
-
-_NUMERIC, _FLOAT, _ANY, _INTEGRAL = "fiu", "f", "fiub", "iub"
-_KIND_NAMES = {_NUMERIC: "a numeric", _FLOAT: "a floating-point", _ANY: "an array",
-               _INTEGRAL: "a boolean or integer"}
-
-
-def _check_kind(name: str, kinds: str, *avals: ShapedArray) -> None:
-    for a in avals:
-        if a.dtype.kind not in kinds:
-            raise TypeError(f"{name} expects {_KIND_NAMES[kinds]} operand, got {a}")
-
-
-def _unary_shape(name: str, kinds: str):
-    def rule(x, **_):
-        _check_kind(name, kinds, x)
-        return x.strip_weak()
-    return rule
-
-
-def _binary_shape(name: str, kinds: str, out_dtype=None):
-    def rule(x, y, **_):
-        if x.dtype != y.dtype:
-            raise TypeError(f"{name}: operands must have one dtype, got {x} and {y}")
-        _check_kind(name, kinds, x)
-        try:
-            shape = broadcast_shapes(x.shape, y.shape)
-        except ValueError as e:
-            raise ValueError(f"{name}: {e}") from None
-        return ShapedArray(shape, out_dtype or x.dtype)
-    return rule
-
-
-def _unary(name: str, impl, kinds: str = _FLOAT) -> Primitive:
-    p = Primitive(name)
-    p.def_impl(impl)
-    p.def_shape(_unary_shape(name, kinds))
-    return p
-
-
-def _binary(name: str, impl, kinds: str = _NUMERIC, out_dtype=None) -> Primitive:
-    p = Primitive(name)
-    p.def_impl(impl)
-    p.def_shape(_binary_shape(name, kinds, out_dtype))
-    return p
-
+from .compare import (  # noqa: F401  (re-exported: every elementwise primitive is E.<name>)
+    ANY,
+    FLOAT,
+    INTEGRAL,
+    NUMERIC,
+    and_p,
+    binary_primitive,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    check_kind,
+    eq,
+    eq_p,
+    ge,
+    ge_p,
+    gt,
+    gt_p,
+    le,
+    le_p,
+    lt,
+    lt_p,
+    ne,
+    ne_p,
+    not_p,
+    or_p,
+    select,
+    select_p,
+    unary_primitive,
+    xor_p,
+)
+from .shape import defjvp, unbroadcast
 
 # NumPy name -> function, for the functions made by ``_op``: ``lintra.numpy`` exports them all
 NUMPY_NAMES: dict = {}
@@ -108,9 +90,9 @@ def _ct_for(arg, ct):
 
 # ---------------------------------------------------------------- linear: neg, add, sub
 
-neg_p = _unary("neg", np.negative, _NUMERIC)
-add_p = _binary("add", np.add, _ANY)
-sub_p = _binary("sub", np.subtract)
+neg_p = unary_primitive("neg", np.negative, NUMERIC)
+add_p = binary_primitive("add", np.add, ANY)
+sub_p = binary_primitive("sub", np.subtract)
 
 
 def neg(x):
@@ -163,8 +145,8 @@ scalar_impls[sub_p] = operator.sub
 
 # ---------------------------------------------------------------- mul, div
 
-mul_p = _binary("mul", np.multiply, _ANY)
-div_p = _binary("div", np.true_divide, _FLOAT)
+mul_p = binary_primitive("mul", np.multiply, ANY)
+div_p = binary_primitive("div", np.true_divide, FLOAT)
 
 
 def mul(x, y):
@@ -229,87 +211,87 @@ def _op(p, *numpy_names: str):
     return op
 
 
-exp_p = _unary("exp", np.exp)
+exp_p = unary_primitive("exp", np.exp)
 exp = _op(exp_p, "exp")
 defjvp(exp_p, lambda t, x: mul(t, exp(x)))
 scalar_impls[exp_p] = _guarded(math.exp, exp_p)
 
-expm1_p = _unary("expm1", np.expm1)
+expm1_p = unary_primitive("expm1", np.expm1)
 expm1 = _op(expm1_p, "expm1")
 defjvp(expm1_p, lambda t, x: mul(t, exp(x)))
 scalar_impls[expm1_p] = _guarded(math.expm1, expm1_p)
 
-log_p = _unary("log", np.log)
+log_p = unary_primitive("log", np.log)
 log = _op(log_p, "log")
 defjvp(log_p, lambda t, x: div(t, x))
 scalar_impls[log_p] = _guarded(math.log, log_p)
 
-log1p_p = _unary("log1p", np.log1p)
+log1p_p = unary_primitive("log1p", np.log1p)
 log1p = _op(log1p_p, "log1p")
 defjvp(log1p_p, lambda t, x: div(t, add(x, 1.0)))
 scalar_impls[log1p_p] = _guarded(math.log1p, log1p_p)
 
-sqrt_p = _unary("sqrt", np.sqrt)
+sqrt_p = unary_primitive("sqrt", np.sqrt)
 sqrt = _op(sqrt_p, "sqrt")
 defjvp(sqrt_p, lambda t, x: div(t, mul(2.0, sqrt(x))))
 scalar_impls[sqrt_p] = _guarded(math.sqrt, sqrt_p)
 
-sin_p = _unary("sin", np.sin)
+sin_p = unary_primitive("sin", np.sin)
 sin = _op(sin_p, "sin")
 defjvp(sin_p, lambda t, x: mul(t, cos(x)))
 scalar_impls[sin_p] = _guarded(math.sin, sin_p)         # sin(inf): math raises, NumPy nan
 
-cos_p = _unary("cos", np.cos)
+cos_p = unary_primitive("cos", np.cos)
 cos = _op(cos_p, "cos")
 defjvp(cos_p, lambda t, x: mul(t, neg(sin(x))))   # the negation stays on the primal side
 scalar_impls[cos_p] = _guarded(math.cos, cos_p)
 
-tan_p = _unary("tan", np.tan)
+tan_p = unary_primitive("tan", np.tan)
 tan = _op(tan_p, "tan")
 defjvp(tan_p, lambda t, x: mul(t, add(1.0, square(tan(x)))))
 scalar_impls[tan_p] = _guarded(math.tan, tan_p)
 
-asin_p = _unary("asin", np.arcsin)
+asin_p = unary_primitive("asin", np.arcsin)
 asin = _op(asin_p, "arcsin")
 defjvp(asin_p, lambda t, x: div(t, sqrt(sub(1.0, square(x)))))
 scalar_impls[asin_p] = _guarded(math.asin, asin_p)      # |x| > 1: math raises, NumPy nan
 
-acos_p = _unary("acos", np.arccos)
+acos_p = unary_primitive("acos", np.arccos)
 acos = _op(acos_p, "arccos")
 defjvp(acos_p, lambda t, x: div(t, neg(sqrt(sub(1.0, square(x))))))
 scalar_impls[acos_p] = _guarded(math.acos, acos_p)
 
-atan_p = _unary("atan", np.arctan)
+atan_p = unary_primitive("atan", np.arctan)
 atan = _op(atan_p, "arctan")
 defjvp(atan_p, lambda t, x: div(t, add(1.0, square(x))))
 scalar_impls[atan_p] = _guarded(math.atan, atan_p)
 
-sinh_p = _unary("sinh", np.sinh)
+sinh_p = unary_primitive("sinh", np.sinh)
 sinh = _op(sinh_p, "sinh")
 defjvp(sinh_p, lambda t, x: mul(t, cosh(x)))
 scalar_impls[sinh_p] = _guarded(math.sinh, sinh_p)      # overflow: math raises, NumPy ±inf
 
-cosh_p = _unary("cosh", np.cosh)
+cosh_p = unary_primitive("cosh", np.cosh)
 cosh = _op(cosh_p, "cosh")
 defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
 scalar_impls[cosh_p] = _guarded(math.cosh, cosh_p)
 
-tanh_p = _unary("tanh", np.tanh)
+tanh_p = unary_primitive("tanh", np.tanh)
 tanh = _op(tanh_p, "tanh")
 defjvp(tanh_p, lambda t, x: mul(t, sub(1.0, square(tanh(x)))))
 scalar_impls[tanh_p] = _guarded(math.tanh, tanh_p)
 
-asinh_p = _unary("asinh", np.arcsinh)
+asinh_p = unary_primitive("asinh", np.arcsinh)
 asinh = _op(asinh_p, "arcsinh")
 defjvp(asinh_p, lambda t, x: div(t, sqrt(add(square(x), 1.0))))
 scalar_impls[asinh_p] = _guarded(math.asinh, asinh_p)
 
-acosh_p = _unary("acosh", np.arccosh)
+acosh_p = unary_primitive("acosh", np.arccosh)
 acosh = _op(acosh_p, "arccosh")
 defjvp(acosh_p, lambda t, x: div(t, sqrt(sub(square(x), 1.0))))
 scalar_impls[acosh_p] = _guarded(math.acosh, acosh_p)   # x < 1: math raises, NumPy nan
 
-atanh_p = _unary("atanh", np.arctanh)
+atanh_p = unary_primitive("atanh", np.arctanh)
 atanh = _op(atanh_p, "arctanh")
 defjvp(atanh_p, lambda t, x: div(t, sub(1.0, square(x))))
 scalar_impls[atanh_p] = _guarded(math.atanh, atanh_p)   # atanh(±1): math raises, NumPy ±inf
@@ -329,7 +311,7 @@ def _logistic_scalar(x):
     return e / (1.0 + e)
 
 
-logistic_p = _unary("logistic", _logistic_impl)
+logistic_p = unary_primitive("logistic", _logistic_impl)
 logistic = _op(logistic_p, "logistic", "sigmoid", "expit")
 defjvp(logistic_p, lambda t, x: mul(t, mul(logistic(x), logistic(neg(x)))))
 scalar_impls[logistic_p] = _logistic_scalar
@@ -341,7 +323,7 @@ except ImportError:  # pragma: no cover
         x = np.asarray(x)
         return np.vectorize(math.erf, otypes=[x.dtype])(x)
 
-erf_p = _unary("erf", lambda x: np.asarray(_erf_impl(x)).astype(np.asarray(x).dtype))
+erf_p = unary_primitive("erf", lambda x: np.asarray(_erf_impl(x)).astype(np.asarray(x).dtype))
 erf = _op(erf_p, "erf")
 defjvp(erf_p, lambda t, x: mul(t, mul(2.0 / math.sqrt(math.pi), exp(neg(square(x))))))
 scalar_impls[erf_p] = math.erf
@@ -353,11 +335,11 @@ def square(x):
 
 # ---------------------------------------------------------------- piecewise
 
-abs_p = _unary("abs", np.abs, _NUMERIC)
-sign_p = _unary("sign", np.sign, _NUMERIC)
-floor_p = _unary("floor", np.floor)
-ceil_p = _unary("ceil", np.ceil)
-round_p = _unary("round", np.round)
+abs_p = unary_primitive("abs", np.abs, NUMERIC)
+sign_p = unary_primitive("sign", np.sign, NUMERIC)
+floor_p = unary_primitive("floor", np.floor)
+ceil_p = unary_primitive("ceil", np.ceil)
+round_p = unary_primitive("round", np.round)
 
 
 def abs(x):  # noqa: A001
@@ -408,9 +390,9 @@ scalar_impls[round_p] = lambda x: builtins.round(x, 0)   # half to even, like np
 
 # ---------------------------------------------------------------- pow, integer_pow, atan2, rem
 
-pow_p = _binary("pow", np.power)
-atan2_p = _binary("atan2", np.arctan2, _FLOAT)
-rem_p = _binary("rem", np.remainder)
+pow_p = binary_primitive("pow", np.power)
+atan2_p = binary_primitive("atan2", np.arctan2, FLOAT)
+rem_p = binary_primitive("rem", np.remainder)
 
 integer_pow_p = Primitive("integer_pow")
 integer_pow_p.def_impl(lambda x, *, n: np.power(x, np.asarray(n, np.asarray(x).dtype)))
@@ -418,7 +400,7 @@ integer_pow_p.def_impl(lambda x, *, n: np.power(x, np.asarray(n, np.asarray(x).d
 
 @integer_pow_p.def_shape
 def _integer_pow_shape(x, *, n):
-    _check_kind("integer_pow", _NUMERIC, x)
+    check_kind("integer_pow", NUMERIC, x)
     if x.dtype.kind in "iu" and n < 0:
         raise ValueError(f"integer_pow: integers to negative integer powers are not allowed "
                          f"(got {x} ** {n}), as in NumPy; convert to float first")
@@ -507,8 +489,8 @@ defjvp(rem_p, lambda t, x, y: t, lambda t, x, y: neg(mul(t, floor(div(x, y)))))
 
 # ---------------------------------------------------------------- maximum, minimum
 
-max_p = _binary("max", np.maximum, _ANY)
-min_p = _binary("min", np.minimum, _ANY)
+max_p = binary_primitive("max", np.maximum, ANY)
+min_p = binary_primitive("min", np.minimum, ANY)
 
 
 def maximum(x, y):
@@ -533,109 +515,12 @@ defjvp(min_p, lambda t, x, y: _balanced(t, x, y, lt), lambda t, x, y: _balanced(
 scalar_impls[max_p] = lambda x, y: x if x > y or x != x else y
 scalar_impls[min_p] = lambda x, y: x if x < y or x != x else y
 
-# ---------------------------------------------------------------- comparisons and logic
-
-eq_p = _binary("eq", np.equal, _ANY, BOOL_DTYPE)
-ne_p = _binary("ne", np.not_equal, _ANY, BOOL_DTYPE)
-lt_p = _binary("lt", np.less, _ANY, BOOL_DTYPE)
-le_p = _binary("le", np.less_equal, _ANY, BOOL_DTYPE)
-gt_p = _binary("gt", np.greater, _ANY, BOOL_DTYPE)
-ge_p = _binary("ge", np.greater_equal, _ANY, BOOL_DTYPE)
-and_p = _binary("and", np.bitwise_and, _INTEGRAL)
-or_p = _binary("or", np.bitwise_or, _INTEGRAL)
-xor_p = _binary("xor", np.bitwise_xor, _INTEGRAL)
-not_p = _unary("not", np.invert, _INTEGRAL)
-
-for _p in (eq_p, ne_p, lt_p, le_p, gt_p, ge_p, and_p, or_p, xor_p, not_p):
-    defzero_jvp(_p)
-# and/or/xor/not take no floats: no scalar impl (see core.eval.scalar_impls)
-scalar_impls.update({eq_p: operator.eq, ne_p: operator.ne, lt_p: operator.lt,
-                     le_p: operator.le, gt_p: operator.gt, ge_p: operator.ge})
-
-
-def _cmp(p):
-    def op(x, y):
-        return p.bind(*promote(x, y))
-    op.__name__ = p.name
-    return op
-
-
-def _logic(p):
-    def op(*args):
-        args = promote(*args)
-        p.shape_rule(*map(get_aval, args))   # NumPy's own message on floats is obscure
-        return p.bind(*args)
-    op.__name__ = p.name
-    return op
-
-
-eq, ne, lt, le, gt, ge = map(_cmp, (eq_p, ne_p, lt_p, le_p, gt_p, ge_p))
-bitwise_and, bitwise_or, bitwise_xor, bitwise_not = map(_logic, (and_p, or_p, xor_p, not_p))
-
-
-# ---------------------------------------------------------------- select (where)
-
-select_p = Primitive("select")
-select_p.def_impl(lambda pred, a, b: np.where(pred, a, b))
-
-
-@select_p.def_shape
-def _select_shape(pred, a, b):
-    if pred.dtype != BOOL_DTYPE:
-        raise TypeError(f"select: the predicate must be boolean, got {pred}")
-    if a.dtype != b.dtype:
-        raise TypeError(f"select: the branches must have one dtype, got {a} and {b}")
-    try:
-        shape = broadcast_shapes(pred.shape, a.shape, b.shape)
-    except ValueError as e:
-        raise ValueError(f"select: {e}") from None
-    return ShapedArray(shape, a.dtype)
-
-
-def select(pred, a, b):
-    """``where(pred, a, b)`` with broadcasting; a non-boolean ``pred`` means ``pred != 0``."""
-    pred = asarray_value(pred)
-    if get_aval(pred).dtype != BOOL_DTYPE:
-        pred = ne(pred, 0)
-    a, b = promote(a, b)
-    return select_p.bind(pred, a, b)
-
-
 def safe_sqrt(x):
     """``sqrt`` of a sum of squares, with derivative 0 (not inf * 0 = nan) where ``x == 0``:
     the subgradient ``std`` and ``norm`` use at a constant input / the origin. Elsewhere,
     higher derivatives included, it is ``sqrt``."""
     pos = gt(x, 0.0)
     return select(pos, sqrt(select(pos, x, 1.0)), 0.0)
-
-
-def _select_jvp(primals, tangents):
-    pred, a, b = primals
-    _, ta, tb = tangents
-    out = select_p.bind(pred, a, b)
-    aval = get_aval(out).strip_weak()
-    if isinstance(ta, Zero) and isinstance(tb, Zero):
-        return out, Zero(aval)
-    zero = np.zeros((), aval.dtype)
-    ta = zero if isinstance(ta, Zero) else ta
-    tb = zero if isinstance(tb, Zero) else tb
-    # a zero branch may make the tangent narrower than the output: broadcast it back
-    return out, broadcast_like(select_p.bind(pred, ta, tb), aval.shape)
-
-
-def _select_transpose(ct, pred, a, b):
-    zero = np.zeros((), get_aval(ct).dtype)
-    ct_a = unbroadcast(select_p.bind(pred, ct, zero), a.aval) \
-        if isinstance(a, UndefinedPrimal) else None
-    ct_b = unbroadcast(select_p.bind(pred, zero, ct), b.aval) \
-        if isinstance(b, UndefinedPrimal) else None
-    return [None, ct_a, ct_b]
-
-
-jvp_rules[select_p] = _select_jvp
-transpose_rules[select_p] = _select_transpose
-linear_positions[select_p] = lambda params, n: (1, 2)
-scalar_impls[select_p] = lambda pred, a, b: a if pred else b
 
 
 def clip(x, lo=None, hi=None):
