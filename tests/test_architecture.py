@@ -21,10 +21,11 @@ SRC = pathlib.Path(lintra.__file__).parent
 ALLOWED = {
     "core": set(),
     "ad": {"core"},
+    "batching": {"core"},
     "backends": {"core"},
-    "ops": {"core", "ad", "backends"},
-    "numpy": {"core", "ad", "ops"},
-    "eager": {"core", "ad", "ops", "numpy"},
+    "ops": {"core", "ad", "batching", "backends"},
+    "numpy": {"core", "ad", "batching", "ops"},
+    "eager": {"core", "ad", "batching", "ops", "numpy"},
 }
 
 

@@ -139,3 +139,13 @@ def tree_leaves(tree: Any) -> list:
 
 def tree_structure(tree: Any) -> PyTreeDef:
     return flatten(tree)[1]
+
+
+def node_children(x: Any) -> tuple[list, Any] | None:
+    """``(children, node key)`` of a container node (the key compares equal for nodes of one
+    type and static data), or None for a leaf."""
+    nt = _node_type(x)
+    if nt is None:
+        return None
+    children, aux = nt.to_iterable(x)
+    return list(children), (type(x), aux)

@@ -17,6 +17,7 @@ from ..ad.rules import (
     transpose_rules,
     zero_like,
 )
+from ..batching.core import vectorized, vmap_rules
 from ..core.avals import ShapedArray, is_python_scalar, result_dtype
 from ..core.eval import scalar_impls
 from ..core.primitive import Primitive
@@ -104,6 +105,7 @@ jvp_rules[convert_element_type_p] = _convert_jvp
 transpose_rules[convert_element_type_p] = lambda ct, x, *, dtype: [
     convert_element_type_p.bind(ct, dtype=x.aval.dtype)]
 linear_positions[convert_element_type_p] = first_position
+vmap_rules[convert_element_type_p] = vectorized(convert_element_type_p)
 # a scalar equation's result is float64 or bool (see core.eval.scalar_impls)
 scalar_impls[convert_element_type_p] = \
     lambda x, *, dtype: float(x) if np.dtype(dtype).kind == "f" else bool(x)
@@ -122,6 +124,7 @@ def _stop_gradient_jvp(primals, tangents):
 
 
 jvp_rules[stop_gradient_p] = _stop_gradient_jvp
+vmap_rules[stop_gradient_p] = vectorized(stop_gradient_p)
 scalar_impls[stop_gradient_p] = lambda x: x
 
 

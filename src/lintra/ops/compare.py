@@ -16,12 +16,13 @@ from ..ad.rules import (
     linear_positions,
     transpose_rules,
 )
+from ..batching.core import vectorized, vmap_rules
 from ..core.avals import BOOL_DTYPE, ShapedArray, broadcast_shapes
 from ..core.eval import scalar_impls
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
 from .base import asarray_value, promote
-from .shape import broadcast_like, unbroadcast
+from .shape import broadcast_like, broadcasting_batcher, unbroadcast
 
 # ---------------------------------------------------------------- shape rules
 
@@ -60,6 +61,7 @@ def unary_primitive(name: str, impl, kinds: str = FLOAT) -> Primitive:
     p = Primitive(name)
     p.def_impl(impl)
     p.def_shape(unary_shape(name, kinds))
+    vmap_rules[p] = vectorized(p)
     return p
 
 
@@ -67,6 +69,7 @@ def binary_primitive(name: str, impl, kinds: str = NUMERIC, out_dtype=None) -> P
     p = Primitive(name)
     p.def_impl(impl)
     p.def_shape(binary_shape(name, kinds, out_dtype))
+    vmap_rules[p] = broadcasting_batcher(p)
     return p
 
 
@@ -164,6 +167,7 @@ def _select_transpose(ct, pred, a, b):
 jvp_rules[select_p] = _select_jvp
 transpose_rules[select_p] = _select_transpose
 linear_positions[select_p] = lambda params, n: (1, 2)
+vmap_rules[select_p] = broadcasting_batcher(select_p)
 scalar_impls[select_p] = lambda pred, a, b: a if pred else b
 
 

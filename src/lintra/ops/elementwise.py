@@ -25,6 +25,7 @@ from ..ad.rules import (
     linear_positions,
     transpose_rules,
 )
+from ..batching.core import vectorized, vmap_rules
 from ..core.eval import scalar_impls
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
@@ -396,6 +397,7 @@ rem_p = binary_primitive("rem", np.remainder)
 
 integer_pow_p = Primitive("integer_pow")
 integer_pow_p.def_impl(lambda x, *, n: np.power(x, np.asarray(n, np.asarray(x).dtype)))
+vmap_rules[integer_pow_p] = vectorized(integer_pow_p)
 
 
 @integer_pow_p.def_shape

@@ -1,7 +1,8 @@
 """The linear shape primitives every other rule is written with: ``broadcast_to``,
-``reshape`` and ``reduce_sum`` (each other's transposes), and the tangent helpers built on
-them (broadcasting tangent sums, unbroadcasting cotangents). Everything in ``ops`` imports
-this module; it imports only ``base``.
+``reshape``, ``reduce_sum`` (each other's transposes) and ``transpose``, the tangent helpers
+built on them (broadcasting tangent sums, unbroadcasting cotangents) and the batching helpers
+(moving a batch axis, the broadcasting batching rule). Everything in ``ops`` imports this
+module; it imports only ``base``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..ad import rules
-from ..ad.rules import Zero, add_any, deflinear
+from ..ad.rules import Zero, add_any, add_any_p, deflinear
+from ..batching.core import vmap_rules
 from ..core.avals import ShapedArray
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
@@ -154,6 +156,37 @@ def expand_reduced(y, axes: tuple[int, ...], shape: tuple[int, ...]):
     return broadcast_to(reshape(y, kept), shape)
 
 
+# ---------------------------------------------------------------- transpose
+
+transpose_p = Primitive("transpose")
+transpose_p.def_impl(lambda x, *, perm: np.transpose(x, perm))
+
+
+@transpose_p.def_shape
+def _transpose_shape(x, *, perm):
+    if sorted(perm) != list(range(x.ndim)):
+        raise ValueError(f"transpose: permutation {perm} does not fit {x}")
+    return ShapedArray(tuple(x.shape[p] for p in perm), x.dtype)
+
+
+def transpose(x, perm: Sequence[int] | None = None):
+    x = asarray_value(x)
+    nd = get_aval(x).ndim
+    if perm is None:
+        perm = tuple(range(nd))[::-1]
+    else:
+        if len(perm) != nd:
+            raise ValueError(f"transpose: axes {tuple(perm)} do not match an array of "
+                             f"dimension {nd}")
+        perm = normalize_axes(perm, nd, "transpose")
+    if perm == tuple(range(nd)):
+        return x
+    return transpose_p.bind(x, perm=perm)
+
+
+deflinear(transpose_p, lambda ct, x, *, perm: [transpose(ct, tuple(np.argsort(perm)))])
+
+
 # ---------------------------------------------------------------- reduce_sum
 
 reduce_sum_p = Primitive("reduce_sum")
@@ -207,3 +240,89 @@ def defjvp(prim: Primitive, *jvp_rules: Callable | None) -> None:
     """``ad.rules.defjvp`` for primitives that broadcast: each input's tangent contribution
     is broadcast to the output's shape before the contributions are summed."""
     rules.defjvp(prim, *jvp_rules, add=add_tangents)
+
+
+# ---------------------------------------------------------------- batching
+
+def moveaxis(x, src: int, dst: int):
+    """``x`` with axis ``src`` moved to position ``dst`` (one transpose, or none)."""
+    if src == dst:
+        return x
+    perm = [i for i in range(get_aval(x).ndim) if i != src]
+    perm.insert(dst, src)
+    return transpose(x, perm)
+
+
+def to_front(x, d: int | None, size: int):
+    """``x`` with its batch axis first; an unbatched ``x`` (``d`` None) is broadcast along a
+    new first axis of ``size``."""
+    if d is None:
+        return broadcast_to(x, (size,) + tuple(get_aval(x).shape))
+    return moveaxis(x, d, 0)
+
+
+def batch_size(args, dims) -> int:
+    return next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+
+
+def broadcasting_batcher(prim: Primitive):
+    """The batching rule of a primitive that broadcasts its operands like NumPy: operands
+    batched at one common axis with one rank apply as they are; otherwise batch axes move to
+    the front (ranks padded with 1s), where unbatched operands broadcast against them."""
+    def rule(args, dims, **params):
+        batched = [(a, d) for a, d in zip(args, dims) if d is not None]
+        d0 = batched[0][1]
+        nd = get_aval(batched[0][0]).ndim
+        if len(batched) == len(args) and all(d == d0 and get_aval(a).ndim == nd
+                                              for a, d in batched):
+            return prim.bind(*args, **params), d0
+        rank = max(get_aval(a).ndim - (d is not None) for a, d in zip(args, dims))
+        new = []
+        for a, d in zip(args, dims):
+            if d is not None:
+                a = moveaxis(a, d, 0)
+                shape = get_aval(a).shape
+                if len(shape) - 1 < rank:
+                    a = reshape(a, shape[:1] + (1,) * (rank + 1 - len(shape)) + shape[1:])
+            new.append(a)
+        return prim.bind(*new, **params), 0
+    return rule
+
+
+def _broadcast_to_batch(args, dims, *, shape):
+    (x,), (d,) = args, dims
+    x = moveaxis(x, d, 0)
+    xs = get_aval(x).shape
+    x = reshape(x, xs[:1] + (1,) * (len(shape) + 1 - len(xs)) + xs[1:])
+    return broadcast_to(x, xs[:1] + tuple(shape)), 0
+
+
+def _reshape_batch(args, dims, *, shape):
+    (x,), (d,) = args, dims
+    x = moveaxis(x, d, 0)
+    return reshape(x, get_aval(x).shape[:1] + tuple(shape)), 0
+
+
+def _reduce_sum_batch(args, dims, *, axes):
+    (x,), (d,) = args, dims
+    moved = tuple(a + (a >= d) for a in axes)
+    return reduce_sum_p.bind(x, axes=moved), d - sum(a < d for a in axes)
+
+
+def _transpose_batch(args, dims, *, perm):
+    (x,), (d,) = args, dims
+    return transpose_p.bind(x, perm=(d,) + tuple(p + (p >= d) for p in perm)), 0
+
+
+def _add_any_batch(args, dims):
+    size = batch_size(args, dims)
+    if dims[0] == dims[1]:
+        return add_any(*args), dims[0]
+    return add_any(*[to_front(a, d, size) for a, d in zip(args, dims)]), 0
+
+
+vmap_rules[broadcast_to_p] = _broadcast_to_batch
+vmap_rules[reshape_p] = _reshape_batch
+vmap_rules[reduce_sum_p] = _reduce_sum_batch
+vmap_rules[transpose_p] = _transpose_batch
+vmap_rules[add_any_p] = _add_any_batch   # (add_any is defined in ad, below the shape ops)

@@ -7,8 +7,6 @@ else structural (split, tile, roll, ...) is a composition in ``lintra.numpy``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from ..ad.rules import UndefinedPrimal, aval_of_arg, deflinear, first_position
@@ -25,37 +23,9 @@ from .shape import (  # noqa: F401  (re-exported: the structural primitives in o
     reduce_sum,
     reshape,
     reshape_p,
+    transpose,
+    transpose_p,
 )
-
-# ---------------------------------------------------------------- transpose
-
-transpose_p = Primitive("transpose")
-transpose_p.def_impl(lambda x, *, perm: np.transpose(x, perm))
-
-
-@transpose_p.def_shape
-def _transpose_shape(x, *, perm):
-    if sorted(perm) != list(range(x.ndim)):
-        raise ValueError(f"transpose: permutation {perm} does not fit {x}")
-    return ShapedArray(tuple(x.shape[p] for p in perm), x.dtype)
-
-
-def transpose(x, perm: Sequence[int] | None = None):
-    x = asarray_value(x)
-    nd = get_aval(x).ndim
-    if perm is None:
-        perm = tuple(range(nd))[::-1]
-    else:
-        if len(perm) != nd:
-            raise ValueError(f"transpose: axes {tuple(perm)} do not match an array of "
-                             f"dimension {nd}")
-        perm = normalize_axes(perm, nd, "transpose")
-    if perm == tuple(range(nd)):
-        return x
-    return transpose_p.bind(x, perm=perm)
-
-
-deflinear(transpose_p, lambda ct, x, *, perm: [transpose(ct, tuple(np.argsort(perm)))])
 
 
 def expand_dims(x, axis):

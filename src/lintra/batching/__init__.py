@@ -1,0 +1,1 @@
+"""Batching: ``vmap``'s trace and its rule table (design §5b)."""
