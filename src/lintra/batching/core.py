@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..core.avals import ShapedArray
-from ..core.errors import ConcretizationError, MissingRuleError, user_frame_summary
+from ..core.errors import MissingRuleError
 from ..core.primitive import Primitive
 from ..core.trace import Trace, Tracer, full_raise, get_aval, new_main
 
@@ -43,6 +43,10 @@ class BatchTracer(Tracer):
 class BatchTrace(Trace):
     __slots__ = ()
     transformation = "batching (vmap)"
+    unknown_because = (
+        "It is a batched value: one per element of a vmapped axis, and each element may "
+        "decide differently. Use `lintra.numpy.where` (or `lintra.cond`, which under vmap "
+        "evaluates both branches and selects) instead of Python `if`/`while`.")
 
     @property
     def axis_size(self) -> int:
@@ -57,13 +61,7 @@ class BatchTrace(Trace):
         if tracer.bdim is None:
             v = tracer.val
             return v._trace.concrete(v) if isinstance(v, Tracer) else v
-        where = user_frame_summary()
-        raise ConcretizationError(
-            f"a batched value of type {tracer.aval.str_short()} (one per element of a vmapped "
-            f"axis of size {self.axis_size}) was used where Python needs one concrete value"
-            + (f" at {where}" if where else "") + ": each batch element may decide "
-            "differently. Use `lintra.numpy.where` (or `lintra.cond`, which under vmap "
-            "evaluates both branches and selects) instead of Python `if`/`while`.")
+        return super().concrete(tracer)
 
     def process_primitive(self, prim, tracers, params):
         vals = [t.val for t in tracers]

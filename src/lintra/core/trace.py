@@ -71,6 +71,12 @@ def inherit_stack(stack: list[MainTrace]):
 class Trace:
     __slots__ = ("main",)
     transformation = "a transformation"      # how errors name it
+    # why a traced value has no concrete value here, and what to do instead
+    unknown_because = (
+        "Its value is not known while the program is being staged (under `jit`, "
+        "`make_program` or a `fn`). Use `lintra.cond` for data-dependent branches, "
+        "`lintra.fori_loop` / `lintra.scan` for loops and `lintra.while_loop` for "
+        "data-dependent loop counts; or mark the argument static with `static_argnums`.")
 
 
     def __init__(self, main: MainTrace):
@@ -87,7 +93,9 @@ class Trace:
 
     def concrete(self, tracer: Tracer) -> Any:
         """The concrete value behind a tracer, or a ConcretizationError."""
-        raise ConcretizationError(_concretization_message(tracer, self))
+        err = ConcretizationError(_concretization_message(tracer, self))
+        err.trace = self
+        raise err
 
 
 def _concretization_message(tracer, trace, what: str = "a concrete value") -> str:
@@ -96,11 +104,7 @@ def _concretization_message(tracer, trace, what: str = "a concrete value") -> st
            f"{what} (inside `{type(trace).__name__}`)")
     if where:
         msg += f" at {where}"
-    msg += (". Its value is not known while the program is being staged (under `jit`, "
-            "`make_program` or a `fn`). Use `lintra.cond` for data-dependent branches, "
-            "`lintra.fori_loop` / `lintra.scan` for loops and `lintra.while_loop` for "
-            "data-dependent loop counts; or mark the argument static with `static_argnums`.")
-    return msg
+    return msg + ". " + trace.unknown_because
 
 
 class Tracer:
@@ -146,8 +150,10 @@ class Tracer:
         try:
             return self._trace.concrete(self)
         except ConcretizationError as e:
-            raise ConcretizationError(
-                _concretization_message(self, self._trace, what)) from e.__cause__
+            trace = getattr(e, "trace", self._trace)     # the trace that has no value
+            err = ConcretizationError(_concretization_message(self, trace, what))
+            err.trace = trace
+            raise err from e.__cause__
 
     def __bool__(self) -> bool:
         return bool(self._concrete("a Python bool (an `if`, `while`, `and`/`or`)"))
