@@ -138,6 +138,15 @@ def test_dot_general_needs_no_transposes():
         assert [e.prim.name for e in prog.eqns] == ["dot_general"], prog
 
 
+def test_batched_tangents_of_cholesky():
+    # vmap of jvp: the matrix is unbatched, the tangents are (left and right triangular
+    # solves with an unbatched matrix fold the batch into the right-hand side)
+    a, ts = _spd(), RNG.normal(size=(B, 3, 3))
+    f = lambda t: lt.jvp(lnp.linalg.cholesky, (a,), (t,))[1]  # noqa: E731
+    check(f, (0,), ts, rtol=1e-9)
+    check(f, (2,), np.moveaxis(ts, 0, 2), rtol=1e-9)
+
+
 def test_grad_through_batched_solve():
     a, b = _spd(), RNG.normal(size=(B, 3))
 
