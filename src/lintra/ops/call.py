@@ -3,7 +3,7 @@
 Transformations map functions to functions and cache per (program, which inputs are
 perturbed), so program size, derivative size and compile time stay linear (design §3):
 jvp(call f) = call jvp(f); unzip gives call f_primal + call f_linear; transpose gives
-call f_linear^T.
+call f_linear^T; vmap(call f) = call vmap(f), cached per (f, batch axes, axis size).
 """
 
 from __future__ import annotations
@@ -14,9 +14,12 @@ from ..ad.linearize import partial_eval_rules
 from ..ad.rules import UndefinedPrimal, Zero, instantiate, jvp_rules, transpose_rules
 from ..ad.transpose import transpose_program
 from ..ad.unzip import unzip_program, unzip_rules
+from ..batching.core import vmap_rules
+from ..batching.program import vmap_program
 from ..core.eval import run_program
 from ..core.ir import Eqn, Program, ProgramTable, Var
 from ..core.primitive import Primitive, program_params
+from ..core.trace import get_aval
 
 call_p = Primitive("call", multiple_results=True, subprograms=program_params)
 
@@ -125,8 +128,18 @@ def _call_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
     return check_linear(eqn.params["program"], flags)
 
 
+def _call_batch(args, dims, *, program, policy=None):
+    """call vmap_program(f): inputs keep their batch axes; outputs are batched along axis 0
+    or not at all (as the batched program computes). A checkpoint keeps its policy."""
+    size = next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+    bprog, out_batched = vmap_program(program, tuple(dims), size)
+    outs = call_p.bind(*args, program=bprog, **_policy(policy))
+    return outs, [0 if b else None for b in out_batched]
+
+
 jvp_rules[call_p] = _call_jvp
 partial_eval_rules[call_p] = _call_pe_trace
 unzip_rules[call_p] = _call_unzip
 transpose_rules[call_p] = _call_transpose
 linearity_rules[call_p] = _call_check_linear
+vmap_rules[call_p] = _call_batch

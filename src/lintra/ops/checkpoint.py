@@ -16,6 +16,7 @@ from typing import Any
 from ..ad.jvp import jvp_program
 from ..ad.rules import jvp_rules
 from ..ad.unzip import unzip_program
+from ..batching.core import vectorized, vmap_rules
 from ..core.ir import Eqn, Var, typecheck
 from ..core.primitive import Primitive
 from ..core.pytree import flatten, unflatten
@@ -36,6 +37,7 @@ def _name_jvp(primals, tangents, *, name):
 
 
 jvp_rules[name_p] = _name_jvp
+vmap_rules[name_p] = vectorized(name_p)
 
 
 def checkpoint_name(x: Any, name: str) -> Any:

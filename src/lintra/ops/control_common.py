@@ -1,6 +1,7 @@
 """Helpers shared by the control-flow primitives (cond, scan, while_loop): staging a user
-function into a closed sub-program, JVP of a sub-program with instantiated tangents, and
-reordering a program's inputs/outputs (sub-programs must follow their primitive's layout)."""
+function into a closed sub-program, JVP of a sub-program with instantiated tangents,
+reordering a program's inputs/outputs (sub-programs must follow their primitive's layout),
+and choosing per batch element under vmap."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from ..core.ir import Literal, Program, Var
 from ..core.pytree import PyTreeDef, flatten, unflatten
 from ..core.staging import trace_to_program
 from ..core.trace import get_aval
+from .compare import select_p
+from .shape import reshape
 
 
 def split3(seq: Sequence, a: int, b: int) -> tuple[list, list, list]:
@@ -78,3 +81,11 @@ def check_same_types(what: str, expect: list[ShapedArray], got: list[ShapedArray
     if len(expect) != len(got) or any(a != b for a, b in zip(expect, got)):
         raise TypeError(f"{what}: {expect_name} has type {fmt_avals(expect)} but {got_name} "
                         f"has type {fmt_avals(got)}")
+
+
+def select_lanes(pred, on_true, on_false):
+    """Per batch element (axis 0 of each operand; ``pred`` is a 1-d boolean): ``on_true``
+    where ``pred``, else ``on_false``."""
+    nd = get_aval(on_true).ndim
+    return select_p.bind(reshape(pred, get_aval(pred).shape + (1,) * (nd - 1)), on_true,
+                         on_false)

@@ -6,6 +6,13 @@ branches' nonzero ones). Unzip with a known index: a known cond computing the kn
 and the residuals of whichever branch runs (residual lists padded with zeros so every branch
 returns the same residual types), and an unknown cond reading them. Transpose: a cond of the
 transposed branches.
+
+Batching (vmap), as JAX: with an unbatched index the cond stays a cond, of the batched
+branches (an output batched in any branch is batched in all of them). With a batched index
+each batch element may take another branch, so every branch runs on the whole batch and each
+output is a ``select`` per batch element of the branch outputs (with the index clamped into
+range as without vmap). Evaluating every branch costs their sum, and a branch not taken
+still runs on that element's operands (as with ``jnp.where``: guard it if it can fail).
 """
 
 from __future__ import annotations
@@ -20,12 +27,16 @@ from ..ad.linearize import partial_eval_rules
 from ..ad.rules import UndefinedPrimal, Zero, instantiate, jvp_rules, transpose_rules
 from ..ad.transpose import transpose_program
 from ..ad.unzip import unzip_program, unzip_rules
+from ..batching.core import vmap_rules
+from ..batching.program import vmap_program
 from ..core.avals import ShapedArray
 from ..core.eval import eval_program, run_program
 from ..core.ir import Eqn, Literal, Program, ProgramTable, Var
 from ..core.primitive import Primitive
-from ..core.trace import Tracer, full_raise
-from .control_common import check_same_types
+from ..core.trace import Tracer, full_raise, get_aval
+from .compare import ge
+from .control_common import check_same_types, select_lanes
+from .shape import moveaxis
 
 _derived = ProgramTable()
 
@@ -187,8 +198,32 @@ def _cond_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
     return out
 
 
+# ---------------------------------------------------------------- batching
+
+def _cond_batch(args, dims, *, branches):
+    ops, op_dims = args[1:], tuple(dims[1:])
+    size = next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+    n_out = len(branches[0].outs)
+    if dims[0] is None:
+        out_b = (False,) * n_out
+        for b in branches:
+            out_b = tuple(x or y for x, y in zip(out_b, vmap_program(b, op_dims, size)[1]))
+        bbranches = tuple(vmap_program(b, op_dims, size, out_b)[0] for b in branches)
+        return (cond_p.bind(args[0], *ops, branches=bbranches),
+                [0 if b else None for b in out_b])
+    index = moveaxis(args[0], dims[0], 0)
+    force = (True,) * n_out
+    results = [eval_program(vmap_program(b, op_dims, size, force)[0], ops) for b in branches]
+    outs = results[0]
+    for k in range(1, len(branches)):   # index >= k takes branch k or a later one
+        take = ge(index, np.asarray(k, get_aval(index).dtype))
+        outs = [select_lanes(take, r, o) for r, o in zip(results[k], outs)]
+    return outs, [0] * n_out
+
+
 jvp_rules[cond_p] = _cond_jvp
 unzip_rules[cond_p] = _cond_unzip
 partial_eval_rules[cond_p] = _cond_pe_trace
 transpose_rules[cond_p] = _cond_transpose
 linearity_rules[cond_p] = _cond_check_linear
+vmap_rules[cond_p] = _cond_batch

@@ -11,6 +11,11 @@ have nonzero tangents. Unzip splits the loop into a known scan, which also emits
 per-iteration residuals as extra stacked ys (loop-invariant ones are hoisted out as consts),
 and an unknown scan reading them. Transpose is a reverse scan of the transposed body, carrying
 the carry cotangents plus accumulators for the consts' cotangents.
+
+Batching (vmap): a scan of the batched body. Consts keep their batch axes; a batched x has its
+batch axis just after the scanned one (so its slices are batched along axis 0); a carry that
+is batched, or that the body makes batched, is batched along axis 0 from the start (a fixed
+point, as for JVP tangents); batched ys come out batched along axis 1.
 """
 
 from __future__ import annotations
@@ -25,14 +30,17 @@ from ..ad.linearize import partial_eval_rules
 from ..ad.rules import UndefinedPrimal, Zero, instantiate, jvp_rules, transpose_rules
 from ..ad.transpose import backward_pass
 from ..ad.unzip import unzip_program, unzip_rules
+from ..batching.core import vmap_rules
+from ..batching.program import fixed_point, vmap_program
 from ..core.avals import ShapedArray
 from ..core.eval import run_program
 from ..core.ir import Eqn, Literal, Program, ProgramTable, Var, dce, is_zero_literal
 from ..core.primitive import Primitive
 from ..core.staging import trace_to_program
-from ..core.trace import full_raise
+from ..core.trace import full_raise, get_aval
 from .call import call_p
 from .control_common import check_same_types, split3, zeros
+from .shape import moveaxis, to_front
 
 _derived = ProgramTable()
 
@@ -365,8 +373,33 @@ def _scan_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
         car = new
 
 
+# ---------------------------------------------------------------- batching
+
+def _scan_batch(args, dims, *, body, num_consts, num_carry, length, reverse, donate):
+    size = next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+    consts, init, xs = split3(args, num_consts, num_carry)
+    c_d, car_d, x_d = split3(dims, num_consts, num_carry)
+    xs = [moveaxis(x, d, 1) if d == 0 else x for x, d in zip(xs, x_d)]
+    body_x_d = tuple(None if d is None else max(d - 1, 0) for d in x_d)
+    ny = _sizes(body, num_consts, num_carry)[1]
+
+    def batched_body(car_b):
+        in_d = tuple(c_d) + tuple(0 if b else None for b in car_b) + body_x_d
+        return vmap_program(body, in_d, size, tuple(car_b) + (False,) * ny)
+
+    car_b = fixed_point(lambda cb: batched_body(cb)[1][:num_carry],
+                        tuple(d is not None for d in car_d))
+    bbody, out_b = batched_body(car_b)
+    init = [to_front(c, d, size) if b else c for c, d, b in zip(init, car_d, car_b)]
+    outs = scan_p.bind(*consts, *init, *xs, body=bbody, num_consts=num_consts,
+                       num_carry=num_carry, length=length, reverse=reverse, donate=donate)
+    return outs, ([0 if b else None for b in car_b]
+                  + [1 if b else None for b in out_b[num_carry:]])
+
+
 jvp_rules[scan_p] = _scan_jvp
 unzip_rules[scan_p] = _scan_unzip
 partial_eval_rules[scan_p] = _scan_pe_trace
 transpose_rules[scan_p] = _scan_transpose
 linearity_rules[scan_p] = _scan_check_linear
+vmap_rules[scan_p] = _scan_batch

@@ -5,6 +5,14 @@ are supported. Reverse mode is not: the trip count is only known at run time, so
 static structure to stack residuals into. Partial evaluation with an unknown carry (which is
 what linearize/grad ask for) is therefore a clear error naming the loop's source line (kept
 in the hidden ``_source`` param, which derived loops inherit).
+
+Batching (vmap): with an unbatched predicate, a while loop of the batched cond and body (a
+carry the body makes batched is batched from the start: a fixed point). With a batched
+predicate each batch element may stop after another number of iterations: every carry is
+batched, the loop runs while *any* element's predicate holds, and the body freezes the
+elements that are done (``select`` per element: the carried values of a finished element stop
+changing, and its body results are discarded). The loop runs as many iterations as the
+longest element needs, on the whole batch.
 """
 
 from __future__ import annotations
@@ -17,13 +25,19 @@ from ..ad.jvp import jvp_program
 from ..ad.linearize import partial_eval_rules
 from ..ad.rules import Zero, instantiate, jvp_rules, transpose_rules
 from ..ad.unzip import unzip_program, unzip_rules
+from ..batching.core import vmap_rules
+from ..batching.program import fixed_point, vmap_program
 from ..core.avals import ShapedArray
 from ..core.errors import MissingRuleError, user_frame_summary
-from ..core.eval import run_program
+from ..core.eval import eval_program, run_program
 from ..core.ir import Eqn, Program, ProgramTable, dce
 from ..core.primitive import Primitive
-from ..core.trace import full_raise
-from .control_common import add_params, check_same_types, split3
+from ..core.staging import trace_to_program
+from ..core.trace import full_raise, get_aval
+from .base import convert_element_type
+from .compare import gt
+from .control_common import add_params, check_same_types, select_lanes, split3
+from .shape import reduce_sum, to_front
 
 _derived = ProgramTable()
 
@@ -147,7 +161,65 @@ def _while_transpose(cts, *args, _source=None, **params):
     raise _reverse_mode_error(_source)
 
 
+# ---------------------------------------------------------------- batching
+
+def _lanes_loop(bcond: Program, bbody: Program, ncc: int) -> tuple[Program, Program]:
+    """For a batched predicate: ``(cc, carry) -> any lane's predicate`` and ``(cc, bc, carry)
+    -> carry``, where lanes whose predicate is false keep their carry."""
+    key = ("while_lanes", bcond.uid, ncc)
+    hit = _derived.get(bbody, key)
+    if hit is not None:
+        return hit
+    cc_avals, car_avals = bcond.in_avals[:ncc], bcond.in_avals[ncc:]
+    nbc = len(bbody.params) - len(car_avals)
+
+    def any_lane(*args):
+        pred = eval_program(bcond, args)[0]
+        return [gt(reduce_sum(convert_element_type(pred, np.int32), (0,)), np.int32(0))]
+
+    def frozen_body(*args):
+        cc, bc, carry = split3(args, ncc, nbc)
+        pred = eval_program(bcond, cc + carry)[0]
+        new = eval_program(bbody, bc + carry)
+        return [select_lanes(pred, n, c) for n, c in zip(new, carry)]
+
+    cond, c1 = trace_to_program(any_lane, bcond.in_avals, f"any_{bcond.name}")
+    body, c2 = trace_to_program(frozen_body, cc_avals + bbody.in_avals, f"frozen_{bbody.name}")
+    assert not c1 and not c2
+    return _derived.put(bbody, key, (cond, body))
+
+
+def _while_batch(args, dims, *, cond_prog, body_prog, cond_nconsts, body_nconsts,
+                 _source=None):
+    size = next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+    cc, bc, init = split3(args, cond_nconsts, body_nconsts)
+    cc_d, bc_d, car_d = split3(dims, cond_nconsts, body_nconsts)
+
+    def parts(car_b):
+        cd = tuple(0 if b else None for b in car_b)
+        return (vmap_program(cond_prog, tuple(cc_d) + cd, size),
+                vmap_program(body_prog, tuple(bc_d) + cd, size, tuple(car_b)))
+
+    def step(car_b):
+        (_, pred_b), (_, out_b) = parts(car_b)
+        return (True,) * len(init) if pred_b[0] else out_b
+
+    car_b = fixed_point(step, tuple(d is not None for d in car_d))
+    (bcond, pred_b), (bbody, _) = parts(car_b)
+    init = [to_front(c, d, size) if b else c for c, d, b in zip(init, car_d, car_b)]
+    out_dims = [0 if b else None for b in car_b]
+    if not pred_b[0]:
+        return while_p.bind(*cc, *bc, *init, cond_prog=bcond, body_prog=bbody,
+                            cond_nconsts=cond_nconsts, body_nconsts=body_nconsts,
+                            _source=_source), out_dims
+    any_cond, frozen = _lanes_loop(bcond, bbody, cond_nconsts)
+    return while_p.bind(*cc, *cc, *bc, *init, cond_prog=any_cond, body_prog=frozen,
+                        cond_nconsts=cond_nconsts, body_nconsts=cond_nconsts + body_nconsts,
+                        _source=_source), out_dims
+
+
 jvp_rules[while_p] = _while_jvp
 unzip_rules[while_p] = _while_unzip
 partial_eval_rules[while_p] = _while_pe_trace
 transpose_rules[while_p] = _while_transpose
+vmap_rules[while_p] = _while_batch

@@ -7,6 +7,11 @@ transformation (a staged program keeps the equation, not an inlined body).
 ``custom_vjp`` under JVP becomes a linear ``custom_lin`` equation whose transpose calls the
 user's ``bwd``; evaluating it forward is a clear error (forward mode through a custom VJP is
 not defined, as in JAX).
+
+Under vmap the custom-rule calls stay custom-rule calls: the primal program is batched (every
+output batched along axis 0) and the user's rules are wrapped to run batched, so grad of vmap
+still uses them (vmap of grad needs nothing: the rules then simply run on batched values).
+A batched ``bwd`` sums the cotangent of an input that is not batched over the batch.
 """
 
 from __future__ import annotations
@@ -15,12 +20,16 @@ import functools
 from collections.abc import Callable, Sequence
 
 from ..ad.rules import Zero, instantiate, jvp_rules, linear_positions, transpose_rules
+from ..batching.core import batch_flat, vmap_rules
+from ..batching.program import vmap_program
+from ..core.avals import ShapedArray
 from ..core.errors import LintraError
 from ..core.eval import run_program
 from ..core.primitive import Primitive, program_params
 from ..core.pytree import flatten, unflatten
 from ..core.staging import Staged
 from ..core.trace import Tracer, get_aval
+from .shape import moveaxis, reduce_sum, to_front
 
 
 def _stage(fun, args, nondiff_argnums, cache: dict):
@@ -254,3 +263,102 @@ class custom_vjp(_CustomRule):
         return unflatten(out_tree, outs)
 
 
+
+
+# ---------------------------------------------------------------- batching (vmap)
+
+def _size(args, dims) -> int:
+    return next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+
+
+def _run_batched(fn, args, dims, size) -> tuple[list, list, list, list]:
+    """``fn(*args) -> (outs, extra)`` run batched. Returns the outs batched along axis 0,
+    the ``extra`` values that are not ``None``/``Zero`` with their batch axes, and per
+    extra value whether it was zero (left out)."""
+    store: dict = {}
+
+    def flat(*a):
+        outs, extra = fn(*a)
+        store["n"] = len(outs)
+        store["zero"] = [e is None or isinstance(e, Zero) for e in extra]
+        return list(outs) + [e for e, z in zip(extra, store["zero"]) if not z]
+
+    vals, vdims = batch_flat(flat, list(args), list(dims), size)
+    n = store["n"]
+    outs = [to_front(v, d, size) for v, d in zip(vals[:n], vdims[:n])]
+    return outs, vals[n:], vdims[n:], store["zero"]
+
+
+def _to_dim(x, d: int | None, target: int | None, size: int):
+    """``x`` (batched along ``d``) as the cotangent of a value batched along ``target``: an
+    unbatched value's cotangent is the sum over the batch."""
+    if target is None:
+        return x if d is None else reduce_sum(x, (d,))
+    return moveaxis(to_front(x, d, size), 0, target)
+
+
+def _batched_bwd(bwd, res_dims, in_dims: list, in_avals: list, size: int):
+    """``bwd(res, cts) -> cts_in`` for residuals batched along ``res_dims()`` and output
+    cotangents batched along axis 0; input cotangents come back along ``in_dims``."""
+    def batched(res, cts):
+        _, vals, vdims, zero = _run_batched(lambda *a: ([], bwd(list(a[:len(res)]),
+                                                              list(a[len(res):]))),
+                                            list(res) + list(cts),
+                                            list(res_dims()) + [0] * len(cts), size)
+        it = iter(zip(vals, vdims))
+        return [Zero(a.strip_weak()) if z else _to_dim(*next(it), d, size)
+                for z, d, a in zip(zero, in_dims, in_avals)]
+    return batched
+
+
+def _custom_jvp_batch(args, dims, *, program, rule, num_consts):
+    size = _size(args, dims)
+    n_out = len(program.outs)
+    bprog, _ = vmap_program(program, tuple(dims), size, (True,) * n_out)
+    in_d = list(dims[num_consts:])
+
+    def batched_rule(p_args, t_args):
+        outs, vals, vdims, zero = _run_batched(lambda *a: rule(list(a[:len(p_args)]),
+                                                               list(a[len(p_args):])),
+                                               list(p_args) + list(t_args), in_d + in_d, size)
+        it = iter(zip(vals, vdims))
+        return outs, [None if z else to_front(*next(it), size) for z in zero]
+
+    batched_rule.fun_name = getattr(rule, "fun_name", "?")  # type: ignore[attr-defined]
+    outs = custom_jvp_call_p.bind(*args, program=bprog, rule=batched_rule,
+                                  num_consts=num_consts)
+    return outs, [0] * n_out
+
+
+def _custom_vjp_batch(args, dims, *, program, fwd, bwd, num_consts):
+    size = _size(args, dims)
+    n_out = len(program.outs)
+    bprog, _ = vmap_program(program, tuple(dims), size, (True,) * n_out)
+    in_d = list(dims[num_consts:])
+    res_dims: list = []
+
+    def batched_fwd(p_args):
+        outs, res, rdims, _ = _run_batched(lambda *a: fwd(list(a)), p_args, in_d, size)
+        res_dims[:] = rdims
+        return outs, res
+
+    in_avals = [get_aval(a) for a in args[num_consts:]]
+    batched = _batched_bwd(bwd, lambda: res_dims, in_d, in_avals, size)
+    outs = custom_vjp_call_p.bind(*args, program=bprog, fwd=batched_fwd, bwd=batched,
+                                  num_consts=num_consts)
+    return outs, [0] * n_out
+
+
+def _custom_lin_batch(args, dims, *, bwd, num_res, out_avals):
+    size = _size(args, dims)
+    res_dims, t_dims = list(dims[:num_res]), list(dims[num_res:])
+    t_avals = [get_aval(a) for a in args[num_res:]]
+    batched = _batched_bwd(bwd, lambda: res_dims, t_dims, t_avals, size)
+    avals = tuple(ShapedArray((size,) + a.shape, a.dtype) for a in out_avals)
+    outs = custom_lin_p.bind(*args, bwd=batched, num_res=num_res, out_avals=avals)
+    return outs, [0] * len(out_avals)
+
+
+vmap_rules[custom_jvp_call_p] = _custom_jvp_batch
+vmap_rules[custom_vjp_call_p] = _custom_vjp_batch
+vmap_rules[custom_lin_p] = _custom_lin_batch

@@ -16,13 +16,14 @@ from typing import Any
 import numpy as np
 
 from ..ad.rules import UndefinedPrimal, Zero, bilinear, jvp_rules, linear_positions, transpose_rules
+from ..batching.core import vmap_rules
 from ..core.avals import ShapedArray, concrete_aval
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
 from . import elementwise as E
 from . import structure as S
 from .base import asarray_value, promote
-from .shape import add_tangents, defjvp, reduce_sum
+from .shape import add_tangents, batch_size, defjvp, moveaxis, reduce_sum, reshape, to_front
 
 
 def _checked(prim: Primitive):
@@ -363,3 +364,60 @@ def _slogdet_jvp(primals, tangents):
 
 
 jvp_rules[slogdet_p] = _slogdet_jvp
+
+
+# ---------------------------------------------------------------- batching (vmap)
+
+def _dot_general_batch(args, dims, *, dimension_numbers):
+    """Both operands batched: their batch axes become a leading pair of batch dimensions.
+    One batched: its batch axis is one more free dimension. No transposes either way."""
+    (x, y), (dx, dy) = args, dims
+    (xc, yc), (xb, yb) = dimension_numbers
+    shift = lambda ds, d: tuple(i + int(d is not None and i >= d) for i in ds)  # noqa: E731
+    xc, xb, yc, yb = shift(xc, dx), shift(xb, dx), shift(yc, dy), shift(yb, dy)
+    if dx is not None and dy is not None:
+        dn = ((xc, yc), ((dx,) + xb, (dy,) + yb))
+        return dot_general_p.bind(x, y, dimension_numbers=dn), 0
+    out = dot_general_p.bind(x, y, dimension_numbers=((xc, yc), (xb, yb)))
+    xf = _free_dims(get_aval(x).ndim, xc, xb)
+    if dx is not None:
+        return out, len(xb) + sum(i < dx for i in xf)
+    yf = _free_dims(get_aval(y).ndim, yc, yb)
+    return out, len(xb) + len(xf) + sum(i < dy for i in yf)
+
+
+def _matrix_batch(prim: Primitive):
+    """One ``(..., n, n)`` operand: a batch axis among the leading axes stays where it is,
+    one among the matrix axes moves to the front."""
+    def rule(args, dims, **params):
+        (a,), (d,) = args, dims
+        if d >= get_aval(a).ndim - 2:
+            a, d = moveaxis(a, d, 0), 0
+        return prim.bind(a, **params), ([d, d] if prim.multiple_results else d)
+    return rule
+
+
+def _solve_batch(prim: Primitive):
+    """``(a, b)`` solves. An unbatched ``a`` solves all right-hand sides at once: the batch
+    is folded into ``b``'s columns (its rows for a right-side solve). A batched ``a`` needs
+    ``b`` batched at the same (front) axis."""
+    def rule(args, dims, **params):
+        (a, b), (da, db) = args, dims
+        if da is None:
+            nd = get_aval(b).ndim
+            at = nd - 2 if params.get("left_side", True) else nd - 3
+            b = moveaxis(b, db, at)
+            s = get_aval(b).shape
+            out = prim.bind(a, reshape(b, s[:at] + (s[at] * s[at + 1],) + s[at + 2:]),
+                            **params)
+            return reshape(out, s), at
+        size = batch_size(args, dims)
+        return prim.bind(moveaxis(a, da, 0), to_front(b, db, size), **params), 0
+    return rule
+
+
+vmap_rules[dot_general_p] = _dot_general_batch
+vmap_rules[cholesky_p] = _matrix_batch(cholesky_p)
+vmap_rules[slogdet_p] = _matrix_batch(slogdet_p)
+vmap_rules[solve_p] = _solve_batch(solve_p)
+vmap_rules[triangular_solve_p] = _solve_batch(triangular_solve_p)
