@@ -15,11 +15,11 @@ from ..ad.rules import UndefinedPrimal, Zero, instantiate, jvp_rules, transpose_
 from ..ad.transpose import transpose_program
 from ..ad.unzip import unzip_program, unzip_rules
 from ..batching.core import vmap_rules
-from ..batching.program import vmap_program
 from ..core.eval import run_program
 from ..core.ir import Eqn, Program, ProgramTable, Var
 from ..core.primitive import Primitive, program_params
 from ..core.trace import get_aval
+from .batched import vmap_program
 
 call_p = Primitive("call", multiple_results=True, subprograms=program_params)
 

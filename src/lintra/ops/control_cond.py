@@ -28,12 +28,12 @@ from ..ad.rules import UndefinedPrimal, Zero, instantiate, jvp_rules, transpose_
 from ..ad.transpose import transpose_program
 from ..ad.unzip import unzip_program, unzip_rules
 from ..batching.core import vmap_rules
-from ..batching.program import vmap_program
 from ..core.avals import ShapedArray
 from ..core.eval import eval_program, run_program
 from ..core.ir import Eqn, Literal, Program, ProgramTable, Var
 from ..core.primitive import Primitive
 from ..core.trace import Tracer, full_raise, get_aval
+from .batched import vmap_program
 from .compare import ge
 from .control_common import check_same_types, select_lanes
 from .shape import moveaxis

@@ -31,13 +31,13 @@ from ..ad.rules import UndefinedPrimal, Zero, instantiate, jvp_rules, transpose_
 from ..ad.transpose import backward_pass
 from ..ad.unzip import unzip_program, unzip_rules
 from ..batching.core import vmap_rules
-from ..batching.program import fixed_point, vmap_program
 from ..core.avals import ShapedArray
 from ..core.eval import run_program
 from ..core.ir import Eqn, Literal, Program, ProgramTable, Var, dce, is_zero_literal
 from ..core.primitive import Primitive
 from ..core.staging import trace_to_program
 from ..core.trace import full_raise, get_aval
+from .batched import fixed_point, vmap_program
 from .call import call_p
 from .control_common import check_same_types, split3, zeros
 from .shape import moveaxis, to_front

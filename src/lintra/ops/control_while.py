@@ -26,7 +26,6 @@ from ..ad.linearize import partial_eval_rules
 from ..ad.rules import Zero, instantiate, jvp_rules, transpose_rules
 from ..ad.unzip import unzip_program, unzip_rules
 from ..batching.core import vmap_rules
-from ..batching.program import fixed_point, vmap_program
 from ..core.avals import ShapedArray
 from ..core.errors import MissingRuleError, user_frame_summary
 from ..core.eval import eval_program, run_program
@@ -35,6 +34,7 @@ from ..core.primitive import Primitive
 from ..core.staging import trace_to_program
 from ..core.trace import full_raise, get_aval
 from .base import convert_element_type
+from .batched import fixed_point, vmap_program
 from .compare import gt
 from .control_common import add_params, check_same_types, select_lanes, split3
 from .shape import reduce_sum, to_front

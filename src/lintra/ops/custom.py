@@ -21,7 +21,6 @@ from collections.abc import Callable, Sequence
 
 from ..ad.rules import Zero, instantiate, jvp_rules, linear_positions, transpose_rules
 from ..batching.core import batch_flat, vmap_rules
-from ..batching.program import vmap_program
 from ..core.avals import ShapedArray
 from ..core.errors import LintraError
 from ..core.eval import run_program
@@ -29,6 +28,7 @@ from ..core.primitive import Primitive, program_params
 from ..core.pytree import flatten, unflatten
 from ..core.staging import Staged
 from ..core.trace import Tracer, get_aval
+from .batched import vmap_program
 from .shape import moveaxis, reduce_sum, to_front
 
 

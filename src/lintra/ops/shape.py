@@ -14,7 +14,6 @@ import numpy as np
 from ..ad import rules
 from ..ad.rules import Zero, add_any, add_any_p, deflinear
 from ..batching.core import vmap_rules
-from ..batching.program import set_to_front
 from ..core.avals import ShapedArray
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
@@ -262,7 +261,6 @@ def to_front(x, d: int | None, size: int):
     return moveaxis(x, d, 0)
 
 
-set_to_front(to_front)
 
 
 def batch_size(args, dims) -> int:

@@ -5,34 +5,20 @@ Higher-order primitives (``call``, ``cond``, ``scan``, ``while_loop``, the custo
 calls) batch their sub-programs with it: vmap(call f) = call vmap(f). Each output of a batched
 program is either batched along axis 0 or not batched at all, so that the primitive's layout
 (a loop's carries, a cond's branches) stays one type; ``force`` asks for outputs batched even
-where they do not depend on the batch.
-
-Moving an axis needs the shape primitives, which live in ``ops``: ``ops.shape`` hands its
-``to_front`` over through ``set_to_front`` (this layer knows no primitive).
-"""
+where they do not depend on the batch."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..batching.core import batch_flat
 from ..core.avals import ShapedArray
 from ..core.eval import eval_program
 from ..core.ir import Program, ProgramTable
 from ..core.staging import trace_to_program
-from .core import batch_flat
+from .shape import to_front
 
 _vmap_programs = ProgramTable()
-_to_front: list[Callable] = []
-
-
-def set_to_front(fn: Callable) -> None:
-    """``fn(x, d, size)``: ``x`` with its batch axis ``d`` first (broadcast when ``d`` is
-    None). Registered by ``ops.shape``."""
-    _to_front[:] = [fn]
-
-
-def to_front(x, d: int | None, size: int):
-    return _to_front[0](x, d, size)
 
 
 def batched_aval(aval: ShapedArray, d: int | None, size: int) -> ShapedArray:
