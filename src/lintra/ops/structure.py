@@ -114,12 +114,14 @@ deflinear(concatenate_p, _concatenate_transpose)
 
 
 def _concatenate_batch(args, dims, *, axis):
-    d0 = dims[0]
-    if d0 is not None and all(d == d0 for d in dims):   # one batch axis: concatenate beside it
-        return concatenate_p.bind(*args, axis=axis + (axis >= d0)), d0
+    """Operands batched at one axis ``d`` are concatenated beside it as they are (unbatched
+    ones are broadcast along ``d``); otherwise every batch axis moves to the front."""
+    batched = {d for d in dims if d is not None}
+    d0 = batched.pop() if len(batched) == 1 else 0
     size = batch_size(args, dims)
-    return concatenate_p.bind(*[to_front(a, d, size) for a, d in zip(args, dims)],
-                              axis=axis + 1), 0
+    args = [moveaxis(to_front(a, d, size), 0, d0) if d is None or d != d0 else a
+            for a, d in zip(args, dims)]
+    return concatenate_p.bind(*args, axis=axis + (axis >= d0)), d0
 
 
 vmap_rules[concatenate_p] = _concatenate_batch
