@@ -461,3 +461,34 @@ def test_gather_with_batched_indices_is_linear_in_batch_size():
     prog = lt.make_program(lt.vmap(lambda x, i: x[i]))(x, idx)
     sizes = [int(np.prod(v.aval.shape)) for eqn in prog.eqns for v in eqn.outputs]
     assert max(sizes) <= 50 * 3 * 7
+
+
+@settings(max_examples=EXAMPLES)
+@given(st.integers(0, 2**16), st.sampled_from(["get", "set", "add"]),
+       st.tuples(*[st.none() | st.integers(-2, 1)] * 3))
+def test_gather_scatter_match_jax_vmap(seed, op, axes):
+    # an independent oracle: JAX's own vmap of x[:, i] / x.at[:, i].set / .add
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    rng = np.random.default_rng(seed)
+    if all(a is None for a in axes):
+        axes = (0,) + axes[1:]
+    size = 3
+
+    def batched(shape, ax):
+        return np.moveaxis(rng.standard_normal((size,) + shape), 0, ax) if ax is not None \
+            else rng.standard_normal(shape)
+    x = batched((4, 5), axes[0])
+    i = rng.integers(-5, 5, (size, 2, 3) if axes[1] is not None else (2, 3))
+    i = np.moveaxis(i, 0, axes[1]) if axes[1] is not None else i
+    v = batched((4, 2, 3), axes[2])
+
+    def f(x, i, v, at, asarray):
+        x = asarray(x)
+        if op == "get":
+            return x[:, i] + 0 * v[0, 0, 0]
+        return getattr(at(x)[:, i], op)(v)
+    got = lt.vmap(lambda x, i, v: f(x, i, v, lnp.at_property, lnp.asarray), axes)(x, i, v)
+    want = jax.vmap(lambda x, i, v: f(x, i, v, lambda a: a.at, jax.numpy.asarray),
+                    axes)(x, i, v)
+    np.testing.assert_allclose(got, np.asarray(want), rtol=1e-12, atol=1e-12)
