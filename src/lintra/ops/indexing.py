@@ -30,13 +30,14 @@ from ..ad.rules import (
     transpose_rules,
     zero_like,
 )
+from ..batching.core import vmap_rules
 from ..core.avals import BOOL_DTYPE, ShapedArray
 from ..core.eval import fresh_outputs, inplace_impls
 from ..core.primitive import Primitive
 from ..core.trace import Tracer, get_aval
 from . import elementwise as E
 from .base import asarray_value
-from .structure import reshape
+from .structure import batch_size, concatenate, moveaxis, reshape, to_front
 
 
 def _index_tuple(idx: np.ndarray, axis: int) -> tuple:
@@ -75,6 +76,41 @@ def last_occurrence(idx: np.ndarray) -> np.ndarray:
                              return_index=True)
         mask[m - 1 - first] = True
     return mask.reshape(idx.shape[:-1])
+
+
+def _lane_indices(idx, d: int | None, size: int):
+    """Batched index vectors ``(size,) + B + (k,)`` with each lane's number prepended, giving
+    ``(size,) + B + (k + 1,)``: they address a batch axis placed just before the indexed axes,
+    so each lane reads (or writes) only its own slice (O(size) work, not O(size**2))."""
+    idx = to_front(idx, d, size)
+    shape = get_aval(idx).shape
+    lanes = np.arange(size, dtype=get_aval(idx).dtype).reshape((size,) + (1,) * (len(shape) - 1))
+    return concatenate([np.broadcast_to(lanes, shape[:-1] + (1,)), idx], len(shape) - 1)
+
+
+def _batch_at(x, d: int | None, p: int, size: int):
+    """``x`` with its batch axis at ``p`` (an unbatched ``x`` is broadcast along it)."""
+    if d is None:
+        return moveaxis(to_front(x, None, size), 0, p)
+    return moveaxis(x, d, p)
+
+
+def _unlast(idx, d: int | None):
+    """Index vectors batched along their last axis get the batch axis first instead."""
+    if d is not None and d == get_aval(idx).ndim - 1:
+        return moveaxis(idx, d, 0), 0
+    return idx, d
+
+
+def _free_slot(d: int | None, axis: int, k: int, nb: int) -> tuple[int, int, int]:
+    """For index vectors without a batch axis: where the operand's batch axis can stay (at
+    ``d``, outside the ``k`` indexed axes) or go (first), the matching batch axis of the
+    gathered/updates array, and the primitive's new ``axis``."""
+    if d is not None and d < axis:
+        return d, d, axis + 1
+    if d is not None and d >= axis + k:
+        return d, d - k + nb, axis
+    return 0, 0, axis + 1
 
 
 # ---------------------------------------------------------------- take (gather)
@@ -135,7 +171,21 @@ def _take_transpose(ct, x, idx, *, axis):
     return [TakeCotangent(x.aval, idx, ct, axis), None]
 
 
+def _take_batch(args, dims, *, axis):
+    (x, idx), (dx, di) = args, dims
+    idx, di = _unlast(idx, di)
+    if di is None:
+        shape = get_aval(idx).shape
+        po, pout, new_axis = _free_slot(dx, axis, shape[-1], len(shape) - 1)
+        return take_p.bind(moveaxis(x, dx, po), idx, axis=new_axis), pout
+    if dx is None:
+        return take_p.bind(x, idx, axis=axis), axis + di
+    size = batch_size(args, dims)
+    return take_p.bind(moveaxis(x, dx, axis), _lane_indices(idx, di, size), axis=axis), axis
+
+
 jvp_rules[take_p] = _take_jvp
+vmap_rules[take_p] = _take_batch
 transpose_rules[take_p] = _take_transpose
 linear_positions[take_p] = first_position
 
@@ -205,7 +255,26 @@ def _scatter_add_transpose(ct, op, idx, upd, *, axis):
     return [ct_op, None, ct_upd]
 
 
+def _scatter_batcher(prim):
+    """Batching ``scatter_add``/``scatter``: with batched index vectors each lane writes only
+    its own slice (lane numbers prepended to the vectors, batch axes just before the indexed
+    axes); otherwise the operand's batch axis stays where the indexed axes allow."""
+    def rule(args, dims, *, axis, **params):
+        (op, idx, upd), (do, di, du) = args, dims
+        size = batch_size(args, dims)
+        idx, di = _unlast(idx, di)
+        if di is None:
+            shape = get_aval(idx).shape
+            po, pu, new_axis = _free_slot(do, axis, shape[-1], len(shape) - 1)
+        else:
+            idx, po, pu, new_axis = _lane_indices(idx, di, size), axis, axis, axis
+        op, upd = _batch_at(op, do, po, size), _batch_at(upd, du, pu, size)
+        return prim.bind(op, idx, upd, axis=new_axis, **params), po
+    return rule
+
+
 jvp_rules[scatter_add_p] = _scatter_add_jvp
+vmap_rules[scatter_add_p] = _scatter_batcher(scatter_add_p)
 transpose_rules[scatter_add_p] = _scatter_add_transpose
 linear_positions[scatter_add_p] = lambda params, n: (0, 2)
 
@@ -223,6 +292,15 @@ def _index_winners_shape(idx):
 
 
 defzero_jvp(index_winners_p)
+
+
+def _index_winners_batch(args, dims):
+    # duplicates count only within a lane: lane numbers join the index vectors
+    (idx,), (d,) = args, dims
+    return index_winners_p.bind(_lane_indices(idx, d, get_aval(idx).shape[d])), 0
+
+
+vmap_rules[index_winners_p] = _index_winners_batch
 
 # ---------------------------------------------------------------- scatter (set)
 
@@ -293,5 +371,6 @@ def _scatter_transpose(ct, op, idx, upd, *, axis, unique):
 
 
 jvp_rules[scatter_p] = _scatter_jvp
+vmap_rules[scatter_p] = _scatter_batcher(scatter_p)
 transpose_rules[scatter_p] = _scatter_transpose
 linear_positions[scatter_p] = lambda params, n: (0, 2)

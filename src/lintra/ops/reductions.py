@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ad.rules import deflinear, defzero_jvp, jvp_rules, zero_like
+from ..batching.core import vmap_rules
 from ..core.avals import DEFAULT_INT
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
@@ -50,6 +51,19 @@ jvp_rules[reduce_max_p] = _extremum_jvp(reduce_max_p)
 jvp_rules[reduce_min_p] = _extremum_jvp(reduce_min_p)
 
 
+def _reduce_batcher(prim):
+    """Batching a reduction over ``axes``: the axes shift past the batch axis, which stays."""
+    def rule(args, dims, *, axes):
+        (x,), (d,) = args, dims
+        moved = tuple(a + (a >= d) for a in axes)
+        return prim.bind(x, axes=moved), d - sum(a < d for a in axes)
+    return rule
+
+
+vmap_rules[reduce_max_p] = _reduce_batcher(reduce_max_p)
+vmap_rules[reduce_min_p] = _reduce_batcher(reduce_min_p)
+
+
 def reduce_max(x, axes):
     x = asarray_value(x)
     axes = normalize_axes(axes, get_aval(x).ndim)
@@ -78,6 +92,17 @@ argmin_p.def_impl(lambda x, *, axis: np.argmin(x, axis=axis).astype(DEFAULT_INT)
 argmin_p.def_shape(_arg_shape("argmin"))
 defzero_jvp(argmax_p)
 defzero_jvp(argmin_p)
+
+
+def _arg_batcher(prim):
+    def rule(args, dims, *, axis):
+        (x,), (d,) = args, dims
+        return prim.bind(x, axis=axis + (axis >= d)), d - (axis < d)
+    return rule
+
+
+vmap_rules[argmax_p] = _arg_batcher(argmax_p)
+vmap_rules[argmin_p] = _arg_batcher(argmin_p)
 
 
 def argmax(x, axis: int):
@@ -124,6 +149,13 @@ def _axis_param_shape(name):
     return rule
 
 
+def _cum_batcher(prim):
+    def rule(args, dims, *, axis, reverse):
+        (x,), (d,) = args, dims
+        return prim.bind(x, axis=axis + (axis >= d), reverse=reverse), d
+    return rule
+
+
 # ---------------------------------------------------------------- cumsum (linear)
 
 def _cum_impl(fn):
@@ -141,6 +173,7 @@ cumsum_p.def_shape(_axis_param_shape("cumsum"))
 # the transpose of a prefix sum is the suffix sum
 deflinear(cumsum_p, lambda ct, x, *, axis, reverse: [
     cumsum_p.bind(ct, axis=axis, reverse=not reverse)])
+vmap_rules[cumsum_p] = _cum_batcher(cumsum_p)
 
 
 def _axis1(x, axis: int) -> int:
@@ -178,6 +211,7 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
 
 
 jvp_rules[cumprod_p] = _cumprod_jvp
+vmap_rules[cumprod_p] = _cum_batcher(cumprod_p)
 
 
 def cumprod(x, axis: int, reverse: bool = False):
@@ -214,6 +248,7 @@ def _reduce_prod_jvp(primals, tangents, *, axes):
 
 
 jvp_rules[reduce_prod_p] = _reduce_prod_jvp
+vmap_rules[reduce_prod_p] = _reduce_batcher(reduce_prod_p)
 
 
 def reduce_prod(x, axes):

@@ -10,19 +10,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..ad.rules import UndefinedPrimal, aval_of_arg, deflinear, first_position
+from ..batching.core import vmap_rules
 from ..core.avals import ShapedArray
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
 from .base import asarray_value, promote
-from .elementwise import sub
+from .elementwise import select, sub
 from .shape import (  # noqa: F401  (re-exported: the structural primitives in one place)
+    batch_size,
     broadcast_to,
     broadcast_to_p,
+    moveaxis,
     normalize_axes,
     normalize_axis,
     reduce_sum,
     reshape,
     reshape_p,
+    to_front,
     transpose,
     transpose_p,
 )
@@ -109,6 +113,20 @@ def _concatenate_transpose(ct, *xs, axis):
 deflinear(concatenate_p, _concatenate_transpose)
 
 
+def _concatenate_batch(args, dims, *, axis):
+    """Operands batched at one axis ``d`` are concatenated beside it as they are (unbatched
+    ones are broadcast along ``d``); otherwise every batch axis moves to the front."""
+    batched = {d for d in dims if d is not None}
+    d0 = batched.pop() if len(batched) == 1 else 0
+    size = batch_size(args, dims)
+    args = [moveaxis(to_front(a, d, size), 0, d0) if d is None or d != d0 else a
+            for a, d in zip(args, dims)]
+    return concatenate_p.bind(*args, axis=axis + (axis >= d0)), d0
+
+
+vmap_rules[concatenate_p] = _concatenate_batch
+
+
 def concatenate(xs, axis: int = 0):
     if not len(xs):
         raise ValueError("concatenate: need at least one array to concatenate")
@@ -167,6 +185,16 @@ def _slice_transpose(ct, x, *, start, limit, strides):
 
 deflinear(slice_p, _slice_transpose, first_position)
 
+
+def _slice_batch(args, dims, *, start, limit, strides):
+    (x,), (d,) = args, dims
+    n = get_aval(x).shape[d]
+    return slice_p.bind(x, start=start[:d] + (0,) + start[d:], limit=limit[:d] + (n,) + limit[d:],
+                        strides=strides[:d] + (1,) + strides[d:]), d
+
+
+vmap_rules[slice_p] = _slice_batch
+
 # ---------------------------------------------------------------- pad (constant, interior)
 
 pad_p = Primitive("pad")
@@ -222,6 +250,26 @@ def _pad_transpose(ct, x, padval, *, config):
 
 deflinear(pad_p, _pad_transpose)
 
+
+def _pad_batch(args, dims, *, config):
+    (x, padval), (d, dp) = args, dims
+    if d is not None:
+        config = config[:d] + ((0, 0, 0),) + config[d:]
+    if dp is None:
+        return pad_p.bind(x, padval, config=config), d
+    # one padding value per batch element: pad with anything, then select the padding
+    aval = get_aval(x)
+    out = pad_p.bind(x, np.zeros((), aval.dtype), config=config)
+    nd = get_aval(out).ndim
+    inside = pad(np.ones(aval.shape, bool), False, config)
+    if d is None:
+        return select(inside, out, reshape(padval, get_aval(padval).shape + (1,) * nd)), 0
+    padval = reshape(padval, (1,) * d + get_aval(padval).shape + (1,) * (nd - d - 1))
+    return select(inside, out, padval), d
+
+
+vmap_rules[pad_p] = _pad_batch
+
 # ---------------------------------------------------------------- rev (flip)
 
 rev_p = Primitive("rev")
@@ -245,3 +293,11 @@ def rev(x, axes):
 
 
 deflinear(rev_p, lambda ct, x, *, axes: [rev_p.bind(ct, axes=axes)])
+
+
+def _rev_batch(args, dims, *, axes):
+    (x,), (d,) = args, dims
+    return rev_p.bind(x, axes=tuple(a + (a >= d) for a in axes)), d
+
+
+vmap_rules[rev_p] = _rev_batch
