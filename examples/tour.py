@@ -152,6 +152,22 @@ lin = lambda v: lnp.sum(lnp.reshape(v, (1, 2)) * m, axis=1)
 check("transpose of v -> M v is M^T", lt.linear_transpose(lin, np.zeros(2))(np.ones(3))[0],
       m.T @ np.ones(3))
 
+section("vmap: per-example gradients, batched Jacobians")
+w = np.array([0.5, -1.0, 2.0])
+xs = np.random.default_rng(2).standard_normal((4, 3))
+loss = lambda w, x: lnp.sum(lnp.tanh(w * x) ** 2)
+per_example = lt.vmap(lt.grad(loss), in_axes=(None, 0))(w, xs)
+check("vmap(grad) row 2", per_example[2], fd_grad(lambda v: float(loss(v, xs[2])), w),
+      rtol=1e-6)
+th = np.tanh(w * xs)
+check("d/dw sum tanh(w x)^2 = 2 tanh sech^2 x (row 0)", per_example[0],
+      2 * th[0] * (1 - th[0] ** 2) * xs[0])
+jac = lt.jacrev(lambda v: lnp.sin(v) * lnp.sum(v))(x)
+check("jacrev (one vmap of the vjp)", jac, np.diag(np.cos(x) * x.sum()) + np.sin(x)[:, None])
+print("  a batched program:")
+print("   ", str(lt.make_program(lt.vmap(lambda a, b: lnp.sum(a * b), in_axes=(0, None)))(
+    xs, w)).replace("\n", "\n    "))
+
 section("speed of eager scalar code")
 n = 1000
 xv = np.random.default_rng(1).standard_normal(n)

@@ -14,13 +14,13 @@ from .ad.linearity import check_linear
 from .ad.linearize import linearize_flat
 from .ad.rules import UndefinedPrimal, Zero, instantiate
 from .ad.transpose import backward_pass
-from .core.avals import ShapedArray
 from .core.errors import NonDifferentiableError
 from .core.pytree import flatten, unflatten
 from .core.staging import trace_to_program
 from .core.trace import Tracer, get_aval, trace_stack
 from .eager import eager_vjp_flat
 from .ops.base import stop_gradient as sg
+from .vmap import vmap
 
 
 def _flat_fun(f: Callable, in_tree, store: dict, has_aux: bool = False):
@@ -211,59 +211,77 @@ def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -
     return g
 
 
-def _basis(aval: ShapedArray):
-    n = aval.size
-    for k in range(n):
-        e = np.zeros(n, aval.dtype)
-        e[k] = 1
-        yield e.reshape(aval.shape)
+def _std_basis(avals: list) -> list:
+    """One batch of unit vectors covering every element of every leaf: leaf j's batch has
+    shape (N, *shape_j), N = total size, nonzero only in leaf j's block."""
+    sizes = [a.size for a in avals]
+    n = sum(sizes)
+    out, start = [], 0
+    for a, k in zip(avals, sizes):
+        e = np.zeros((n, k), a.dtype)
+        e[start:start + k] = np.eye(k, dtype=a.dtype)
+        out.append(e.reshape((n,) + tuple(a.shape)))
+        start += k
+    return out
 
 
-def _stack_jac(rows: list, out_shape, in_shape):
-    """rows[k]: derivative wrt input element k (shape out_shape) -> out_shape + in_shape."""
-    if not rows:
-        return np.zeros(tuple(out_shape) + tuple(in_shape))
-    stacked = lnp.stack(rows, axis=-1)
-    return lnp.reshape(stacked, tuple(out_shape) + tuple(in_shape))
+def _blocks(batched, avals: list) -> list:
+    """Split a batched result (N, ...) along N into one block of rows per leaf of ``avals``."""
+    blocks, start = [], 0
+    for a in avals:
+        blocks.append(batched[start:start + a.size])
+        start += a.size
+    return blocks
+
+
+def _jac_block(rows, rows_shape, cols_shape, rows_first: bool):
+    """``rows`` (k, *cols_shape) for k elements of a leaf of shape ``rows_shape`` -> the
+    Jacobian block (*rows_shape, *cols_shape) (``rows_first``) or (*cols_shape, *rows_shape)."""
+    rows = lnp.reshape(rows, tuple(rows_shape) + tuple(cols_shape))
+    if rows_first:
+        return rows
+    nr = len(rows_shape)
+    perm = tuple(range(nr, nr + len(cols_shape))) + tuple(range(nr))
+    return lnp.transpose(rows, perm)
 
 
 def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Jacobian by forward mode: one JVP per input element (so it works through anything
-    forward mode works through, ``while_loop`` included)."""
+    """Jacobian by forward mode: the JVP along every input direction at once, as one
+    ``vmap`` of ``jvp`` (it works through anything forward mode works through, ``while_loop``
+    included)."""
     nums = _argnums_tuple(argnums)
 
     def jac(*args, **kwargs):
         _check_differentiable(args, nums, "jacfwd")
         g, dyn = _partial_args(f, args, kwargs, nums)
         d_leaves, d_tree = flatten(dyn)
-        out_leaves = None
-        per_in = []
-        for j, x in enumerate(d_leaves):
-            xa = get_aval(x)
-            cols: list[list] = []
-            for e in _basis(xa):
-                tans = [np.zeros(get_aval(y).shape, get_aval(y).dtype) for y in d_leaves]
-                tans[j] = e
-                out, t_out = jvp(g, dyn, unflatten(d_tree, tans))
-                out_leaves, out_tree = flatten(out)
-                t_out = flatten(t_out)[0]
-                if not cols:
-                    cols = [[] for _ in t_out]
-                for i, t in enumerate(t_out):
-                    cols[i].append(t)
-            if out_leaves is None:              # an input with no elements
-                out_leaves, out_tree = flatten(g(*dyn))
-            if not cols:
-                cols = [[] for _ in out_leaves]
-            per_in.append([_stack_jac(c, get_aval(o).shape, xa.shape)
-                           for c, o in zip(cols, out_leaves)])
-        return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+        in_avals = [get_aval(x).strip_weak() for x in d_leaves]
+        store: dict = {}
+
+        def push(*tangents):
+            out, t_out = jvp(g, dyn, unflatten(d_tree, tangents))
+            store["out_tree"] = flatten(out)[1]
+            store["out_avals"] = [get_aval(o) for o in flatten(out)[0]]
+            return flatten(t_out)[0]
+
+        if sum(a.size for a in in_avals) == 0:          # no directions: zero-size Jacobians
+            out_leaves, out_tree = flatten(g(*dyn))
+            per_in = [[np.zeros(tuple(get_aval(o).shape) + tuple(a.shape), a.dtype)
+                       for o in out_leaves] for a in in_avals]
+            return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+        t_batched = vmap(push)(*_std_basis(in_avals))
+        per_in = [[] for _ in in_avals]
+        for t, oa in zip(t_batched, store["out_avals"]):
+            for j, (blk, a) in enumerate(zip(_blocks(t, in_avals), in_avals)):
+                per_in[j].append(_jac_block(blk, a.shape, oa.shape, rows_first=False))
+        return _assemble(per_in, store["out_tree"], d_tree, isinstance(argnums, int))
 
     return jac
 
 
 def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """Jacobian by reverse mode: one transpose of the linear program per output element."""
+    """Jacobian by reverse mode: the transpose of the linear map along every output direction
+    at once, as one ``vmap`` of the ``vjp``."""
     nums = _argnums_tuple(argnums)
 
     def jac(*args, **kwargs):
@@ -276,28 +294,21 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
                 raise NonDifferentiableError(f"jacrev requires floating-point outputs, got "
                                              f"{get_aval(o).str_short()}")
         d_leaves, d_tree = flatten(dyn)
-        rows_per = [[[] for _ in d_leaves] for _ in out_leaves]
-        for i, o in enumerate(out_leaves):
-            oa = get_aval(o)
-            for e in _basis(oa):
-                cts = [np.zeros(get_aval(y).shape, get_aval(y).dtype) for y in out_leaves]
-                cts[i] = e
-                g_in = flatten(f_vjp(unflatten(out_tree, cts)))[0]
-                for j, gj in enumerate(g_in):
-                    rows_per[i][j].append(gj)
+        in_avals = [get_aval(x).strip_weak() for x in d_leaves]
+        out_avals = [get_aval(o).strip_weak() for o in out_leaves]
+        if sum(a.size for a in out_avals) == 0:
+            per_in = [[np.zeros(tuple(oa.shape) + tuple(a.shape), a.dtype) for oa in out_avals]
+                      for a in in_avals]
+            return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+
+        def pull(*cts):
+            return flatten(f_vjp(unflatten(out_tree, cts)))[0]
+
+        g_batched = vmap(pull)(*_std_basis(out_avals))
         per_in = []
-        for j, x in enumerate(d_leaves):
-            xa = get_aval(x)
-            col = []
-            for i, o in enumerate(out_leaves):
-                oa = get_aval(o)
-                rows = rows_per[i][j]
-                if rows:
-                    m = lnp.reshape(lnp.stack(rows, axis=0), tuple(oa.shape) + tuple(xa.shape))
-                else:
-                    m = np.zeros(tuple(oa.shape) + tuple(xa.shape), xa.dtype)
-                col.append(m)
-            per_in.append(col)
+        for gj, a in zip(g_batched, in_avals):
+            per_in.append([_jac_block(blk, oa.shape, a.shape, rows_first=True)
+                           for blk, oa in zip(_blocks(gj, out_avals), out_avals)])
         return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
 
     return jac
