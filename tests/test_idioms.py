@@ -153,7 +153,9 @@ def _programs(ns, ctrl):
     progs = {"cond": with_cond, "switch": with_switch, "scan": with_scan, "fori": with_fori,
              "while": with_while, "nested": nested}
     # the user's first line: x = asarray(x) (so a NumPy argument can be read at traced i)
-    return {k: (lambda f: lambda x: f(ns.asarray(x)))(f) for k, f in progs.items()}
+    def plain(f):
+        return lambda x: f(ns.asarray(x))
+    return {k: plain(f) for k, f in progs.items()}
 
 
 _LT = _programs(lnp, lt)
@@ -163,7 +165,8 @@ _JAX = _programs(jnp, types.SimpleNamespace(
 
 
 @pytest.mark.parametrize("name", sorted(_LT))
-@given(x=st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=4, max_size=4))
+@given(x=st.lists(st.floats(-1.5, 1.5, allow_nan=False, allow_subnormal=False),  # XLA: FTZ
+                  min_size=4, max_size=4))
 def test_plain_grad_and_jit_agree_on_control_flow(name, x):
     x = np.array(x)
     f, g = _LT[name], _JAX[name]
@@ -180,3 +183,139 @@ def test_plain_grad_and_jit_agree_on_control_flow(name, x):
     np.testing.assert_allclose(value, want, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(grad, jax.grad(g)(x), rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(lt.jit(lt.grad(f))(x), jax.grad(g)(x), rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------- B. papercuts
+
+def _poly(x, n, *, kind="sin"):
+    for _ in range(n):
+        x = lnp.sin(x) if kind == "sin" else lnp.cos(x)
+    return lnp.sum(x)
+
+
+def _poly_np(x, n, kind="sin"):
+    for _ in range(n):
+        x = np.sin(x) if kind == "sin" else np.cos(x)
+    return np.sum(x)
+
+
+def test_jit_fn_make_program_take_static_argnames():
+    x = np.array([0.3, 1.2])
+    j = lt.jit(_poly, static_argnames=("n", "kind"))
+    assert j(x, n=2, kind="cos") == pytest.approx(_poly_np(x, 2, "cos"), rel=1e-14)
+    assert j(x, 3) == pytest.approx(_poly_np(x, 3), rel=1e-14)      # n by position, too
+    assert len(j.staged.cache) == 2
+    assert lt.jit(_poly, static_argnums=1)(x, n=2) == pytest.approx(_poly_np(x, 2))
+    assert lt.fn(_poly, static_argnames="n")(x, n=1) == pytest.approx(_poly_np(x, 1))
+    prog = lt.make_program(_poly, static_argnames=["n", "kind"])(x, n=2, kind="cos")
+    assert str(prog).count("cos") == 2
+    g = lt.grad(lt.jit(_poly, static_argnames="n"))(x, n=1)
+    np.testing.assert_allclose(g, np.cos(x))
+    with pytest.raises(TypeError, match="hashable"):
+        j(x, n=[1])
+
+
+def test_saved_residuals_takes_static_arguments():
+    x = np.array([0.3, 1.2])
+    res = lt.saved_residuals(_poly, x, 2, static_argnums=1)
+    assert len(res) == 2                                     # cos of each sin's input
+    assert len(lt.saved_residuals(_poly, x, n=2, static_argnames="n")) == 2
+    # a checkpointed function with static arguments: they are known already
+    res = lt.saved_residuals(lt.checkpoint(_poly, static_argnums=(1,)), x, 2)
+    assert [r[1] for r in res] == ["from the argument at flat position 0"]
+
+
+def test_tree_map_with_rest_and_is_leaf():
+    a = {"x": (1, 2), "y": 3}
+    b = {"x": (10, 20), "y": 30}
+    assert lt.tree_map(lambda u, v: u + v, a, b) == jax.tree_util.tree_map(
+        lambda u, v: u + v, a, b)
+    assert lt.tree_map(len, [(1, 2), (3,)], is_leaf=lambda t: isinstance(t, tuple)) == [2, 1]
+    # the first tree is a prefix of the others
+    assert lt.tree_map(lambda u, v: (u, v), [1, 2], [(5, 6), {"a": 7}]) == [(1, (5, 6)),
+                                                                           (2, {"a": 7})]
+    with pytest.raises(ValueError, match="does not match"):
+        lt.tree_map(lambda u, v: u, [1, 2], [1])
+    assert "is_leaf" in lt.tree_map.__doc__
+
+
+def test_dataclass_static_fields():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Params:
+        w: np.ndarray
+        kind: str = dataclasses.field(default="sin", metadata=dict(static=True))
+
+    @lt.register_dataclass
+    @dataclasses.dataclass
+    class Reg:
+        w: np.ndarray
+        n: int = dataclasses.field(default=2, metadata=dict(static=True))
+
+    @dataclasses.dataclass
+    class Bad:
+        w: np.ndarray
+        name: str = "oops"
+
+    x = np.array([0.3, 1.2])
+    assert lt.tree_leaves(Params(x, "cos")) == [x]
+    assert lt.tree_structure(Params(x, "sin")) != lt.tree_structure(Params(x, "cos"))
+
+    def loss(p):
+        return _poly(p.w, 1, kind=p.kind)
+
+    np.testing.assert_allclose(lt.grad(loss)(Params(x, "cos")).w, -np.sin(x))
+    assert lt.jit(loss)(Params(x, "cos")) == pytest.approx(np.sum(np.cos(x)))
+    assert lt.grad(lambda r: _poly(r.w, r.n))(Reg(x, 2)).n == 2
+    assert len(lt.tree_leaves(Reg(x, 3))) == 1
+    for transform in (lt.grad, lt.jit):
+        with pytest.raises(TypeError, match=r"\.name: str is not a valid lintra value"):
+            transform(lambda b: lnp.sum(b.w))(Bad(x))
+
+
+def test_format_spec_on_eager_scalars():
+    seen = []
+
+    def f(x):
+        y = lnp.sum(x ** 2)
+        seen.append(f"{y:.3f} {x[0]:.1e}")
+        return y
+
+    lt.grad(f)(np.array([1.5, 2.0]))
+    assert seen == [f"{6.25:.3f} {1.5:.1e}"]
+    with pytest.raises(lt.ConcretizationError, match="debug_print"):
+        lt.jit(f)(np.array([1.5, 2.0]))
+
+
+def test_debug_print_runs_in_order_under_every_transformation(capsys):
+    def f(x):
+        y = lnp.sin(x)
+        lt.debug_print("y = {} s={s:.3f}", y, s=lnp.sum(y))
+        return lt.fori_loop(0, 2, lambda i, c: _noted(i, c) * 2.0, lnp.sum(y))
+
+    def _noted(i, c):
+        lt.debug_print("i={} c={:.2f}", i, c)
+        return c
+
+    x = np.array([0.5, 1.0])
+    s = np.sum(np.sin(x))
+    want = f"y = {np.sin(x)} s={s:.3f}\ni=0 c={s:.2f}\ni=1 c={2 * s:.2f}\n"
+    jf = lt.jit(f)
+    for run in (f, jf, jf, lt.grad(f), lt.jit(lt.grad(f)), lambda x: lt.jvp(f, (x,), (x,)),
+                lt.jit(lambda x: lt.linearize(f, x)[1](x))):
+        run(x)
+        assert capsys.readouterr().out == want
+    np.testing.assert_allclose(lt.grad(f)(x), 4 * np.cos(x))
+    capsys.readouterr()
+
+
+def test_dir_of_lintra_numpy_lists_public_names():
+    names = set(dir(lnp))
+    for internal in ("E", "R", "S", "np", "base", "get_aval", "Tracer", "annotations"):
+        assert internal not in names
+    assert {"sin", "sum", "zeros", "linalg", "float64", "pi", "ndarray", "Array"} <= names
+    assert {"E", "np", "get_aval", "Any"}.isdisjoint(dir(lnp.linalg))
+    assert {"inv", "solve", "norm", "det", "cholesky"} <= set(dir(lnp.linalg))
+    for name in names:                       # every listed name works
+        assert hasattr(lnp, name)

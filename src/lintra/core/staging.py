@@ -16,7 +16,7 @@ from typing import Any
 from . import config
 from .avals import ShapedArray, concrete_aval, is_python_scalar
 from .ir import Eqn, Literal, Program, Var, typecheck
-from .pytree import flatten, unflatten
+from .pytree import flatten, leaf_paths, unflatten
 from .trace import Trace, Tracer, full_raise, get_aval, new_main, source_line
 
 
@@ -177,6 +177,22 @@ def static_args(fun: Callable, nums: Sequence[int], names: Sequence[str]):
     return tuple(sorted(nums)), frozenset(names)
 
 
+def leaf_avals(leaves: list, paths: Callable[[], list[str]]) -> tuple:
+    """The avals of ``tree``'s ``leaves``; an unsupported leaf's error says where it is (a
+    dataclass field by name: mark a non-array field ``field(metadata=dict(static=True))``)."""
+    try:
+        return tuple(get_aval(x) for x in leaves)
+    except TypeError as e:
+        for path, x in zip(paths(), leaves):
+            try:
+                get_aval(x)
+            except TypeError:
+                hint = (" (a dataclass field that is not an array can be declared static: "
+                        "dataclasses.field(metadata=dict(static=True)))" if "." in path else "")
+                raise TypeError(f"{path}: {e}{hint}") from None
+        raise
+
+
 class Staged:
     """``fun`` staged once per (argument tree, types, static arguments): shared by ``jit``,
     ``fn``, ``make_program``, ``checkpoint`` and the custom-rule functions. Static arguments
@@ -185,7 +201,7 @@ class Staged:
     def __init__(self, fun: Callable, static_argnums: Sequence[int] = (), name: str = "",
                  static_argnames: Sequence[str] = ()):
         self.fun = fun
-        if static_argnames:
+        if static_argnames or static_argnums:
             self.static_argnums, self.static_argnames = static_args(
                 fun, static_argnums, static_argnames)
         else:
@@ -202,7 +218,8 @@ class Staged:
             kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
             static += tuple(sorted((k, _static_key(v)) for k, v in static_kw.items()))
         flat, in_tree = flatten((dyn, kwargs))
-        avals = tuple(get_aval(x) for x in flat)
+        avals = leaf_avals(flat, lambda: leaf_paths(dyn, "args") + leaf_paths(kwargs,
+                                                                             "kwargs"))
         key = (in_tree, tuple((a.shape, a.dtype) for a in avals), static)
         hit = self.cache.get(key)
         if hit is not None:
