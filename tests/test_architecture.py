@@ -12,6 +12,7 @@ from lintra.ad.linearity import linearity_rules
 from lintra.ad.linearize import partial_eval_rules
 from lintra.ad.rules import jvp_rules, linear_positions, transpose_rules
 from lintra.ad.unzip import unzip_rules
+from lintra.batching.core import vmap_rules
 from lintra.core.primitive import registry
 
 SRC = pathlib.Path(lintra.__file__).parent
@@ -187,7 +188,11 @@ def test_higher_order_primitives_split_their_programs():
     assert _missing(partial_eval_rules, HIGHER_ORDER) == ["custom_jvp_call", "custom_vjp_call"]
 
 
+def test_every_primitive_has_a_batching_rule():
+    assert _missing(vmap_rules) == []
+
+
 @pytest.mark.parametrize("table", [jvp_rules, transpose_rules, linear_positions, unzip_rules,
-                                   partial_eval_rules, linearity_rules])
+                                   partial_eval_rules, linearity_rules, vmap_rules])
 def test_tables_are_keyed_by_registered_primitives(table):
     assert all(registry.get(p.name) is p for p in table)

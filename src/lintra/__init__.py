@@ -44,6 +44,7 @@ from .ops.checkpoint import (  # noqa: F401
 )
 from .ops.control import cond, fori_loop, scan, switch, while_loop  # noqa: F401
 from .ops.custom import custom_jvp, custom_vjp  # noqa: F401
+from .ops.debug import debug_print  # noqa: F401
 from .vmap import vmap  # noqa: F401
 
 __version__ = "0.1.0"

@@ -15,8 +15,8 @@ from .ad.linearize import linearize_flat
 from .ad.rules import UndefinedPrimal, Zero, instantiate
 from .ad.transpose import backward_pass
 from .core.errors import NonDifferentiableError
-from .core.pytree import flatten, unflatten
-from .core.staging import trace_to_program
+from .core.pytree import flatten, leaf_paths, unflatten
+from .core.staging import leaf_avals, trace_to_program
 from .core.trace import Tracer, get_aval, trace_stack
 from .eager import eager_vjp_flat
 from .ops.base import stop_gradient as sg
@@ -152,8 +152,8 @@ def _check_differentiable(args, argnums, who: str):
         if i >= len(args):
             raise ValueError(f"{who}: argnums {i} but the function was called with "
                              f"{len(args)} positional arguments")
-        for leaf in flatten(args[i])[0]:
-            aval = get_aval(leaf)
+        leaves = flatten(args[i])[0]
+        for aval in leaf_avals(leaves, lambda i=i: leaf_paths(args[i], f"argument {i}")):
             if not aval.is_float:
                 raise NonDifferentiableError(
                     f"{who}: argument {i} has dtype {aval.dtype}; only floating-point inputs "

@@ -14,7 +14,7 @@ import numpy as np
 from .backends import Executable, get_backend
 from .core.ir import Program, ProgramTable, typecheck
 from .core.pytree import unflatten
-from .core.staging import Staged
+from .core.staging import Staged, as_tuple
 from .core.trace import Tracer
 from .ops.call import call_p
 
@@ -31,15 +31,18 @@ def _executable(program: Program, backend: str | None) -> Executable:
 
 
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-        backend: str | None = None) -> Callable:
+        static_argnames: str | Sequence[str] = (), backend: str | None = None) -> Callable:
     """Stage ``fun`` into a program once per input types and run it on ``backend`` (a name
-    from ``lintra.backends``; default ``lintra.core.config.default_backend``)."""
+    from ``lintra.backends``; default ``lintra.core.config.default_backend``). Arguments
+    named by ``static_argnums`` (positions) or ``static_argnames`` (keyword names) are
+    static: hashable Python values, part of the cache key, seen as themselves by ``fun``."""
     if fun is None:
-        return functools.partial(jit, static_argnums=static_argnums, backend=backend)
+        return functools.partial(jit, static_argnums=static_argnums,
+                                 static_argnames=static_argnames, backend=backend)
     if backend is not None:
         get_backend(backend)                  # an unknown name fails here, not at the call
-    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    staged = Staged(fun, nums)
+    staged = Staged(fun, as_tuple(static_argnums, int),
+                    static_argnames=as_tuple(static_argnames, str))
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
@@ -63,15 +66,17 @@ def _writable(x):
 
 
 def fn(fun: Callable | None = None, *, name: str | None = None,
-       static_argnums: int | Sequence[int] = ()) -> Callable:
+       static_argnums: int | Sequence[int] = (),
+       static_argnames: str | Sequence[str] = ()) -> Callable:
     """Mark an explicit reusable function (Rose): traced once per input types into its own
     program and *called*, never inlined, wherever it is used. Derivatives map it to derived
     functions, cached per (function, types), so programs and their derivatives stay linear in
     the size of the source."""
     if fun is None:
-        return functools.partial(fn, name=name, static_argnums=static_argnums)
-    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    staged = Staged(fun, nums, name or getattr(fun, "__name__", "fn"))
+        return functools.partial(fn, name=name, static_argnums=static_argnums,
+                                 static_argnames=static_argnames)
+    staged = Staged(fun, as_tuple(static_argnums, int), name or getattr(fun, "__name__", "fn"),
+                    as_tuple(static_argnames, str))
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
@@ -82,11 +87,12 @@ def fn(fun: Callable | None = None, *, name: str | None = None,
     return wrapped
 
 
-def make_program(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable:
+def make_program(fun: Callable, static_argnums: int | Sequence[int] = (),
+                 static_argnames: str | Sequence[str] = ()) -> Callable:
     """``make_program(f)(*args)`` returns the staged, type-checked ``Program`` of ``f``;
     print it to read it."""
-    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    staged = Staged(fun, nums)
+    staged = Staged(fun, as_tuple(static_argnums, int), static_argnames=as_tuple(
+        static_argnames, str))
 
     @functools.wraps(fun)
     def make(*args, **kwargs) -> Program:

@@ -25,13 +25,24 @@ def register_pytree_node(cls: type, flatten_fn: Callable, unflatten_fn: Callable
     _registry[cls] = _NodeType(flatten_fn, unflatten_fn)
 
 
+_field_names: dict[type, list[str]] = {}       # a dataclass's children, for error paths
+
+
 def register_dataclass(cls: type, data_fields: list[str] | None = None,
                        meta_fields: list[str] | None = None) -> type:
-    """Register a dataclass: ``data_fields`` are pytree children, ``meta_fields`` static aux.
-    Unregistered dataclasses are flattened over all their fields."""
-    names = [f.name for f in dataclasses.fields(cls)]
-    data = list(names if data_fields is None else data_fields)
-    meta = list([] if meta_fields is None else meta_fields)
+    """Register a dataclass: ``data_fields`` are pytree children, ``meta_fields`` static aux
+    (part of the tree structure: hashable, compared, never traced). By default a field is
+    static when declared ``dataclasses.field(metadata=dict(static=True))`` and a child
+    otherwise. Unregistered dataclasses are flattened the same way."""
+    fields = dataclasses.fields(cls)
+    names = [f.name for f in fields]
+    static = [f.name for f in fields if f.metadata.get("static", False)]
+    if data_fields is None:
+        data = [n for n in names if n not in static and n not in (meta_fields or ())]
+    else:
+        data = list(data_fields)
+    meta = list(meta_fields if meta_fields is not None else
+                [n for n in names if n not in data])
 
     def flat(x):
         return [getattr(x, n) for n in data], tuple(getattr(x, n) for n in meta)
@@ -45,6 +56,7 @@ def register_dataclass(cls: type, data_fields: list[str] | None = None,
         return obj
 
     register_pytree_node(cls, flat, unflat)
+    _field_names[cls] = data
     return cls
 
 
@@ -96,20 +108,56 @@ class PyTreeDef:
 _LEAF = PyTreeDef(None, None, ())
 
 
-def flatten(tree: Any) -> tuple[list, PyTreeDef]:
+def flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> tuple[list, PyTreeDef]:
     leaves: list = []
-    treedef = _flatten(tree, leaves)
+    treedef = _flatten(tree, leaves, is_leaf)
     return leaves, treedef
 
 
-def _flatten(x, leaves) -> PyTreeDef:
-    nt = _node_type(x)
+def _flatten(x, leaves, is_leaf=None) -> PyTreeDef:
+    nt = None if is_leaf is not None and is_leaf(x) else _node_type(x)
     if nt is None:
         leaves.append(x)
         return _LEAF
     children, aux = nt.to_iterable(x)
     key = type(x) if type(x) in _registry else (type(x), "namedtuple")
-    return PyTreeDef(key, aux, tuple(_flatten(c, leaves) for c in children))
+    return PyTreeDef(key, aux, tuple(_flatten(c, leaves, is_leaf) for c in children))
+
+
+def _flatten_up_to(td: PyTreeDef, x, out: list, where: str) -> None:
+    """The subtrees of ``x`` at the leaves of ``td`` (``td`` a prefix of ``x``'s structure)."""
+    if td.node_type is None:
+        out.append(x)
+        return
+    nt = _node_type(x)
+    key = type(x) if type(x) in _registry else (type(x), "namedtuple")
+    children, aux = nt.to_iterable(x) if nt is not None else ([], None)
+    if nt is None or key != td.node_type or aux != td.aux or len(children) != len(
+            td.children):
+        at = where or "the root"
+        raise ValueError(f"tree_map: a tree of structure {tree_structure(x)} at {at} does "
+                         f"not match the first tree's {td}")
+    for label, c, ctd in zip(_labels(x, len(children)), children, td.children):
+        _flatten_up_to(ctd, c, out, where + label)
+
+
+def _labels(x, n: int) -> list[str]:
+    if isinstance(x, dict):
+        return [f"[{k!r}]" for k in sorted(x)]
+    names = _field_names.get(type(x)) or getattr(x, "_fields", None)
+    if names:
+        return [f".{k}" for k in names]
+    return [f"[{i}]" for i in range(n)]
+
+
+def leaf_paths(tree: Any, prefix: str = "") -> list[str]:
+    """Where each leaf of ``tree`` sits (``[0].weights``, ``['k']``): for error messages."""
+    nt = _node_type(tree)
+    if nt is None:
+        return [prefix]
+    children, _ = nt.to_iterable(tree)
+    return [p for label, c in zip(_labels(tree, len(children)), children)
+            for p in leaf_paths(c, prefix + label)]
 
 
 def unflatten(treedef: PyTreeDef, leaves) -> Any:
@@ -127,9 +175,19 @@ def _unflatten(td: PyTreeDef, it):
     return _registry[td.node_type].from_iterable(td.aux, children)
 
 
-def tree_map(f: Callable, tree: Any, *rest: Any) -> Any:
-    leaves, td = flatten(tree)
-    others = [flatten(r)[0] for r in rest]
+def tree_map(f: Callable, tree: Any, *rest: Any,
+             is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """``f`` applied to every leaf of ``tree`` (JAX's ``tree_map``): a tree of the same
+    structure holding ``f(leaf, *others)``, where ``others`` are the subtrees of each tree in
+    ``rest`` at that leaf's position (``tree``'s structure must be a prefix of theirs).
+    ``is_leaf(node) -> bool`` stops flattening at the nodes it accepts, which ``f`` then
+    receives whole (e.g. ``is_leaf=lambda x: isinstance(x, tuple)``)."""
+    leaves, td = flatten(tree, is_leaf)
+    others = []
+    for r in rest:
+        out: list = []
+        _flatten_up_to(td, r, out, "")
+        others.append(out)
     return unflatten(td, [f(x, *ys) for x, *ys in zip(leaves, *others)])
 
 

@@ -8,6 +8,7 @@ concrete constants become literals.
 from __future__ import annotations
 
 import gc
+import inspect
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from . import config
 from .avals import ShapedArray, concrete_aval, is_python_scalar
 from .ir import Eqn, Literal, Program, Var, typecheck
-from .pytree import flatten, unflatten
+from .pytree import flatten, leaf_paths, unflatten
 from .trace import Trace, Tracer, full_raise, get_aval, new_main, source_line
 
 
@@ -154,21 +155,71 @@ def _static_key(v: Any):
     return v
 
 
+def as_tuple(x: Any, kind: type) -> tuple:
+    """``static_argnums``/``static_argnames`` as a tuple (one int or name is allowed)."""
+    return (x,) if isinstance(x, kind) else tuple(x)
+
+
+def static_args(fun: Callable, nums: Sequence[int], names: Sequence[str]):
+    """JAX's pairing: each static position's parameter name is static too, and each static
+    name that can be passed positionally gives its position."""
+    nums, names = list(nums), list(names)
+    try:
+        params = list(inspect.signature(fun).parameters.values())
+    except (TypeError, ValueError):
+        return tuple(nums), frozenset(names)
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    for i, p in enumerate(positional):
+        if i in nums and p.kind is p.POSITIONAL_OR_KEYWORD and p.name not in names:
+            names.append(p.name)
+        if p.name in names and i not in nums:
+            nums.append(i)
+    return tuple(sorted(nums)), frozenset(names)
+
+
+def leaf_avals(leaves: list, paths: Callable[[], list[str]]) -> tuple:
+    """The avals of ``tree``'s ``leaves``; an unsupported leaf's error says where it is (a
+    dataclass field by name: mark a non-array field ``field(metadata=dict(static=True))``)."""
+    try:
+        return tuple(get_aval(x) for x in leaves)
+    except TypeError as e:
+        for path, x in zip(paths(), leaves):
+            try:
+                get_aval(x)
+            except TypeError:
+                hint = (" (a dataclass field that is not an array can be declared static: "
+                        "dataclasses.field(metadata=dict(static=True)))" if "." in path else "")
+                raise TypeError(f"{path}: {e}{hint}") from None
+        raise
+
+
 class Staged:
     """``fun`` staged once per (argument tree, types, static arguments): shared by ``jit``,
-    ``fn``, ``make_program``, ``checkpoint`` and the custom-rule functions."""
+    ``fn``, ``make_program``, ``checkpoint`` and the custom-rule functions. Static arguments
+    (by position or by keyword name) are part of the cache key, not of the program."""
 
-    def __init__(self, fun: Callable, static_argnums: Sequence[int] = (), name: str = ""):
+    def __init__(self, fun: Callable, static_argnums: Sequence[int] = (), name: str = "",
+                 static_argnames: Sequence[str] = ()):
         self.fun = fun
-        self.static_argnums = tuple(static_argnums)
+        if static_argnames or static_argnums:
+            self.static_argnums, self.static_argnames = static_args(
+                fun, static_argnums, static_argnames)
+        else:
+            self.static_argnums, self.static_argnames = tuple(static_argnums), frozenset()
         self.name = name or getattr(fun, "__name__", "f")
         self.cache: dict = {}
 
     def stage(self, args, kwargs):
         static = tuple((i, _static_key(args[i])) for i in self.static_argnums if i < len(args))
         dyn = [a for i, a in enumerate(args) if i not in self.static_argnums]
+        static_kw = {}
+        if self.static_argnames and kwargs:
+            static_kw = {k: v for k, v in kwargs.items() if k in self.static_argnames}
+            kwargs = {k: v for k, v in kwargs.items() if k not in self.static_argnames}
+            static += tuple(sorted((k, _static_key(v)) for k, v in static_kw.items()))
         flat, in_tree = flatten((dyn, kwargs))
-        avals = tuple(get_aval(x) for x in flat)
+        avals = leaf_avals(flat, lambda: leaf_paths(dyn, "args") + leaf_paths(kwargs,
+                                                                             "kwargs"))
         key = (in_tree, tuple((a.shape, a.dtype) for a in avals), static)
         hit = self.cache.get(key)
         if hit is not None:
@@ -180,7 +231,7 @@ class Staged:
             it = iter(dyn_args)
             full = [args[i] if i in self.static_argnums else next(it)
                     for i in range(len(args))]
-            out = self.fun(*full, **kw)
+            out = self.fun(*full, **kw, **static_kw)
             out_flat, out_store["tree"] = flatten(out)
             return out_flat
 

@@ -170,6 +170,15 @@ class Tracer:
                             f"{self.aval.str_short()}")
         return int(self._concrete("a Python int (indexing a Python list or range)"))
 
+    def __format__(self, spec: str) -> str:
+        """``f"{x:.3f}"`` formats the value (known in eager mode; under ``jit`` it is a
+        ConcretizationError: use ``lintra.debug_print`` to print at run time)."""
+        if not spec:
+            return str(self)
+        v = self._concrete(f"a value to format with {spec!r} (use lintra.debug_print to "
+                           "print traced values at run time)")
+        return format(v.item() if isinstance(v, np.ndarray) and v.shape == () else v, spec)
+
     def __complex__(self):
         raise TypeError("lintra does not support complex values")
 

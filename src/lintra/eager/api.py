@@ -88,7 +88,7 @@ def eager_vjp_flat(fn: Callable, primals: list) -> tuple[list, EagerLinear]:
                 if isinstance(p, np.ndarray) and p.ndim:
                     # a private read-only copy: the caller may change their array while f_vjp
                     # lives without changing its derivative
-                    p = p.copy()
+                    p = np.array(p)         # (a plain ndarray: what the fast paths check)
                     p.flags.writeable = False
                 t = new_input(trace, p)
                 ins.append(t)

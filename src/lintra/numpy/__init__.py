@@ -1,13 +1,23 @@
 """``lintra.numpy``: NumPy-style functions that bind lintra primitives.
 
-Works on NumPy arrays, Python numbers and lintra's traced values alike; results are NumPy
-arrays when nothing is being traced. Operators and methods of traced values (``x + y``,
-``x.sum()``, ``x[i]``) run the functions of this namespace (``core.trace`` defines them).
+Works on NumPy arrays, Python numbers and lintra's traced values alike. On concrete inputs the
+results are ``lintra.numpy.Array``s: NumPy arrays (a subclass, made by a view cast) that also
+have JAX's ``.at[idx]`` updates and accept a traced index (see ``core/array.py``); NumPy
+scalars stay NumPy scalars. Operators and methods of traced values (``x + y``, ``x.sum()``,
+``x[i]``) run the functions of this namespace (``core.trace`` defines them).
+
+``dir(lintra.numpy)`` (and ``dir(lintra.numpy.linalg)``) list the public names only.
 """
 
+import functools as _functools
 import sys as _sys
+import types as _types
+
+import numpy as _np
 
 from ..core import trace as _trace
+from ..core.array import Array, as_array
+from ..ops.elementwise import NUMPY_NAMES as _UNARY
 from . import linalg  # noqa: F401  (lintra.numpy.linalg)
 from ._basic import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
@@ -15,5 +25,58 @@ from ._indexing import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._structure import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
+
+ndarray = Array
+
+# names the submodules import for themselves; getitem/at_property serve x[i] and x.at
+_INTERNAL = {"E", "R", "S", "L", "I", "base", "np", "Tracer", "get_aval", "annotations",
+             "Any", "Sequence", "Callable", "broadcast_shapes", "getitem", "at_property",
+             "functools", "operator", "ConcretizationError", "as_array"}
+
+
+def _concrete_results(fn):
+    """``fn`` whose plain NumPy array results become ``Array`` (the function itself, unchanged,
+    runs for traced values; the cast is a view)."""
+    @_functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if type(out) is _np.ndarray:
+            return out.view(Array)
+        if isinstance(out, (tuple, list)):
+            return as_array(out)
+        return out
+    wrapper._lintra_concrete = True
+    return wrapper
+
+
+def _publish(module: _types.ModuleType) -> list[str]:
+    """Wrap ``module``'s public functions with ``_concrete_results`` (in place) and list its
+    public names. The unary float functions cast their own results (their eager fast path
+    must not pay for a wrapper)."""
+    unary = {id(f) for f in _UNARY.values()}
+    names = []
+    for name, obj in list(vars(module).items()):
+        if name.startswith("_") or name in _INTERNAL or isinstance(obj, _types.ModuleType):
+            continue
+        names.append(name)
+        if callable(obj) and not isinstance(obj, type) and id(obj) not in unary \
+                and not hasattr(obj, "_lintra_concrete"):
+            setattr(module, name, _concrete_results(obj))
+    return sorted(names)
+
+
+_LINALG_NAMES = _publish(linalg)
+linalg.__dir__ = lambda: list(_LINALG_NAMES)
+for _name in linalg.__all__:
+    globals()[_name] = getattr(linalg, _name)
+getitem = _concrete_results(getitem)  # noqa: F405
+at_property = _concrete_results(at_property)  # noqa: F405
+_NAMES = _publish(_sys.modules[__name__]) + ["Array", "linalg", "ndarray"]
+__all__ = sorted(set(_NAMES) - {"linalg"})
+
+
+def __dir__():
+    return sorted(set(_NAMES))
+
 
 _trace.array_namespace = _sys.modules[__name__]

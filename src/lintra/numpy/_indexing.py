@@ -15,6 +15,7 @@ import operator
 
 import numpy as np
 
+from ..core.array import as_array
 from ..core.errors import ConcretizationError
 from ..core.trace import Tracer, get_aval
 from ..ops import elementwise as E
@@ -294,6 +295,13 @@ def _updates(v, shape, dtype):
     return S.broadcast_to(v, shape)
 
 
+def _concrete(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        return as_array(method(self, *args, **kwargs))
+    return wrapper
+
+
 class _IndexUpdateRef:
     """``x.at[idx]``: functional updates returning new arrays (``x`` is unchanged).
 
@@ -326,11 +334,36 @@ class _IndexUpdateRef:
         return unshape(I.scatter(xs, vec, upd, axis))
 
     def multiply(self, v):
+        ones = np.ones(get_aval(self.x).shape, get_aval(self.x).dtype)
+        return self._rounds(v, lambda out, vec, u, axis, unique: E.mul(
+            out, I.scatter(ones.reshape(get_aval(out).shape), vec, u, axis, unique=unique)))
+
+    mul = multiply
+
+    def divide(self, v):
+        return self.multiply(E.div(1.0, _as_value(v, get_aval(self.x).dtype)))
+
+    def power(self, v):
+        """``x[idx] **= v`` (the indices must be unique, as in JAX)."""
+        return self.set(E.pow(self.get(), v))
+
+    def min(self, v):
+        """``x[idx] = minimum(x[idx], v)``; duplicate indices take the minimum of all."""
+        return self._rounds(v, lambda out, vec, u, axis, unique: I.scatter(
+            out, vec, E.minimum(I.take(out, vec, axis, vector=True), u), axis, unique=unique))
+
+    def max(self, v):
+        """``x[idx] = maximum(x[idx], v)``; duplicate indices take the maximum of all."""
+        return self._rounds(v, lambda out, vec, u, axis, unique: I.scatter(
+            out, vec, E.maximum(I.take(out, vec, axis, vector=True), u), axis, unique=unique))
+
+    def _rounds(self, v, step):
+        """Apply ``step(out, index_vectors, updates, axis, unique)`` once per occurrence rank
+        of the (concrete) indices, so duplicates combine every update; traced indices must
+        be unique (checked when the scatter runs)."""
         xs, axis, vec, upd, unshape = self._form(v)
-        ones = np.ones(get_aval(xs).shape, get_aval(xs).dtype)
         if _traced(vec):
-            return unshape(E.mul(xs, I.scatter(ones, vec, upd, axis, unique=True)))
-        # concrete indices: one round per occurrence rank, so duplicates multiply every factor
+            return unshape(step(xs, vec, upd, axis, True))
         nb = vec.ndim - 1
         flat = vec.reshape(-1, vec.shape[-1])
         _, inv = np.unique(flat, axis=0, return_inverse=True)
@@ -341,18 +374,14 @@ class _IndexUpdateRef:
             rank[i] = seen.get(g, 0)
             seen[g] = rank[i] + 1
         if not len(flat) or rank.max() == 0:
-            return unshape(E.mul(xs, I.scatter(ones, vec, upd, axis)))
+            return unshape(step(xs, vec, upd, axis, False))
         us = get_aval(upd).shape
         upd = S.reshape(upd, us[:axis] + (len(flat),) + us[axis + nb:])
         out = xs
         for r in range(int(rank.max()) + 1):
             sel = np.nonzero(rank == r)[0]
-            u = I.take(upd, sel, axis)
-            out = E.mul(out, I.scatter(ones, flat[sel], u, axis))
+            out = step(out, flat[sel], I.take(upd, sel, axis), axis, False)
         return unshape(out)
-
-    def divide(self, v):
-        return self.multiply(E.div(1.0, _as_value(v, get_aval(self.x).dtype)))
 
 
 class _IndexUpdateHelper:
@@ -363,6 +392,11 @@ class _IndexUpdateHelper:
 
     def __getitem__(self, idx) -> _IndexUpdateRef:
         return _IndexUpdateRef(self.x, idx)
+
+
+for _name in ("get", "add", "subtract", "set", "multiply", "mul", "divide", "power", "min",
+              "max"):   # results on concrete arrays are lintra.numpy Arrays
+    setattr(_IndexUpdateRef, _name, _concrete(getattr(_IndexUpdateRef, _name)))
 
 
 def at_property(x) -> _IndexUpdateHelper:

@@ -1,3 +1,13 @@
 """The primitives, grouped by family; each primitive defines all its rules in one place."""
 
-from . import base, call, control, elementwise, indexing, linalg, reductions, structure  # noqa: F401
+from . import (  # noqa: F401
+    base,
+    call,
+    control,
+    debug,
+    elementwise,
+    indexing,
+    linalg,
+    reductions,
+    structure,
+)

@@ -20,7 +20,7 @@ from ..batching.core import vectorized, vmap_rules
 from ..core.ir import Eqn, Var, typecheck
 from ..core.primitive import Primitive
 from ..core.pytree import flatten, unflatten
-from ..core.staging import Staged
+from ..core.staging import Staged, as_tuple
 from .call import call_p
 from .linalg import dot_general_p
 
@@ -130,8 +130,8 @@ def checkpoint(fun: Callable, policy: Callable[[Eqn], bool] | None = None, *,
         raise TypeError(f"lintra.checkpoint: policy must be a callable (eqn -> bool) such as "
                         f"lintra.checkpoint_policies.<name>, got {policy!r}; valid names: "
                         f"{', '.join(names)}")
-    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-    staged = Staged(fun, nums, f"checkpoint_{getattr(fun, '__name__', 'f')}")
+    staged = Staged(fun, as_tuple(static_argnums, int),
+                    f"checkpoint_{getattr(fun, '__name__', 'f')}")
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
@@ -139,16 +139,26 @@ def checkpoint(fun: Callable, policy: Callable[[Eqn], bool] | None = None, *,
         return unflatten(out_tree, call_p.bind(*consts, *flat, program=program,
                                                policy=policy))
 
+    wrapped.staged = staged  # type: ignore[attr-defined]
     return wrapped
 
 
 remat = checkpoint
 
 
-def saved_residuals(fun: Callable, *args, **kwargs) -> list[tuple[Any, str]]:
-    """What reverse mode keeps from the forward pass of ``fun(*args)``: a list of
-    (aval, description), one per residual."""
-    (program, _, _), _ = Staged(fun).stage(args, kwargs)
+def saved_residuals(fun: Callable, *args, static_argnums: int | Sequence[int] = (),
+                    static_argnames: str | Sequence[str] = (),
+                    **kwargs) -> list[tuple[Any, str]]:
+    """What reverse mode keeps from the forward pass of ``fun(*args, **kwargs)``: a list of
+    (aval, description), one per residual. Static arguments (``static_argnums`` /
+    ``static_argnames``, by default those ``fun`` was made with by ``checkpoint``/``jit``)
+    are passed as they are."""
+    own = getattr(fun, "staged", None)
+    if not static_argnums and not static_argnames and isinstance(own, Staged):
+        static_argnums, static_argnames = own.static_argnums, tuple(own.static_argnames)
+    staged = Staged(fun, as_tuple(static_argnums, int),
+                    static_argnames=as_tuple(static_argnames, str))
+    (program, _, _), _ = staged.stage(args, kwargs)
     typecheck(program)
     nonzero = tuple(v.aval.is_float for v in program.params)
     jprog, _ = jvp_program(program, nonzero)

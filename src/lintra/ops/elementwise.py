@@ -26,6 +26,7 @@ from ..ad.rules import (
     transpose_rules,
 )
 from ..batching.core import vectorized, vmap_rules
+from ..core.array import as_array
 from ..core.eval import scalar_impls
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
@@ -194,15 +195,17 @@ def _op(p, *numpy_names: str):
 
     def op(x):
         t = type(x)
-        if t is float or t is np.float64 or (t is np.ndarray and x.dtype.kind == "f"):
+        if t is float or t is np.float64:
             return impl(x)                      # concrete floats: nothing to trace or promote
+        if t is np.ndarray and x.dtype.kind == "f":
+            return as_array(impl(x))            # lintra.numpy's concrete arrays are Arrays
         fast = fast_by_type.get(t)              # eager mode's scalar fast path (eager/fast.py)
         if fast is not None:
             out = fast(p, x)
             if out is not NotImplemented:
                 return out
         (x,) = promote_float(x)
-        return p.bind(x)
+        return as_array(p.bind(x))
     op.__name__ = p.name
     op.__doc__ = f"Elementwise {p.name}; integers are computed in float64."
     for name in numpy_names:
