@@ -319,3 +319,33 @@ def test_dir_of_lintra_numpy_lists_public_names():
     assert {"inv", "solve", "norm", "det", "cholesky"} <= set(dir(lnp.linalg))
     for name in names:                       # every listed name works
         assert hasattr(lnp, name)
+
+
+def test_make_program_of_a_gradient_is_what_a_user_needs():
+    def f(x):
+        return lnp.sum(x ** 2 * lnp.sin(x))
+
+    program = lt.make_program(lt.grad(f))(np.ones(3))
+    text = str(program)
+    prims = [e.prim.name for e in program.eqns]
+    assert "reduce_sum" not in prims              # the primal output is dead: removed
+    assert "integer_pow[n=1]" not in text         # d(x**2) = 2 x, not 2 x ** 1
+    assert all(not (e.prim.name == "mul" and any(getattr(a, "val", None) is not None
+                                                 and np.all(a.val == 1) for a in e.inputs))
+               for e in program.eqns)             # no multiplications by one
+    np.testing.assert_allclose(lt.jit(lt.grad(f))(np.ones(3)),
+                               2 * np.sin(1.0) + np.cos(1.0))
+    small = lt.make_program(lambda x: x * np.array([2.0, 3.0]))(np.ones(2))
+    assert "f64[2][2.0, 3.0]" in str(small)       # small constants show their values
+
+
+def test_errors_under_jit_grad_speak_of_the_users_function():
+    def my_loss(x):
+        if x > 0:
+            return x
+        return -x
+
+    with pytest.raises(lt.ConcretizationError) as e:
+        lt.jit(lt.grad(my_loss))(1.0)
+    msg = str(e.value)
+    assert "(my_loss)" in msg and "Trace`" not in msg and "JVPTrace" not in msg

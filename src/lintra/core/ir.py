@@ -160,13 +160,31 @@ def dce(program: Program, used_outputs: list[bool] | None = None) -> Program:
     live = {id(o) for o in outs if isinstance(o, Var)}
     kept = []
     for eqn in reversed(program.eqns):
-        if eqn.prim.has_effect or any(id(v) in live for v in eqn.outputs):
+        if any(id(v) in live for v in eqn.outputs) or eqn_has_effect(eqn):
             kept.append(eqn)
             live.update(id(x) for x in eqn.inputs if isinstance(x, Var))
     kept.reverse()
     if len(kept) == len(program.eqns) and used_outputs is None:
         return program
     return Program(program.params, kept, outs, program.name)
+
+
+_effects = ProgramTable()
+
+
+def eqn_has_effect(eqn: Eqn) -> bool:
+    """An effectful equation (``debug_print``), or one whose sub-programs have one (a loop
+    that prints): never removed as dead code."""
+    if eqn.prim.has_effect:
+        return True
+    return any(program_has_effect(p) for p in eqn.prim.subprograms(eqn.params))
+
+
+def program_has_effect(program: Program) -> bool:
+    hit = _effects.get(program, "effect")
+    if hit is None:
+        hit = _effects.put(program, "effect", any(eqn_has_effect(e) for e in program.eqns))
+    return hit
 
 
 def is_zero_literal(x: Atom) -> bool:

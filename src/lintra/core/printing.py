@@ -16,6 +16,8 @@ class _Names:
             val = v.val
             if np.ndim(val) == 0:
                 return repr(val.item() if isinstance(val, (np.ndarray, np.generic)) else val)
+            if np.size(val) <= 6:                  # small constants: show the values
+                return f"{v.aval.str_short()}{np.asarray(val).tolist()}"
             return f"const{v.aval.str_short()}"
         name = self.names.get(id(v))
         if name is None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import config
 from .avals import ShapedArray, concrete_aval, is_python_scalar
-from .ir import Eqn, Literal, Program, Var, typecheck
+from .ir import Eqn, Literal, Program, Var, dce, typecheck
 from .pytree import flatten, leaf_paths, unflatten
 from .trace import Trace, Tracer, full_raise, get_aval, new_main, source_line
 
@@ -142,6 +142,7 @@ def trace_to_program(fn: Callable, in_avals: list[ShapedArray], name: str = "f"
         outs = fn(*args)
         out_atoms = [full_raise(trace, o).atom for o in outs]
     program, consts = builder.build([a.atom for a in args], out_atoms, name)
+    program = dce(program)          # e.g. the primal output a derivative does not return
     if config.check_programs:
         typecheck(program)
     return program, consts

@@ -101,10 +101,10 @@ class Trace:
 def _concretization_message(tracer, trace, what: str = "a concrete value") -> str:
     where = user_frame_summary()
     msg = (f"a traced value of type {tracer.aval.str_short()} was used where Python needs "
-           f"{what} (inside `{type(trace).__name__}`)")
+           f"{what}")
     if where:
-        msg += f" at {where}"
-    return msg + ". " + trace.unknown_because
+        msg += f" in your function at {where}"
+    return msg + f", under {trace.transformation}. " + trace.unknown_because
 
 
 class Tracer:

@@ -33,7 +33,16 @@ from ..ad.unzip import unzip_program, unzip_rules
 from ..batching.core import vmap_rules
 from ..core.avals import ShapedArray
 from ..core.eval import run_program
-from ..core.ir import Eqn, Literal, Program, ProgramTable, Var, dce, is_zero_literal
+from ..core.ir import (
+    Eqn,
+    Literal,
+    Program,
+    ProgramTable,
+    Var,
+    dce,
+    eqn_has_effect,
+    is_zero_literal,
+)
 from ..core.primitive import Primitive
 from ..core.staging import trace_to_program
 from ..core.trace import full_raise, get_aval
@@ -211,7 +220,7 @@ def _scan_partial(params: dict, in_uk: list[bool], policy) -> _ScanSplit:
     kpos = {id(v): j for j, v in enumerate(K.params)}
     invariant = {id(v) for v in K.params[:n_kc]}
     for e in K.eqns:
-        if not e.prim.has_effect and all(not isinstance(x, Var) or id(x) in invariant
+        if not eqn_has_effect(e) and all(not isinstance(x, Var) or id(x) in invariant
                                          for x in e.inputs):
             invariant.update(id(v) for v in e.outputs)
 

@@ -27,9 +27,10 @@ from ..ad.rules import (
 )
 from ..batching.core import vectorized, vmap_rules
 from ..core.array import as_array
+from ..core.avals import broadcast_shapes
 from ..core.eval import scalar_impls
 from ..core.primitive import Primitive
-from ..core.trace import get_aval
+from ..core.trace import Tracer, get_aval
 from .base import FAST_UNARY, asarray_value, promote, promote_float
 from .compare import (  # noqa: F401  (re-exported: every elementwise primitive is E.<name>)
     ANY,
@@ -154,7 +155,22 @@ div_p = binary_primitive("div", np.true_divide, FLOAT)
 def mul(x, y):
     if _concrete_float(x) and _concrete_float(y):
         return _concrete2(mul_p, x, y)
-    return mul_p.bind(*promote(x, y))
+    x, y = promote(x, y)
+    if _is_one(y, x):                            # rules multiply by 1.0 where a factor is 1
+        return x
+    if _is_one(x, y):
+        return y
+    return mul_p.bind(x, y)
+
+
+def _is_one(c, other) -> bool:
+    """``c`` is a small concrete array of ones and ``other`` a traced value that multiplying
+    by it leaves unchanged (same dtype, and ``c`` broadcasts to its shape)."""
+    if not isinstance(other, Tracer) or isinstance(c, Tracer) or np.size(c) > 16:
+        return False
+    a, b = get_aval(c), other.aval
+    return (a.dtype == b.dtype and len(a.shape) <= len(b.shape)
+            and broadcast_shapes(a.shape, b.shape) == b.shape and bool(np.all(c == 1)))
 
 
 def div(x, y):
@@ -427,6 +443,8 @@ def integer_pow(x, n: int):
     (x,) = promote(x)
     if get_aval(x).dtype.kind == "b":
         (x,) = promote_float(x)
+    if n == 1 and isinstance(x, Tracer):         # (the JVP of x ** 2 asks for x ** 1)
+        return x
     return integer_pow_p.bind(x, n=int(n))
 
 
