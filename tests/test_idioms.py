@@ -349,3 +349,26 @@ def test_errors_under_jit_grad_speak_of_the_users_function():
         lt.jit(lt.grad(my_loss))(1.0)
     msg = str(e.value)
     assert "(my_loss)" in msg and "Trace`" not in msg and "JVPTrace" not in msg
+
+
+def test_numpy_warnings_in_eager_kernels_point_at_the_users_line():
+    import inspect
+    import warnings
+
+    def f(x):
+        return lnp.sum(lnp.sqrt(x))
+
+    line = inspect.getsourcelines(f)[1] + 1
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        g = lt.grad(f)(np.array([-1.0, 1.0]))
+    assert np.isnan(g[0]) and g[1] == 0.5
+    ours = [w for w in caught if "invalid value" in str(w.message)]
+    assert ours and all(w.filename == __file__ for w in ours)
+    assert ours[0].lineno == line and "sqrt" in str(ours[0].message)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        lt.grad(f)(np.array([-1.0, 1.0]))
+    assert not [w for w in caught if "invalid value" in str(w.message)]
+    with np.errstate(invalid="raise"), pytest.raises(FloatingPointError):
+        lt.grad(f)(np.array([-1.0, 1.0]))

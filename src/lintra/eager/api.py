@@ -12,6 +12,7 @@ from ..core.errors import LintraError
 from ..core.trace import Tracer, get_aval, new_main
 from ..ops.base import convert_element_type
 from ..ops.shape import broadcast_like
+from .float_errors import at_user_line
 from .tape import EagerState, EagerTrace, EagerTracer, FinishedTape, Stats, backward, new_input
 
 _last = Stats()
@@ -37,7 +38,8 @@ class EagerLinear:
         seeds = [(i, _seed(c)) for i, c in zip(self.out_idx, cotangents)
                  if i is not None and not isinstance(c, Zero)]
         st = Stats()
-        slots = backward(self.state.root, seeds, st)
+        with at_user_line():
+            slots = backward(self.state.root, seeds, st)
         _last = st
         out = []
         for i, a in zip(self.in_idx, self.in_avals):
@@ -78,7 +80,7 @@ def _unfreeze(state: EagerState) -> None:
 
 def eager_vjp_flat(fn: Callable, primals: list) -> tuple[list, EagerLinear]:
     state = EagerState()
-    with new_main(EagerTrace, state) as main:
+    with at_user_line(), new_main(EagerTrace, state) as main:
         trace = EagerTrace(main)
         in_avals = [get_aval(p).strip_weak() for p in primals]
         ins: list[Any] = []
