@@ -195,3 +195,55 @@ def test_elementwise_and_shape_primitives_have_rules():
     for mod in (base, compare, elementwise, shape):
         prims = [v for v in vars(mod).values() if v in registry.values()]
         assert prims and [p.name for p in prims if p not in vmap_rules] == []
+
+
+# ---------------------------------------------------------------- every elementwise primitive
+
+DOMAIN = {"arccosh": (1.1, 3.0), "log": (0.1, 3.0), "sqrt": (0.1, 3.0), "log1p": (0.1, 3.0),
+          "arcsin": (-0.9, 0.9), "arccos": (-0.9, 0.9), "arctanh": (-0.9, 0.9)}
+UNARY = sorted(set(lnp.__dict__) & {"arccos", "arccosh", "arcsin", "arcsinh", "arctan",
+                                    "arctanh", "cos", "cosh", "erf", "exp", "expm1", "log",
+                                    "log1p", "logistic", "sin", "sinh", "sqrt", "tan", "tanh",
+                                    "abs", "sign", "floor", "ceil", "round", "negative",
+                                    "square"})
+BINARY = ["add", "subtract", "multiply", "divide", "power", "arctan2", "maximum", "minimum",
+          "remainder", "less", "greater", "equal"]
+
+
+def _draw(data, shape, name, dtype):
+    lo, hi = DOMAIN.get(name, (-2.0, 2.0))
+    if name in ("power", "divide", "remainder"):
+        lo, hi = 0.5, 2.0
+    x = rng.uniform(lo, hi, size=shape)
+    return x.astype(dtype)
+
+
+@pytest.mark.parametrize("name", UNARY + BINARY)
+@settings(max_examples=6, deadline=None)
+@given(st.data())
+def test_every_elementwise_function_batches(name, data):
+    fn = getattr(lnp, name)
+    n_args = 1 if name in UNARY else 2
+    shape = tuple(data.draw(st.lists(st.integers(1, 3), min_size=0, max_size=2)))
+    size = data.draw(st.integers(1, 3))
+    axes = tuple(data.draw(st.sampled_from([None, 0, -1])) for _ in range(n_args))
+    if all(a is None for a in axes):
+        axes = (0,) + axes[1:]
+    dtype = data.draw(st.sampled_from([np.float32, np.float64]))
+    args = []
+    for ax in axes:
+        full = shape if ax is None else (shape[:ax % (len(shape) + 1)] + (size,)
+                                         + shape[ax % (len(shape) + 1):])
+        args.append(_draw(data, full, name, dtype))
+    tol = dict(rtol=2e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-14)
+    got = lt.vmap(fn, in_axes=axes)(*args)
+    np.testing.assert_allclose(got, stacked(fn, axes, args), **tol)
+    if name in ("less", "greater", "equal", "sign", "floor", "ceil", "round"):
+        return                                   # no derivative to batch
+    g = lambda *a: lnp.sum(fn(*a))  # noqa: E731
+    np.testing.assert_allclose(lt.vmap(lt.grad(g), in_axes=axes)(*args),
+                               stacked(lt.grad(g), axes, args), **tol)
+    tangents = [np.ones_like(a) for a in args]
+    jv = lambda *a: lt.jvp(fn, a[:n_args], a[n_args:])[1]  # noqa: E731
+    np.testing.assert_allclose(lt.vmap(jv, in_axes=axes + axes)(*args, *tangents),
+                               stacked(jv, axes + axes, args + tangents), **tol)
