@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks import vmap as vmap_bench  # noqa: E402
 from benchmarks.harness import Mismatch, rel_err, run_case  # noqa: E402
 from benchmarks.problems import all_problems, get_problem  # noqa: E402
 from benchmarks.problems.ba import pattern  # noqa: E402
@@ -240,3 +241,12 @@ def test_harness_cross_checks_and_reports(monkeypatch):
     monkeypatch.setattr(p, "build", wrong)
     with pytest.raises(Mismatch, match="gradient of lintra and lintra-jit differ"):
         run_case(p, "tiny", "", ["lintra", "lintra-jit"], log=lambda m: None)
+
+
+def test_vmap_benchmark_cross_checks_at_tiny_sizes(capsys):
+    """benchmarks/vmap.py checks every tool against the loop of grad and the Jacobian loops
+    before timing; at tiny sizes it runs in the suite."""
+    rows = vmap_bench.per_example(4, 1)
+    assert rows[0][0] == "lintra vmap(grad), eager" and all(t > 0 for _, t in rows)
+    res = vmap_bench.jacobians(6, 5, 1)
+    assert set(res) == {"jacfwd", "jacrev", "hessian"}
