@@ -305,3 +305,22 @@ def test_unary_fast_path_equals_staged(monkeypatch, p, fn):
         assert calls == [float], (p, x)
         np.testing.assert_allclose([v, g], [v_s, g_s], rtol=1e-13, atol=0, equal_nan=True,
                                    err_msg=f"{p} at {x}")
+
+
+def test_no_cotangent_is_computed_for_constant_operands(monkeypatch):
+    """grad of x -> sum(A @ x) with a constant A: the backward pass computes A^T ct (size n),
+    never the cotangent of A (an n x n outer product)."""
+    from lintra.ops import linalg as L
+    sizes = []
+    impl = L.dot_general_p.impl
+
+    def spy(*a, **k):
+        out = impl(*a, **k)
+        sizes.append(np.size(out))
+        return out
+    monkeypatch.setattr(L.dot_general_p, "impl", spy)
+    n = 50
+    a = np.random.default_rng(3).standard_normal((n, n))
+    g = lt.grad(lambda x: lnp.sum(lnp.tanh(a @ x)))(np.ones(n))
+    np.testing.assert_allclose(g, a.T @ (1 - np.tanh(a @ np.ones(n)) ** 2), rtol=1e-12)
+    assert sizes and max(sizes) <= n

@@ -121,29 +121,30 @@ _program_cache: dict = {}
 _PROGRAM_CACHE_SIZE = 256
 
 
-def kernel_for(prim, vals: list, params: dict) -> Kernel:
+def kernel_for(prim, vals: list, params: dict, live: tuple | None = None) -> Kernel:
     """The kernel for ``prim`` applied to concrete ``vals``: keyed by a cheap signature
-    (shapes and dtypes), so the common case is one dict lookup."""
+    (shapes and dtypes), so the common case is one dict lookup. ``live[i]`` False: input i
+    is a constant, so no cotangent is computed for it (None: every input may be live)."""
     sig = tuple(("f",) if type(v) is float else (v.shape, v.dtype) if isinstance(
         v, (np.ndarray, np.generic)) else (type(v),) for v in vals)
     try:
-        key = (prim, sig, tuple(params.items()) if params else ())
+        key = (prim, sig, tuple(params.items()) if params else (), live)
         k = _cache.get(key)
     except TypeError:                     # unhashable params
-        return _derive(prim, tuple(aval_of(v) for v in vals), params)
+        return _derive(prim, tuple(aval_of(v) for v in vals), params, live)
     if k is None:
-        k = get_kernel(prim, tuple(aval_of(v) for v in vals), params)
+        k = get_kernel(prim, tuple(aval_of(v) for v in vals), params, live)
         if not prim.subprograms(params):
             _cache[key] = k
     return k
 
 
-def get_kernel(prim, avals: tuple, params: dict) -> Kernel:
+def get_kernel(prim, avals: tuple, params: dict, live: tuple | None = None) -> Kernel:
     try:
-        key = (prim, avals, tuple(sorted(params.items())))
+        key = (prim, avals, tuple(sorted(params.items())), live)
         hash(key)
     except TypeError:
-        return _derive(prim, avals, params)
+        return _derive(prim, avals, params, live)
     k = _cache.get(key)
     if k is not None:
         return k
@@ -154,19 +155,20 @@ def get_kernel(prim, avals: tuple, params: dict) -> Kernel:
         if k is None:
             if len(_program_cache) >= _PROGRAM_CACHE_SIZE:
                 del _program_cache[next(iter(_program_cache))]
-            k = _program_cache[key] = _derive(prim, avals, params)
+            k = _program_cache[key] = _derive(prim, avals, params, live)
         return k
-    k = _cache[key] = _derive(prim, avals, params)
+    k = _cache[key] = _derive(prim, avals, params, live)
     return k
 
 
-def _derive(prim, avals: tuple, params: dict) -> Kernel:
+def _derive(prim, avals: tuple, params: dict, live: tuple | None = None) -> Kernel:
     in_vars = [Var(a) for a in avals]
     out_avals = prim.abstract_eval(*avals, **params)
     out_vars = [Var(a.strip_weak()) for a in out_avals]
     program = Program(in_vars, [Eqn(prim, in_vars, params, out_vars)], out_vars, prim.name)
     n_out = len(out_vars)
-    nonzero = tuple(a.is_float for a in avals)
+    nonzero = tuple(a.is_float and (live is None or lv)
+                    for a, lv in zip(avals, live or avals))
     float_out = [a.is_float for a in out_avals]
     if not any(nonzero) or not any(float_out):
         impl = functools.partial(prim.impl, **params) if params else prim.impl

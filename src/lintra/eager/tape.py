@@ -122,7 +122,12 @@ def _const(trace, val):
 
 def apply(trace: EagerTrace, prim, tracers, params) -> list:
     vals = [t.primal for t in tracers]
-    kernel = kernel_for(prim, vals, params)
+    live_in = None
+    for t in tracers:
+        if t.idx < 0:        # a constant operand: derive no cotangent for it
+            live_in = tuple(t.idx >= 0 for t in tracers)
+            break
+    kernel = kernel_for(prim, vals, params, live_in)
     outs, res = kernel.fwd(*vals)
     if kernel.trivial:
         return [EagerTracer(trace, o, None, -1) for o in (
