@@ -7,6 +7,7 @@ import numpy as np
 from ..core.trace import get_aval
 from ..ops import base
 from ..ops import elementwise as E
+from ..ops import extrema as X
 from ._basic import _as_value
 
 add = E.add
@@ -16,8 +17,8 @@ divide = true_divide = E.div
 negative = E.neg
 power = E.pow
 arctan2 = E.atan2
-maximum = E.maximum
-minimum = E.minimum
+maximum = X.maximum
+minimum = X.minimum
 remainder = mod = E.rem
 abs = absolute = E.abs  # noqa: A001
 sign = E.sign
@@ -51,7 +52,7 @@ def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002
     """``minimum(maximum(a, a_min), a_max)``; NumPy 2 also spells the bounds min/max."""
     lo = a_min if min is None else min
     hi = a_max if max is None else max
-    return E.clip(a, lo, hi)
+    return X.clip(a, lo, hi)
 
 
 def positive(x):
@@ -102,7 +103,7 @@ def hypot(x, y):
 def logaddexp(x, y):
     """log(exp(x) + exp(y)), stable; the shift is 0 where the maximum is infinite."""
     x, y = base.promote_float(x, y)
-    m = base.stop_gradient(E.maximum(x, y))
+    m = base.stop_gradient(X.maximum(x, y))
     m = E.select(E.lt(E.abs(m), float("inf")), m, 0.0)
     return E.add(m, E.log(E.add(E.exp(E.sub(x, m)), E.exp(E.sub(y, m)))))
 

@@ -19,6 +19,7 @@ from ..core.array import as_array
 from ..core.errors import ConcretizationError
 from ..core.trace import Tracer, get_aval
 from ..ops import elementwise as E
+from ..ops import extrema as X
 from ..ops import indexing as I
 from ..ops import structure as S
 from ._basic import _as_value
@@ -350,12 +351,12 @@ class _IndexUpdateRef:
     def min(self, v):
         """``x[idx] = minimum(x[idx], v)``; duplicate indices take the minimum of all."""
         return self._rounds(v, lambda out, vec, u, axis, unique: I.scatter(
-            out, vec, E.minimum(I.take(out, vec, axis, vector=True), u), axis, unique=unique))
+            out, vec, X.minimum(I.take(out, vec, axis, vector=True), u), axis, unique=unique))
 
     def max(self, v):
         """``x[idx] = maximum(x[idx], v)``; duplicate indices take the maximum of all."""
         return self._rounds(v, lambda out, vec, u, axis, unique: I.scatter(
-            out, vec, E.maximum(I.take(out, vec, axis, vector=True), u), axis, unique=unique))
+            out, vec, X.maximum(I.take(out, vec, axis, vector=True), u), axis, unique=unique))
 
     def _rounds(self, v, step):
         """Apply ``step(out, index_vectors, updates, axis, unique)`` once per occurrence rank
@@ -412,7 +413,7 @@ def _norm_take(i, n: int, mode: str | None):
     if mode == "wrap":
         return np.mod(i, n) if not _traced(i) else E.rem(i, n)
     if mode == "clip":
-        return np.clip(i, 0, n - 1) if not _traced(i) else E.clip(i, 0, n - 1)
+        return np.clip(i, 0, n - 1) if not _traced(i) else X.clip(i, 0, n - 1)
     raise ValueError(f"take: unknown mode {mode!r} (use 'raise', 'wrap' or 'clip')")
 
 
@@ -468,7 +469,7 @@ def _starts(x, start_indices, sizes, who: str):
             if get_aval(s).shape != () or get_aval(s).dtype.kind not in "iu":
                 raise TypeError(f"{who}: start indices must be integer scalars")
             s = E.select(E.lt(s, 0), E.add(s, n), s)
-            out.append((E.clip(s, 0, n - size), size))
+            out.append((X.clip(s, 0, n - size), size))
         else:
             s = operator.index(s)
             out.append((min(max(s + n if s < 0 else s, 0), n - size), size))

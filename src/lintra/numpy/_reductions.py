@@ -9,6 +9,7 @@ import numpy as np
 from ..core.trace import get_aval
 from ..ops import base
 from ..ops import elementwise as E
+from ..ops import extrema as X
 from ..ops import reductions as R
 from ..ops import structure as S
 from ._basic import _acc_dtype, _as_value, _keep, mean
@@ -58,7 +59,7 @@ def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
 def std(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
     """Standard deviation, ``sqrt(var)``. Where the variance is 0 (constant data) the
     derivative is 0 (a subgradient; the true one is undefined there), not nan."""
-    return E.safe_sqrt(var(a, axis, dtype, ddof, keepdims))
+    return X.safe_sqrt(var(a, axis, dtype, ddof, keepdims))
 
 
 def _arg(prim_fn, a, axis, keepdims):

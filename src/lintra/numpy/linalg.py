@@ -17,6 +17,7 @@ from ..core.avals import broadcast_shapes
 from ..core.trace import get_aval
 from ..ops import base
 from ..ops import elementwise as E
+from ..ops import extrema as X
 from ..ops import linalg as L
 from ..ops import reductions as R
 from ..ops import structure as S
@@ -377,7 +378,7 @@ def _keep(y, axes: Sequence[int], nd: int):
 
 def _vector_norm(x, ord, axes):  # noqa: A002
     if ord is None or ord == 2:
-        return E.safe_sqrt(_sum(E.mul(x, x), axes))
+        return X.safe_sqrt(_sum(E.mul(x, x), axes))
     if isinstance(ord, str):
         raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
     if ord == np.inf:
@@ -394,7 +395,7 @@ def _vector_norm(x, ord, axes):  # noqa: A002
 
 def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002
     if ord is None or ord == "fro":
-        return E.safe_sqrt(_sum(E.mul(x, x), (row, col)))
+        return X.safe_sqrt(_sum(E.mul(x, x), (row, col)))
     if ord in (2, -2, "nuc"):
         raise NotImplementedError(f"norm: matrix norm ord={ord!r} needs singular values, "
                                   "which lintra does not provide yet")
@@ -416,7 +417,7 @@ def norm(x, ord=None, axis=None, keepdims: bool = False) -> Any:  # noqa: A002
     if axis is None:
         if ord is None:
             axes = tuple(range(nd))
-            out = E.safe_sqrt(_sum(E.mul(x, x), axes)) if nd else E.abs(x)
+            out = X.safe_sqrt(_sum(E.mul(x, x), axes)) if nd else E.abs(x)
             return _keep(out, axes, nd) if keepdims else out
         if nd not in (1, 2):
             raise ValueError(f"norm: ord={ord!r} without axis needs a 1-D or 2-D input, got "

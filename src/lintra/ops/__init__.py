@@ -6,6 +6,7 @@ from . import (  # noqa: F401
     control,
     debug,
     elementwise,
+    extrema,
     indexing,
     linalg,
     reductions,
