@@ -72,10 +72,6 @@ def is_python_scalar(x: Any) -> bool:
     return isinstance(x, (bool, int, float)) and not isinstance(x, np.generic)
 
 
-def is_concrete_array(x: Any) -> bool:
-    return isinstance(x, (np.ndarray, np.generic)) or is_python_scalar(x)
-
-
 def python_scalar_dtype(x: Any) -> np.dtype:
     if isinstance(x, bool):
         return BOOL_DTYPE
