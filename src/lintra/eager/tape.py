@@ -261,7 +261,9 @@ class ElementRead(Entry):
     __slots__ = ("parent", "index", "n")
 
     def __init__(self, parent, index: int, n: int):
-        self.parent, self.index, self.n = parent, index, n
+        self.parent = parent
+        self.index = index
+        self.n = n
 
     @property
     def parents(self) -> tuple:
