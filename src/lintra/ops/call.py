@@ -18,8 +18,8 @@ from ..batching.core import vmap_rules
 from ..core.eval import run_program
 from ..core.ir import Eqn, Program, ProgramTable, Var
 from ..core.primitive import Primitive, program_params
-from ..core.trace import get_aval
 from .batched import vmap_program
+from .shape import batch_size
 
 call_p = Primitive("call", multiple_results=True, subprograms=program_params)
 
@@ -131,7 +131,7 @@ def _call_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
 def _call_batch(args, dims, *, program, policy=None):
     """call vmap_program(f): inputs keep their batch axes; outputs are batched along axis 0
     or not at all (as the batched program computes). A checkpoint keeps its policy."""
-    size = next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+    size = batch_size(args, dims)
     bprog, out_batched = vmap_program(program, tuple(dims), size)
     outs = call_p.bind(*args, program=bprog, **_policy(policy))
     return outs, [0 if b else None for b in out_batched]

@@ -36,7 +36,7 @@ from ..core.trace import Tracer, full_raise, get_aval
 from .batched import vmap_program
 from .compare import ge
 from .control_common import check_same_types, select_lanes
-from .shape import moveaxis
+from .shape import batch_size, moveaxis
 
 _derived = ProgramTable()
 
@@ -202,7 +202,7 @@ def _cond_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
 
 def _cond_batch(args, dims, *, branches):
     ops, op_dims = args[1:], tuple(dims[1:])
-    size = next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+    size = batch_size(args, dims)
     n_out = len(branches[0].outs)
     if dims[0] is None:
         out_b = (False,) * n_out

@@ -45,11 +45,11 @@ from ..core.ir import (
 )
 from ..core.primitive import Primitive
 from ..core.staging import trace_to_program
-from ..core.trace import full_raise, get_aval
+from ..core.trace import full_raise
 from .batched import fixed_point, vmap_program
 from .call import call_p
 from .control_common import check_same_types, split3, zeros
-from .shape import moveaxis, to_front
+from .shape import batch_size, moveaxis, to_front
 
 _derived = ProgramTable()
 
@@ -385,7 +385,7 @@ def _scan_check_linear(eqn: Eqn, flags: list[bool]) -> list[bool]:
 # ---------------------------------------------------------------- batching
 
 def _scan_batch(args, dims, *, body, num_consts, num_carry, length, reverse, donate):
-    size = next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+    size = batch_size(args, dims)
     consts, init, xs = split3(args, num_consts, num_carry)
     c_d, car_d, x_d = split3(dims, num_consts, num_carry)
     xs = [moveaxis(x, d, 1) if d == 0 else x for x, d in zip(xs, x_d)]

@@ -32,12 +32,12 @@ from ..core.eval import eval_program, run_program
 from ..core.ir import Eqn, Program, ProgramTable, dce
 from ..core.primitive import Primitive
 from ..core.staging import trace_to_program
-from ..core.trace import full_raise, get_aval
+from ..core.trace import full_raise
 from .base import convert_element_type
 from .batched import fixed_point, vmap_program
 from .compare import gt
 from .control_common import add_params, check_same_types, select_lanes, split3
-from .shape import reduce_sum, to_front
+from .shape import batch_size, reduce_sum, to_front
 
 _derived = ProgramTable()
 
@@ -191,7 +191,7 @@ def _lanes_loop(bcond: Program, bbody: Program, ncc: int) -> tuple[Program, Prog
 
 def _while_batch(args, dims, *, cond_prog, body_prog, cond_nconsts, body_nconsts,
                  _source=None):
-    size = next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
+    size = batch_size(args, dims)
     cc, bc, init = split3(args, cond_nconsts, body_nconsts)
     cc_d, bc_d, car_d = split3(dims, cond_nconsts, body_nconsts)
 

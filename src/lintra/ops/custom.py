@@ -29,7 +29,7 @@ from ..core.pytree import flatten, unflatten
 from ..core.staging import Staged
 from ..core.trace import Tracer, get_aval
 from .batched import vmap_program
-from .shape import moveaxis, reduce_sum, to_front
+from .shape import batch_size, moveaxis, reduce_sum, to_front
 
 
 def _stage(fun, args, nondiff_argnums, cache: dict):
@@ -267,10 +267,6 @@ class custom_vjp(_CustomRule):
 
 # ---------------------------------------------------------------- batching (vmap)
 
-def _size(args, dims) -> int:
-    return next(get_aval(a).shape[d] for a, d in zip(args, dims) if d is not None)
-
-
 def _run_batched(fn, args, dims, size) -> tuple[list, list, list, list]:
     """``fn(*args) -> (outs, extra)`` run batched. Returns the outs batched along axis 0,
     the ``extra`` values that are not ``None``/``Zero`` with their batch axes, and per
@@ -312,7 +308,7 @@ def _batched_bwd(bwd, res_dims, in_dims: list, in_avals: list, size: int):
 
 
 def _custom_jvp_batch(args, dims, *, program, rule, num_consts):
-    size = _size(args, dims)
+    size = batch_size(args, dims)
     n_out = len(program.outs)
     bprog, _ = vmap_program(program, tuple(dims), size, (True,) * n_out)
     in_d = list(dims[num_consts:])
@@ -331,7 +327,7 @@ def _custom_jvp_batch(args, dims, *, program, rule, num_consts):
 
 
 def _custom_vjp_batch(args, dims, *, program, fwd, bwd, num_consts):
-    size = _size(args, dims)
+    size = batch_size(args, dims)
     n_out = len(program.outs)
     bprog, _ = vmap_program(program, tuple(dims), size, (True,) * n_out)
     in_d = list(dims[num_consts:])
@@ -350,7 +346,7 @@ def _custom_vjp_batch(args, dims, *, program, fwd, bwd, num_consts):
 
 
 def _custom_lin_batch(args, dims, *, bwd, num_res, out_avals):
-    size = _size(args, dims)
+    size = batch_size(args, dims)
     res_dims, t_dims = list(dims[:num_res]), list(dims[num_res:])
     t_avals = [get_aval(a) for a in args[num_res:]]
     batched = _batched_bwd(bwd, lambda: res_dims, t_dims, t_avals, size)
