@@ -210,13 +210,8 @@ class Backward:
         tape, idx = p
         ext = self.external.get(id(tape))
         if ext is None:
-            ext = self.external[id(tape)] = (tape, CotangentSlots(_Slots()))
+            ext = self.external[id(tape)] = (tape, CotangentSlots())
         ext[1].add(idx, c)
-
-
-class _Slots(dict):
-    def __missing__(self, key):
-        return None
 
 
 class Entry:
