@@ -4,7 +4,10 @@ One small core: a JVP rule per primitive and a transpose rule per linear primiti
 other derivative mode is derived (linearize -> unzip -> transpose).
 """
 
-from . import numpy  # noqa: F401  (operators on traced values follow it)
+from . import (
+    functional,  # noqa: F401,E402  (lintra.functional: function values)
+    numpy,  # noqa: F401  (operators on traced values follow it)
+)
 from .ad.linearity import NonLinearError, check_linear  # noqa: F401
 from .ad.unzip import unzip_program  # noqa: F401
 from .api import (  # noqa: F401

@@ -15,6 +15,7 @@ from .ad.linearize import linearize_flat
 from .ad.rules import UndefinedPrimal, Zero, instantiate
 from .ad.transpose import backward_pass
 from .core.errors import NonDifferentiableError
+from .core.function import FnValue
 from .core.pytree import flatten, leaf_paths, unflatten
 from .core.staging import leaf_avals, trace_to_program
 from .core.trace import Tracer, get_aval, trace_stack
@@ -107,7 +108,7 @@ def linearize(f: Callable, *primals) -> tuple[Any, Callable]:
 
 def _eager_ok(leaves) -> bool:
     """Differentiate eagerly (a tape, design §6) when nothing is being traced."""
-    return len(trace_stack()) == 1 and not any(isinstance(x, Tracer) for x in leaves)
+    return len(trace_stack()) == 1 and not any(isinstance(x, (Tracer, FnValue)) for x in leaves)
 
 
 def vjp(f: Callable, *primals, has_aux: bool = False):

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.avals import ShapedArray
+from ..core.function import FnValue, add_functions
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
 
@@ -45,6 +46,8 @@ class Zero:
 
 
 def zeros_value(aval: ShapedArray) -> np.ndarray:
+    if aval.is_function:
+        return aval.zeros()
     return np.zeros(aval.shape, aval.dtype)
 
 
@@ -97,7 +100,14 @@ class SparseCotangent:
 # ---------------------------------------------------------------- add_any
 
 add_any_p = Primitive("add_any")
-add_any_p.def_impl(lambda x, y: np.add(x, y))
+
+
+@add_any_p.def_impl
+def _add_any_impl(x, y):
+    if isinstance(x, FnValue):
+        return add_functions(x, y)
+    return np.add(x, y)
+
 
 
 @add_any_p.def_shape

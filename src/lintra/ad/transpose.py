@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core.errors import MissingRuleError
 from ..core.eval import eval_eqn
+from ..core.function import FnValue, add_functions
 from ..core.ir import Literal, Program, ProgramTable, Var
 from ..core.staging import trace_to_program
 from ..core.trace import Tracer, call_with_source
@@ -59,6 +60,8 @@ class CotangentSlots:
         elif isinstance(s, Tracer) or isinstance(ct, Tracer):
             values[key] = add_any(s, ct)
             self.owned.discard(key)
+        elif isinstance(s, FnValue):
+            values[key] = add_functions(s, ct)
         elif key in self.owned and np.shape(ct) == s.shape:
             np.add(s, ct, out=s)
         else:

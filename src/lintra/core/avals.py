@@ -102,6 +102,9 @@ def concrete_aval(x: Any) -> ShapedArray:
             _avals.clear()
         a = _avals[(x.shape, dt)] = ShapedArray(x.shape, dt)
         return a
+    aval = getattr(x, "lintra_aval", None)      # a function value (core/function.py)
+    if aval is not None:
+        return aval
     raise TypeError(f"{type(x).__name__} is not a valid lintra value: expected an array, a "
                     "number or a pytree (tuple, list, dict, dataclass) of them")
 

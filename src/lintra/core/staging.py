@@ -67,6 +67,7 @@ class StagingTracer(Tracer):
 class StagingTrace(Trace):
     __slots__ = ()
     transformation = "staging (jit / make_program / fn)"
+    stages_constants = True
 
     @property
     def builder(self) -> ProgramBuilder:

@@ -14,8 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from . import function
 from .avals import ShapedArray, concrete_aval
 from .errors import ConcretizationError, UnexpectedTracerError, user_frame_summary
+from .function import FnValue
 
 
 class MainTrace:
@@ -71,6 +73,7 @@ def inherit_stack(stack: list[MainTrace]):
 class Trace:
     __slots__ = ("main",)
     transformation = "a transformation"      # how errors name it
+    stages_constants = False                 # its programs keep the values it is given
     # why a traced value has no concrete value here, and what to do instead
     unknown_because = (
         "Its value is not known while the program is being staged (under `jit`, "
@@ -295,6 +298,10 @@ def find_top_trace(args) -> Trace:
 
 def full_raise(trace: Trace, val: Any) -> Tracer:
     if not isinstance(val, Tracer):
+        if val.__class__ is FnValue and val.captures and _must_convert(trace, val):
+            # a function that reads values traced here: as an operator applied to them, so
+            # their derivatives (and their staging) are not lost
+            return full_raise(trace, function.closure_convert(val))
         return trace.pure(val)
     main = val._trace.main
     if main is trace.main:
@@ -302,6 +309,15 @@ def full_raise(trace: Trace, val: Any) -> Tracer:
     if main.level < trace.main.level and not main.finished:
         return trace.lift(val)
     raise escaped_error(main)
+
+
+def _must_convert(trace: Trace, val: FnValue) -> bool:
+    """A function value that reads traced values is a plain closure to traces above them; to
+    their own trace, or to staging (whose programs outlive it), it is converted."""
+    if trace.stages_constants:
+        return True
+    level = trace.main.level
+    return any(isinstance(c, Tracer) and c._trace.main.level >= level for c in val.captures)
 
 
 def full_lower(val: Any) -> Any:

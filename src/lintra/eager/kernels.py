@@ -272,7 +272,7 @@ def _codegen(program: Program, name: str, n_primal_out: int | None = None,
         if isinstance(x, Literal):
             c = f"_c{len(ns)}"
             val = x.val
-            if x.aval.shape == () and x.aval.dtype == F64:
+            if x.aval.shape == () and x.aval.dtype == F64 and not x.aval.is_function:
                 val = float(val)
             ns[c] = val
             return c

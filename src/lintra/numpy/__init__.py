@@ -15,10 +15,15 @@ import types as _types
 
 import numpy as _np
 
+from ..core import function as _function
 from ..core import trace as _trace
 from ..core.array import Array, as_array
+from ..core.function import is_function_arg as _is_function_arg
 from ..ops.elementwise import NUMPY_NAMES as _UNARY
-from . import linalg  # noqa: F401  (lintra.numpy.linalg)
+from . import (
+    _elementwise,
+    linalg,  # noqa: F401  (lintra.numpy.linalg)
+)
 from ._basic import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
@@ -27,6 +32,9 @@ from ._structure import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 
 ndarray = Array
+# the elementwise functions: they also apply pointwise to function values
+_ELEMENTWISE = [n for n in vars(_elementwise) if not n.startswith("_") and n not in
+                ("np", "base", "E", "X", "get_aval", "annotations")]
 
 # names the submodules import for themselves; getitem/at_property serve x[i] and x.at
 _INTERNAL = {"E", "R", "S", "L", "I", "base", "np", "Tracer", "get_aval", "annotations",
@@ -45,6 +53,19 @@ def _concrete_results(fn):
         if isinstance(out, (tuple, list)):
             return as_array(out)
         return out
+    wrapper._lintra_concrete = True
+    return wrapper
+
+
+def _pointwise_on_functions(fn):
+    """``fn`` (already wrapped) that applies pointwise when an argument is a function value
+    (``lintra.functional``); arrays take the original path after one type check per arg."""
+    @_functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for a in args:
+            if _is_function_arg(a):
+                return _function.pointwise(fn, args, kwargs)
+        return fn(*args, **kwargs)
     wrapper._lintra_concrete = True
     return wrapper
 
@@ -72,6 +93,10 @@ for _name in linalg.__all__:
 getitem = _concrete_results(getitem)  # noqa: F405
 at_property = _concrete_results(at_property)  # noqa: F405
 _NAMES = _publish(_sys.modules[__name__]) + ["Array", "linalg", "ndarray"]
+for _name in _ELEMENTWISE:
+    _obj = globals()[_name]
+    if callable(_obj) and id(_obj) not in {id(f) for f in _UNARY.values()}:
+        globals()[_name] = _pointwise_on_functions(_obj)
 __all__ = sorted(set(_NAMES) - {"linalg"})
 
 

@@ -26,9 +26,11 @@ from ..ad.rules import (
     transpose_rules,
 )
 from ..batching.core import vectorized, vmap_rules
+from ..core import function
 from ..core.array import as_array
 from ..core.avals import broadcast_shapes
 from ..core.eval import scalar_impls
+from ..core.function import is_function_arg
 from ..core.primitive import Primitive
 from ..core.trace import Tracer, get_aval
 from .base import FAST_UNARY, asarray_value, promote, promote_float
@@ -220,6 +222,8 @@ def _op(p, *numpy_names: str):
             out = fast(p, x)
             if out is not NotImplemented:
                 return out
+        if is_function_arg(x):                  # pointwise on a function (lintra.functional)
+            return function.pointwise(op, (x,), {})
         (x,) = promote_float(x)
         return as_array(p.bind(x))
     op.__name__ = p.name

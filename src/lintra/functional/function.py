@@ -1,0 +1,356 @@
+"""The user-facing ``Function``: a callable value with a type, for ``lintra.functional``.
+
+A ``Function`` wraps a *payload*: a concrete ``FnValue`` or, inside a transformation, a traced
+value of ``FnType``. It is a pytree node whose one child is the payload, so every
+transformation (grad, jvp, vjp, linearize, jit, vmap) sees function values as leaves and the
+user always gets ``Function``s back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import numpy as lnp
+from ..core import function as core_function
+from ..core.avals import DEFAULT_FLOAT, ShapedArray
+from ..core.eval import eval_program
+from ..core.function import FnType, FnValue, FunctionLike, is_function_arg
+from ..core.pytree import flatten, register_pytree_node, unflatten
+from ..core.staging import trace_to_program
+from ..core.trace import Tracer, get_aval
+from ..vmap import vmap
+from . import primitives as P
+from .primitives import fn_type
+from .quadrature import Quadrature
+
+
+class Function(FunctionLike):
+    """A function value: call it on arrays to evaluate it (leading axes beyond its signature
+    are evaluated pointwise, like a NumPy gufunc), on Functions to compose. Arithmetic and
+    every elementwise ``lintra.numpy`` function apply pointwise and return Functions."""
+
+    __slots__ = ("value",)
+    __array_ufunc__ = None          # NumPy defers to our reflected operators
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    @property
+    def type(self) -> FnType:
+        return fn_type(self.value)
+
+    @property
+    def domain(self) -> tuple:
+        return self.type.domain
+
+    @property
+    def nargs(self) -> int:
+        return self.type.nargs
+
+    def __call__(self, *args):
+        if not args:
+            raise TypeError(f"{self!r} needs {self.nargs} arguments")
+        if any(is_function_arg(a) or _is_python_function(a) for a in args):
+            return _call_on_functions(self, args)
+        return evaluate(self, *args)
+
+    def __repr__(self) -> str:
+        v = self.value
+        what = v.label if isinstance(v, FnValue) else "traced"
+        return f"Function<{self.type.str_short()}>({what})"
+
+    def __bool__(self) -> bool:
+        raise TypeError("the truth value of a Function is undefined (compare pointwise with "
+                        "lintra.numpy functions)")
+
+
+def _op(name: str, swap: bool = False):
+    if swap:
+        return lambda self, other: getattr(lnp, name)(other, self)
+    return lambda self, other: getattr(lnp, name)(self, other)
+
+
+for _op_name, _np_name in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
+                           ("truediv", "divide"), ("pow", "power"), ("mod", "remainder")):
+    setattr(Function, f"__{_op_name}__", _op(_np_name))
+    setattr(Function, f"__r{_op_name}__", _op(_np_name, swap=True))
+Function.__neg__ = lambda self: lnp.negative(self)
+Function.__pos__ = lambda self: self
+Function.__abs__ = lambda self: lnp.abs(self)
+
+register_pytree_node(Function, lambda f: ([f.value], None), lambda aux, ch: Function(ch[0]))
+
+
+def payload(x: Any, who: str = "argument") -> Any:
+    """The function value inside ``x`` (a Function, an FnValue or a traced function)."""
+    if isinstance(x, Function):
+        return x.value
+    if is_function_arg(x):
+        return x
+    raise TypeError(f"{who}: expected a lintra.functional.Function, got {type(x).__name__} "
+                    "(make one with lintra.functional.function(callable, signature))")
+
+
+def _is_python_function(x: Any) -> bool:
+    return callable(x) and not isinstance(x, (Function, FnValue, Tracer, np.ndarray))
+
+
+# ---------------------------------------------------------------- evaluation
+
+def evaluate(f: Function, *xs):
+    t = f.type
+    if len(xs) != t.nargs:
+        raise TypeError(f"{f!r} takes {t.nargs} arguments, got {len(xs)}")
+    vals, batch = [], None
+    for k, (x, a) in enumerate(zip(xs, t.args)):
+        if not isinstance(x, Tracer):
+            x = np.asarray(x, a.dtype)
+        shape = get_aval(x).shape
+        b = len(shape) - a.ndim
+        if b < 0 or tuple(shape[b:]) != a.shape:
+            raise TypeError(f"argument {k} of {f!r} must have shape {a.shape} (plus leading "
+                            f"batch axes), got {tuple(shape)}")
+        if batch is not None and b != batch:
+            raise TypeError(f"{f!r}: the arguments have different numbers of batch axes")
+        batch = b
+        vals.append(x)
+    v = f.value
+    if not isinstance(v, FnValue):
+        return P.evaluate(v, *vals, batch=batch)
+    fun = v.fun
+    for _ in range(batch):
+        fun = vmap(fun)
+    return fun(*vals)
+
+
+# ---------------------------------------------------------------- construction
+
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
+def _parse_shapes(part: str, who: str) -> list[tuple[int, ...]]:
+    part = part.strip()
+    groups = _GROUP.findall(part)
+    if not groups and part:
+        raise ValueError(f"{who}: cannot read {part!r} (write shapes like '(3)', '()')")
+    shapes = []
+    for g in groups:
+        dims = [d.strip() for d in g.split(",") if d.strip()]
+        try:
+            shapes.append(tuple(int(d) for d in dims))
+        except ValueError:
+            raise ValueError(f"{who}: dimensions must be integers, got ({g})") from None
+    return shapes
+
+
+def parse_signature(signature: str) -> tuple[list, list | None]:
+    """``"(3),()->()"`` -> ([(3,), ()], [()]); the result part may be omitted."""
+    who = f"signature {signature!r}"
+    if "->" in signature:
+        ins, outs = signature.split("->", 1)
+        return _parse_shapes(ins, who), _parse_shapes(outs, who)
+    return _parse_shapes(signature, who), None
+
+
+def _domain_tuple(domain, n: int) -> tuple:
+    if domain is None:
+        return (None,) * n
+    if isinstance(domain, Quadrature):
+        return (domain,) * n
+    domain = tuple(domain)
+    if len(domain) != n:
+        raise ValueError(f"domain: {len(domain)} quadratures for {n} arguments")
+    return domain
+
+
+def _out_type(out_avals: list, tree) -> Any:
+    return unflatten(tree, out_avals)
+
+
+def function(fun: Callable | Function, signature: str = "()->()", *, dtype=None,
+             domain: Quadrature | Sequence | None = None) -> Function:
+    """A Function from a Python callable over ``lintra.numpy`` values.
+
+    ``signature`` is NumPy's gufunc notation with fixed sizes: ``"()->()"`` (the default),
+    ``"(3)->()"``, ``"(),()->()"``. ``dtype`` is the arguments' float type (float64 by
+    default). ``domain`` attaches a quadrature (one, or one per argument) that ``integrate``
+    uses when it is not given one. A callable that closes over traced values (parameters
+    under grad or jit) becomes a function of them, so derivatives flow to them."""
+    if isinstance(fun, Function):
+        if domain is None:
+            return fun
+        return Function(_with_domain(fun.value, _domain_tuple(domain, fun.nargs)))
+    if not callable(fun):
+        raise TypeError(f"function: expected a callable, got {type(fun).__name__}")
+    arg_shapes, out_shapes = parse_signature(signature)
+    dt = np.dtype(dtype) if dtype is not None else DEFAULT_FLOAT
+    args = tuple(ShapedArray(s, dt) for s in arg_shapes)
+    dom = _domain_tuple(domain, len(args))
+    store: dict = {}
+
+    def flat(*xs):
+        leaves, store["tree"] = flatten(fun(*xs))
+        return leaves
+
+    program, consts = trace_to_program(flat, list(args), getattr(fun, "__name__", "f"))
+    out = _out_type([v.aval.strip_weak() for v in program.outs], store["tree"])
+    _check_out(out, out_shapes, signature)
+    label = getattr(fun, "__name__", "fn")
+    captures = tuple(c for c in consts if isinstance(c, Tracer))
+    return Function(FnValue(FnType(args, out, dom), fun, label, captures))
+
+
+def _check_out(out, out_shapes, signature: str) -> None:
+    if out_shapes is None:
+        return
+    leaves = [out] if isinstance(out, ShapedArray) else list(out)
+    if [getattr(a, "shape", None) for a in leaves] != out_shapes:
+        got = ", ".join(a.str_short() if isinstance(a, ShapedArray) else str(a)
+                        for a in leaves)
+        raise TypeError(f"function: the signature {signature!r} says the result has shape(s) "
+                        f"{out_shapes}, the callable returns {got}")
+
+
+def closure_convert(v: FnValue) -> Any:
+    """A function value that reads traced values, as ``partial(base, values)`` where ``base``
+    takes them as arguments: how it enters a transformation or a staged program."""
+    t = v.type
+    store: dict = {}
+
+    def flat(*xs):
+        leaves, store["tree"] = flatten(v.fun(*xs))
+        return leaves
+
+    program, consts = trace_to_program(flat, list(t.args), v.label)
+    if not consts:
+        return FnValue(t, v.fun, v.label)
+    const_avals = tuple(get_aval(c).strip_weak() for c in consts)
+    k, tree = len(consts), store["tree"]
+
+    def base_fun(*xs):
+        return unflatten(tree, eval_program(program, list(xs)))
+    base = FnValue(FnType(const_avals + t.args, t.out, (None,) * k + t.domain), base_fun,
+                   v.label)
+    return P.partial_p.bind(base, *consts, argnums=tuple(range(k)))
+
+
+core_function.closure_convert = closure_convert
+
+
+def _with_domain(v, domain: tuple):
+    t = fn_type(v)
+    if isinstance(v, FnValue):
+        return FnValue(t.with_domain(domain), v.fun, v.label)
+    ids = tuple(range(t.nargs))
+    return P.broadcast_arg(v, t.with_domain(domain), ids)
+
+
+# ---------------------------------------------------------------- pointwise application
+
+_op_types: dict = {}
+
+
+def _op_function(fn: Callable, arg_avals: tuple, const_at: dict, kwargs: dict) -> FnValue:
+    """``fn`` as a function of the values of its function arguments (constants closed)."""
+    n = len(arg_avals) + len(const_at)
+
+    def op(*vals):
+        it = iter(vals)
+        return fn(*[const_at[i] if i in const_at else next(it) for i in range(n)], **kwargs)
+
+    key = None
+    try:
+        key = (fn, arg_avals, tuple(sorted((i, type(c), c) for i, c in const_at.items()
+                                           if np.ndim(c) == 0)), tuple(sorted(kwargs.items())))
+        hash(key)
+        if any(np.ndim(c) for c in const_at.values()):
+            key = None
+    except TypeError:
+        key = None
+    out = _op_types.get(key) if key is not None else None
+    if out is None:
+        program, _ = trace_to_program(lambda *v: [op(*v)], list(arg_avals),
+                                      getattr(fn, "__name__", "op"))
+        out = program.outs[0].aval.strip_weak()
+        if key is not None:
+            _op_types[key] = out
+    return FnValue(FnType(arg_avals, out), op, getattr(fn, "__name__", "op"))
+
+
+def pointwise(fn: Callable, args: tuple, kwargs: dict):
+    """``fn`` applied pointwise: ``x ↦ fn(f(x), g(x), c, …)`` for function arguments f, g
+    (which must take the same arguments) and array constants c."""
+    fns, const_at, traced = [], {}, []
+    for i, a in enumerate(args):
+        if is_function_arg(a):
+            fns.append((i, payload(a)))
+        elif isinstance(a, Tracer):
+            traced.append((i, a))
+        else:
+            const_at[i] = a
+    types = [fn_type(p) for _, p in fns]
+    base = types[0]
+    for t in types[1:]:
+        if t.args != base.args:
+            raise TypeError(
+                f"lintra.numpy.{getattr(fn, '__name__', 'function')}: pointwise on functions "
+                f"of different arguments ({base.str_short()} and {t.str_short()}); lift one "
+                "with lintra.functional.broadcast_arg or compose")
+        if isinstance(t.out, tuple):
+            raise TypeError("pointwise arithmetic on a tuple-valued function: split it first")
+    domain = tuple(next((t.domain[k] for t in types if t.domain[k] is not None), None)
+                   for k in range(base.nargs))
+    inner = dict(fns)
+    for i, c in traced:                 # traced arrays become constant functions
+        inner[i] = P.constant(c, base.with_domain(domain))
+    order = sorted(inner)
+    arg_avals = tuple(fn_type(inner[i]).out for i in order)
+    op = _op_function(fn, arg_avals, const_at, kwargs)
+    return Function(P.compose(op, *[inner[i] for i in order], args=base.args, domain=domain))
+
+
+core_function.pointwise = pointwise
+
+
+# ---------------------------------------------------------------- calling on functions
+
+def _call_on_functions(f: Function, args: tuple) -> Function:
+    """``f(g1, g2)`` composes (inputs concatenated); arrays among the arguments are bound
+    first (``partial``)."""
+    arrays = [(k, a) for k, a in enumerate(args) if not (is_function_arg(a)
+                                                         or _is_python_function(a))]
+    fv = f.value
+    if arrays:
+        fv = P.partial(fv, [a for _, a in arrays], tuple(k for k, _ in arrays))
+    gs = [as_function(a, "composing").value for a in args
+          if is_function_arg(a) or _is_python_function(a)]
+    return Function(compose_unshared(fv, gs))
+
+
+def compose_unshared(fv, gs: list):
+    g_types = [fn_type(g) for g in gs]
+    args, domain, maps, n = [], [], [], 0
+    for t in g_types:
+        maps.append(tuple(range(n, n + t.nargs)))
+        args.extend(t.args)
+        domain.extend(t.domain)
+        n += t.nargs
+    return P.compose(fv, *gs, maps=maps, args=args, domain=domain)
+
+
+def as_function(x: Any, who: str, like: Sequence[ShapedArray] | None = None) -> Function:
+    """A Function from a Function, a payload, or (given the argument types ``like``) a plain
+    Python callable."""
+    if isinstance(x, Function):
+        return x
+    if is_function_arg(x):
+        return Function(x)
+    if callable(x) and like is not None:
+        sig = ",".join("(" + ",".join(map(str, a.shape)) + ")" for a in like)
+        dts = {a.dtype for a in like}
+        return function(x, sig, dtype=dts.pop() if len(dts) == 1 else None)
+    raise TypeError(f"{who}: expected a lintra.functional.Function, got {type(x).__name__}")

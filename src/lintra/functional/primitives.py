@@ -1,0 +1,495 @@
+"""The operators on function values, as primitives: type (shape) rules and impls.
+
+They work on *payloads*: concrete ``FnValue``s or traced values of ``FnType`` (the user-facing
+``Function`` wraps them). An impl builds a new lazy ``FnValue`` whose ``fun`` calls its
+parts' ``fun``; evaluating one under a trace inlines it. The derivative and batching rules of
+every operator are in ``rules.py`` (they are written with these operators, and the rules of
+the structural operators need the calculus ones and vice versa).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import numpy as lnp
+from ..ad.rules import UndefinedPrimal, Zero
+from ..api import jacfwd, jvp, vjp
+from ..core.avals import ShapedArray
+from ..core.errors import LintraError
+from ..core.function import FnType, FnValue, captures_of, out_leaves
+from ..core.primitive import Primitive
+from ..core.pytree import tree_map
+from ..core.trace import Tracer, get_aval
+from ..vmap import vmap
+
+
+class FunctionalError(LintraError):
+    """An operation on functions that is undefined or not supported (named in the message)."""
+
+
+def fn_type(x: Any) -> FnType:
+    t = x.aval if isinstance(x, UndefinedPrimal) else get_aval(x)
+    if not getattr(t, "is_function", False):
+        raise TypeError(f"expected a function value, got {t.str_short()}")
+    return t
+
+
+def _single_out(t: FnType, who: str) -> ShapedArray:
+    if isinstance(t.out, tuple):
+        raise TypeError(f"{who} needs a function with one (array) result, got {t.str_short()}"
+                        " (split a tuple-valued function first)")
+    return t.out
+
+
+def apply(prim: Primitive, *args, **params):
+    """Bind ``prim``, except when no argument is a traced function: then its impl runs at
+    once, so a function built from traced arrays (parameters) is a closure over them
+    (``FnValue.captures``) that evaluates inline, and derivatives with respect to those
+    arrays are ordinary array derivatives (no function-space transposition)."""
+    for a in args:
+        if isinstance(a, Tracer) and a.aval.is_function:
+            return prim.bind(*args, **params)
+    return prim.impl(*args, **params)
+
+
+# ---------------------------------------------------------------- compose
+
+compose_p = Primitive("fn_compose")
+
+
+@compose_p.def_shape
+def _compose_shape(f, *gs, maps, args, domain):
+    if len(gs) != f.nargs:
+        raise TypeError(f"compose: the outer function takes {f.nargs} arguments, "
+                        f"{len(gs)} inner functions were given")
+    for i, (g, m) in enumerate(zip(gs, maps)):
+        if g.out != f.args[i]:
+            raise TypeError(f"compose: inner function {i} returns {g.out}, the outer function's "
+                            f"argument {i} is {f.args[i].str_short()}")
+        if g.args != tuple(args[j] for j in m) or len(set(m)) != len(m):
+            raise TypeError(f"compose: inner function {i} takes {g.str_short()}, which does "
+                            f"not match arguments {m} of the composition")
+    return FnType(args, f.out, domain)
+
+
+@compose_p.def_impl
+def _compose_impl(f, *gs, maps, args, domain):
+    outer = f.fun
+    inner = [g.fun for g in gs]
+    t = FnType(args, f.type.out, _merge_domains(domain, gs, maps))
+    label = f"{f.label}({', '.join(g.label for g in gs)})"
+    caps = captures_of(f, *gs)
+    if all(m == tuple(range(len(args))) for m in maps):          # shared inputs
+        if len(inner) == 1:
+            g0 = inner[0]
+            return FnValue(t, lambda *x: outer(g0(*x)), label, caps)
+        return FnValue(t, lambda *x: outer(*[g(*x) for g in inner]), label, caps)
+    return FnValue(t, lambda *x: outer(*[g(*[x[j] for j in m]) for g, m in zip(inner, maps)]),
+                   label, caps)
+
+
+def _merge_domains(domain: tuple, gs, maps) -> tuple:
+    """The static domain, completed by the inner functions' own (a domain is metadata on a
+    value: a traced function's type may not know it)."""
+    out = list(domain)
+    for g, m in zip(gs, maps):
+        for k, j in enumerate(m):
+            if out[j] is None:
+                out[j] = g.type.domain[k]
+    return tuple(out)
+
+
+def compose(f, *gs, maps=None, args=None, domain=None):
+    """``x ↦ f(g_1(x_{maps[0]}), …)``; by default every g takes all the arguments (shared)."""
+    if args is None:
+        g0 = fn_type(gs[0])
+        args, domain = g0.args, g0.domain
+    if maps is None:
+        maps = (tuple(range(len(args))),) * len(gs)
+    if domain is None:
+        domain = (None,) * len(args)
+    return apply(compose_p, f, *gs, maps=tuple(tuple(m) for m in maps), args=tuple(args),
+                          domain=tuple(domain))
+
+
+# ---------------------------------------------------------------- permute_args
+
+permute_p = Primitive("fn_permute_args")
+
+
+@permute_p.def_shape
+def _permute_shape(f, *, perm):
+    if sorted(perm) != list(range(f.nargs)):
+        raise TypeError(f"permute_args: {perm} is not a permutation of {f.nargs} arguments")
+    args: list = [None] * f.nargs
+    domain: list = [None] * f.nargs
+    for k, p in enumerate(perm):
+        args[p], domain[p] = f.args[k], f.domain[k]
+    return FnType(tuple(args), f.out, tuple(domain))
+
+
+@permute_p.def_impl
+def _permute_impl(f, *, perm):
+    fun = f.fun
+    return FnValue(_permute_shape(f.type, perm=perm), lambda *x: fun(*[x[p] for p in perm]),
+                   f"permute_args({f.label}, {perm})", f.captures)
+
+
+def permute_args(f, perm):
+    """``x ↦ f(*(x[p] for p in perm))``."""
+    return apply(permute_p, f, perm=tuple(int(p) for p in perm))
+
+
+# ---------------------------------------------------------------- broadcast_arg
+
+broadcast_p = Primitive("fn_broadcast_arg")
+
+
+@broadcast_p.def_shape
+def _broadcast_shape(f, *, target, argnums):
+    if tuple(target.args[j] for j in argnums) != f.args:
+        raise TypeError(f"broadcast_arg: {f.str_short()} cannot take arguments {argnums} of "
+                        f"{target.str_short()}")
+    return FnType(target.args, f.out, target.domain)
+
+
+@broadcast_p.def_impl
+def _broadcast_impl(f, *, target, argnums):
+    fun = f.fun
+    t = _broadcast_shape(f.type, target=target, argnums=argnums)
+    t = t.with_domain(_merge_domains(t.domain, [f], [argnums]))
+    return FnValue(t, lambda *x: fun(*[x[j] for j in argnums]), f.label, f.captures)
+
+
+def broadcast_arg(f, target: FnType, argnums):
+    """``f`` as a function of ``target``'s arguments, reading only those at ``argnums``."""
+    return apply(broadcast_p, f, target=target, argnums=tuple(argnums))
+
+
+# ---------------------------------------------------------------- constant
+
+constant_p = Primitive("fn_constant")
+
+
+@constant_p.def_shape
+def _constant_shape(value, *, ftype):
+    return FnType(ftype.args, value.strip_weak(), ftype.domain)
+
+
+@constant_p.def_impl
+def _constant_impl(value, *, ftype):
+    shown = "·" if hasattr(value, "_trace") else np.asarray(value)
+    return FnValue(_constant_shape(get_aval(value), ftype=ftype), lambda *x: value,
+                   f"constant({shown})", captures_of(value))
+
+
+def constant(value, ftype: FnType):
+    """The function of ``ftype``'s arguments that returns ``value`` everywhere."""
+    return apply(constant_p, value, ftype=ftype)
+
+
+# ---------------------------------------------------------------- zip / split
+
+zip_p = Primitive("fn_zip")
+
+
+@zip_p.def_shape
+def _zip_shape(*fs):
+    if any(f.args != fs[0].args for f in fs):
+        raise TypeError("zip: the functions take different arguments: "
+                        + ", ".join(f.str_short() for f in fs))
+    domain = tuple(next((f.domain[k] for f in fs if f.domain[k] is not None), None)
+                   for k in range(fs[0].nargs))
+    return FnType(fs[0].args, tuple(f.out for f in fs), domain)
+
+
+@zip_p.def_impl
+def _zip_impl(*fs):
+    funs = [f.fun for f in fs]
+    return FnValue(_zip_shape(*[f.type for f in fs]),
+                   lambda *x: tuple(g(*x) for g in funs),
+                   f"zip({', '.join(f.label for f in fs)})", captures_of(*fs))
+
+
+split_p = Primitive("fn_split", multiple_results=True)
+
+
+@split_p.def_shape
+def _split_shape(f):
+    if not isinstance(f.out, tuple):
+        raise TypeError(f"split: {f.str_short()} is not tuple-valued")
+    return [FnType(f.args, o, f.domain) for o in f.out]
+
+
+def _picker(fun, i):
+    return lambda *x: fun(*x)[i]
+
+
+@split_p.def_impl
+def _split_impl(f):
+    types = _split_shape(f.type)
+    return [FnValue(t, _picker(f.fun, i), f"{f.label}[{i}]", f.captures)
+            for i, t in enumerate(types)]
+
+
+# ---------------------------------------------------------------- partial
+
+partial_p = Primitive("fn_partial")
+
+
+@partial_p.def_shape
+def _partial_shape(f, *vals, argnums):
+    for v, j in zip(vals, argnums):
+        if v.strip_weak() != f.args[j] and not (v.weak_type and v.shape == f.args[j].shape):
+            raise TypeError(f"partial: argument {j} of {f.str_short()} is "
+                            f"{f.args[j].str_short()}, got {v.str_short()}")
+    rest = [k for k in range(f.nargs) if k not in argnums]
+    return FnType(tuple(f.args[k] for k in rest), f.out, tuple(f.domain[k] for k in rest))
+
+
+@partial_p.def_impl
+def _partial_impl(f, *vals, argnums):
+    t = _partial_shape(f.type, *[get_aval(v) for v in vals], argnums=argnums)
+    n = f.type.nargs
+    bound = dict(zip(argnums, vals))
+    fun = f.fun
+
+    def g(*x):
+        it = iter(x)
+        return fun(*[bound[k] if k in bound else next(it) for k in range(n)])
+    return FnValue(t, g, f"partial({f.label})", captures_of(f, *vals))
+
+
+def partial(f, vals, argnums):
+    """``f`` with the arguments at ``argnums`` bound to the arrays ``vals``."""
+    ft = fn_type(f)
+    vals = [v if hasattr(v, "_trace") else np.asarray(v, ft.args[j].dtype)
+            for v, j in zip(vals, argnums)]
+    return apply(partial_p, f, *vals, argnums=tuple(argnums))
+
+
+# ---------------------------------------------------------------- point evaluation
+
+eval_p = Primitive("fn_eval")
+
+
+@eval_p.def_shape
+def _eval_shape(f, *xs, batch):
+    if len(xs) != f.nargs:
+        raise TypeError(f"{f.str_short()} takes {f.nargs} arguments, got {len(xs)}")
+    lead = None
+    for x, a in zip(xs, f.args):
+        if x.ndim < batch or x.shape[batch:] != a.shape:
+            raise TypeError(f"{f.str_short()} called with {x.str_short()}")
+        if lead is not None and x.shape[:batch] != lead:
+            raise TypeError("a function was called on arguments of different batch shapes")
+        lead = x.shape[:batch]
+    out = _single_out(f, "evaluating a traced function")
+    return ShapedArray(tuple(lead or ()) + out.shape, out.dtype)
+
+
+@eval_p.def_impl
+def _eval_impl(f, *xs, batch):
+    fun = f.fun
+    for _ in range(batch):
+        fun = vmap(fun)
+    return fun(*xs)
+
+
+def evaluate(f, *xs, batch: int = 0):
+    """``f(*xs)``; ``batch`` leading axes of every x are evaluated pointwise."""
+    return apply(eval_p, f, *xs, batch=batch)
+
+
+# ---------------------------------------------------------------- linearize
+
+linearize_p = Primitive("fn_linearize")
+
+
+@linearize_p.def_shape
+def _linearize_shape(f, *, argnums):
+    return FnType(f.args + tuple(f.args[i] for i in argnums), f.out,
+                  f.domain + (None,) * len(argnums))
+
+
+@linearize_p.def_impl
+def _linearize_impl(f, *, argnums):
+    fun, n = f.fun, f.type.nargs
+
+    def lin(*x):
+        tangents = [Zero(get_aval(v).strip_weak()) for v in x[:n]]
+        for k, i in enumerate(argnums):
+            tangents[i] = x[n + k]
+        return jvp(fun, tuple(x[:n]), tuple(tangents))[1]
+    return FnValue(_linearize_shape(f.type, argnums=argnums), lin, f"linearize({f.label})",
+                   f.captures)
+
+
+def linearize(f, argnums=(0,)):
+    """The pointwise linearization ``(x…, ẋ_argnums…) ↦ ∂f(x)·ẋ``."""
+    argnums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    return apply(linearize_p, f, argnums=argnums)
+
+
+# ---------------------------------------------------------------- linear_transpose
+
+transpose_p = Primitive("fn_linear_transpose")
+
+
+@transpose_p.def_shape
+def _transpose_shape(f, *, argnum):
+    out = _single_out(f, "linear_transpose")
+    others = tuple(a for k, a in enumerate(f.args) if k != argnum)
+    dom = tuple(d for k, d in enumerate(f.domain) if k != argnum)
+    return FnType(others + (out,), f.args[argnum], dom + (None,))
+
+
+@transpose_p.def_impl
+def _transpose_impl(f, *, argnum):
+    fun, t = f.fun, f.type
+    a = t.args[argnum]
+
+    def transposed(*x):
+        others, ct = x[:-1], x[-1]
+
+        def at(v):
+            full = list(others)
+            full.insert(argnum, v)
+            return fun(*full)
+        return vjp(at, np.zeros(a.shape, a.dtype))[1](ct)[0]
+    return FnValue(_transpose_shape(t, argnum=argnum), transposed,
+                   f"linear_transpose({f.label})", f.captures)
+
+
+def linear_transpose(f, argnum: int = 0):
+    """The pointwise transpose of ``f``, linear in argument ``argnum``:
+    ``(other args…, ct) ↦ (∂f/∂x_argnum)ᵀ ct``."""
+    return apply(transpose_p, f, argnum=int(argnum))
+
+
+# ---------------------------------------------------------------- nabla
+
+nabla_p = Primitive("fn_nabla")
+
+
+def _jac_aval(out: ShapedArray, a: ShapedArray) -> ShapedArray:
+    return ShapedArray(out.shape + a.shape, out.dtype)
+
+
+@nabla_p.def_shape
+def _nabla_shape(f, *, argnum):
+    a = f.args[argnum]
+    if not a.is_float:
+        raise TypeError(f"nabla: argument {argnum} of {f.str_short()} is not floating-point")
+    out = tree_map(lambda o: _jac_aval(o, a), f.out, is_leaf=lambda o: isinstance(o,
+                                                                                  ShapedArray))
+    return FnType(f.args, out, f.domain)
+
+
+@nabla_p.def_impl
+def _nabla_impl(f, *, argnum):
+    fun, t = f.fun, f.type
+    if t.args[argnum].shape == () and not isinstance(t.out, tuple):
+        def grad_fun(*x):
+            tangents = [Zero(get_aval(v).strip_weak()) for v in x]
+            tangents[argnum] = np.ones((), t.args[argnum].dtype)
+            return jvp(fun, x, tangents)[1]
+    else:
+        grad_fun = jacfwd(fun, argnums=argnum)
+    return FnValue(_nabla_shape(t, argnum=argnum), grad_fun, f"nabla({f.label})", f.captures)
+
+
+def nabla(f, argnum: int = 0):
+    """``x ↦ ∂f/∂x_argnum`` (the Jacobian: result shape + argument shape)."""
+    return apply(nabla_p, f, argnum=int(argnum))
+
+
+def minus_divergence(in_shape: tuple, out: ShapedArray, dtype) -> FnValue:
+    """``J ↦ −Σ_k J[..., k, k]`` over the two trailing argument-shaped groups (the pointwise
+    part of ∇ᵀ = −div)."""
+    m = int(np.prod(in_shape, dtype=np.int64))
+    j_aval = ShapedArray(out.shape + in_shape + in_shape, dtype)
+
+    def contract(J):
+        flat = lnp.reshape(J, out.shape + (m, m))
+        return -lnp.trace(flat, axis1=-2, axis2=-1)
+    return FnValue(FnType((j_aval,), out), contract, "-trace")
+
+
+# ---------------------------------------------------------------- integrate
+
+integrate_p = Primitive("fn_integrate")
+
+
+@integrate_p.def_shape
+def _integrate_shape(f, *, argnums, quads):
+    for k, q in zip(argnums, quads):
+        if q is not None and q.arg_aval.shape != f.args[k].shape:
+            raise TypeError(f"integrate: argument {k} of {f.str_short()} is "
+                            f"{f.args[k].str_short()}, the quadrature's nodes are "
+                            f"{q.arg_aval.str_short()}")
+    if len(argnums) == f.nargs:
+        return f.out
+    rest = [k for k in range(f.nargs) if k not in argnums]
+    return FnType(tuple(f.args[k] for k in rest), f.out, tuple(f.domain[k] for k in rest))
+
+
+def quadrature_sum(fun, n: int, argnums: tuple, quads: tuple, rest: tuple):
+    """``Σ_i w_i fun(x)`` over the nodes of each integrated argument (a tensor product),
+    the other arguments fixed at ``rest``: one vmap per integrated argument."""
+    def at(*integrated):
+        full, it, jt = [], iter(integrated), iter(rest)
+        for k in range(n):
+            full.append(next(it) if k in argnums else next(jt))
+        return fun(*full)
+
+    def over(level: int, fixed: tuple):
+        if level == len(argnums):
+            return at(*fixed)
+        q = quads[level]
+        vals = vmap(lambda x: over(level + 1, fixed + (x,)))(q.nodes)
+        return tree_map(lambda v: lnp.tensordot(q.weights, v, axes=1), vals)
+    return over(0, ())
+
+
+@integrate_p.def_impl
+def _integrate_impl(f, *, argnums, quads):
+    t = f.type
+    quads = tuple(q if q is not None else t.domain[k] for k, q in zip(argnums, quads))
+    check_quadratures(t, argnums, quads, "integrate", f.label)
+    quads = tuple(q.astype(t.args[k].dtype) for k, q in zip(argnums, quads))
+    n, fun = t.nargs, f.fun
+    if len(argnums) == n:
+        return quadrature_sum(fun, n, argnums, quads, ())
+    out = _integrate_shape(t, argnums=argnums, quads=quads)
+    return FnValue(out, lambda *rest: quadrature_sum(fun, n, argnums, quads, rest),
+                   f"integrate({f.label})", f.captures)
+
+
+def check_quadratures(t: FnType, argnums, quads, who: str, name: str) -> None:
+    for k, q in zip(argnums, quads):
+        if q is None:
+            raise FunctionalError(
+                f"{who}: argument {k} of the integrand {name} ({t.str_short()}) has no "
+                "quadrature: pass one (lintra.functional.integrate(f, q)) or attach one to "
+                "the function's domain (lintra.functional.function(..., domain=q))")
+        if q.arg_aval.shape != t.args[k].shape:
+            raise TypeError(f"{who}: argument {k} of {t.str_short()} is "
+                            f"{t.args[k].str_short()}, the quadrature's nodes are "
+                            f"{q.arg_aval.str_short()}")
+
+
+def integrate(f, argnums: tuple, quads: tuple, who: str = "integrate"):
+    """``∫ f`` over the arguments at ``argnums`` (ascending), each with its quadrature (None:
+    the one on the function's domain, looked up when the value is known). A missing
+    quadrature is an error that names the integrand and the argument."""
+    t = fn_type(f)
+    quads = tuple(q if q is not None else t.domain[k] for k, q in zip(argnums, quads))
+    if isinstance(f, FnValue):
+        check_quadratures(t, argnums, quads, who, f.label)
+    for leaf in out_leaves(t.out):
+        if not leaf.is_float:
+            raise TypeError(f"{who}: the integrand returns {leaf.str_short()}, not floats")
+    return apply(integrate_p, f, argnums=tuple(argnums), quads=tuple(quads))

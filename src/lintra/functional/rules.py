@@ -1,0 +1,310 @@
+"""JVP, transpose and batching rules of the operators on function values.
+
+Tangents of a function are functions; cotangents are functions too, paired with tangents by
+the L² inner product ⟨u, v⟩ = ∫ u·v over the domain (with the domain's quadrature where an
+integral is needed), so ``grad`` of a functional is its functional derivative δF/δf. Each
+rule is written with the operators themselves, so derivatives of any order are derived.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ad.rules import (
+    UndefinedPrimal,
+    Zero,
+    add_any,
+    instantiate,
+    jvp_rules,
+    linear_positions,
+    transpose_rules,
+)
+from ..batching.core import vmap_rules
+from ..core.function import FnType, FnValue
+from ..core.trace import get_aval
+from ..ops.shape import batch_size, to_front
+from . import primitives as P
+from .primitives import FunctionalError, fn_type
+
+
+def _all_positions(params: dict, n: int) -> tuple:
+    return tuple(range(n))
+
+
+def sum_tangents(terms: list, aval: FnType) -> Any:
+    out: Any = Zero(aval)
+    for t in terms:
+        out = t if isinstance(out, Zero) else add_any(out, t)
+    return out
+
+
+def unbatched_only(prim) -> None:
+    """Batching rule of an operator on functions: the functions must be the same for every
+    batch element (vmap over the points a function is evaluated at, not over functions)."""
+    def rule(args, dims, **params):
+        if any(d is not None for d in dims):
+            raise FunctionalError(
+                f"vmap over a batch of functions or of the arrays bound into them (operator "
+                f"`{prim.name}`) is not supported: vmap over the points a function is "
+                "evaluated at instead")
+        out = prim.bind(*args, **params)
+        return out, ([None] * len(out) if prim.multiple_results else None)
+    vmap_rules[prim] = rule
+
+
+def deflinear(prim, transpose) -> None:
+    """An operator linear in all its (function) inputs: its JVP is itself on the tangents."""
+    def jvp(primals, tangents, **params):
+        out = prim.bind(*primals, **params)
+        if all(isinstance(t, Zero) for t in tangents):
+            if prim.multiple_results:
+                return out, [Zero(get_aval(o)) for o in out]
+            return out, Zero(get_aval(out))
+        return out, prim.bind(*[instantiate(t) for t in tangents], **params)
+    jvp_rules[prim] = jvp
+    transpose_rules[prim] = transpose
+    linear_positions[prim] = _all_positions
+    unbatched_only(prim)
+
+
+def identity(aval) -> FnValue:
+    return FnValue(FnType((aval,), aval), lambda x: x, "x")
+
+
+def restrict_to(h, keep: tuple, who: str):
+    """A function of all arguments -> a function of those at ``keep`` (in that order), the
+    others integrated out with the quadratures of ``h``'s domain."""
+    t = fn_type(h)
+    n = t.nargs
+    rest = tuple(k for k in range(n) if k not in keep)
+    if rest:
+        h = P.integrate(h, rest, tuple(t.domain[k] for k in rest), who)
+    ordered = sorted(keep)
+    if list(keep) == ordered:
+        return h
+    return P.permute_args(h, [list(keep).index(k) for k in ordered])
+
+
+def integrate_against(g, pos: int, ct, who: str):
+    """``∫ (∂g/∂x_pos)ᵀ ct(x) dx`` over ``ct``'s arguments, for ``g`` linear in argument
+    ``pos`` (the cotangent of an array bound into a function)."""
+    ct_t = fn_type(ct)
+    m = ct_t.nargs
+    t = P.linear_transpose(g, pos)
+    ids = [identity(a) for a in ct_t.args]
+    h = P.compose(t, *ids, ct, maps=[(k,) for k in range(m)] + [tuple(range(m))],
+                  args=ct_t.args, domain=ct_t.domain)
+    return P.integrate(h, tuple(range(m)), ct_t.domain, who)
+
+
+# ---------------------------------------------------------------- compose
+
+def _compose_jvp(primals, tangents, *, maps, args, domain):
+    f, *gs = primals
+    df, *dgs = tangents
+    out = P.compose_p.bind(f, *gs, maps=maps, args=args, domain=domain)
+    terms = []
+    if not isinstance(df, Zero):
+        terms.append(P.compose_p.bind(df, *gs, maps=maps, args=args, domain=domain))
+    nz = [i for i, t in enumerate(dgs) if not isinstance(t, Zero)]
+    if nz:
+        lin = P.linearize(f, tuple(nz))
+        terms.append(P.compose_p.bind(lin, *gs, *[dgs[i] for i in nz],
+                                      maps=maps + tuple(maps[i] for i in nz), args=args,
+                                      domain=domain))
+    return out, sum_tangents(terms, get_aval(out))
+
+
+def _compose_transpose(ct, f, *gs, maps, args, domain):
+    if isinstance(f, UndefinedPrimal):
+        raise FunctionalError(
+            "compose: the transpose with respect to the outer function (the gradient of "
+            "F(f) = ∫ u·(f∘g) in f) needs the inverse of the inner functions or a "
+            "measure-valued cotangent; it is not available yet")
+    out: list = [None] * (1 + len(gs))
+    if isinstance(ct, Zero):
+        return out
+    n = len(args)
+    for i, g in enumerate(gs):
+        if not isinstance(g, UndefinedPrimal):
+            continue
+        # f is jointly linear in the undefined inner functions: the others count as zero
+        others = [j for j in range(len(gs)) if j != i]
+        inner = [gs[j].aval.zeros() if isinstance(gs[j], UndefinedPrimal) else gs[j]
+                 for j in others]
+        t = P.linear_transpose(f, i)
+        h = P.compose_p.bind(t, *inner, ct,
+                             maps=tuple(maps[j] for j in others) + (tuple(range(n)),),
+                             args=args, domain=fn_type(ct).domain)
+        out[1 + i] = restrict_to(h, maps[i], "compose (transposing an inner function that "
+                                 "takes only some of the arguments)")
+    return out
+
+
+jvp_rules[P.compose_p] = _compose_jvp
+transpose_rules[P.compose_p] = _compose_transpose
+linear_positions[P.compose_p] = _all_positions
+unbatched_only(P.compose_p)
+
+
+# ---------------------------------------------------------------- structure
+
+deflinear(P.permute_p, lambda ct, f, *, perm: [P.permute_args(instantiate(ct),
+                                                              np.argsort(perm))])
+deflinear(P.broadcast_p, lambda ct, f, *, target, argnums: [
+    restrict_to(instantiate(ct), argnums, "broadcast_arg")])
+
+
+def _constant_transpose(ct, value, *, ftype):
+    ct = instantiate(ct)
+    t = fn_type(ct)
+    return [P.integrate(ct, tuple(range(t.nargs)), t.domain, "constant")]
+
+
+deflinear(P.constant_p, _constant_transpose)
+deflinear(P.zip_p, lambda ct, *fs: P.split_p.bind(instantiate(ct)))
+
+
+def _split_transpose(cts, f):
+    t = f.aval
+    parts = [FnType(t.args, o, t.domain).zeros() if isinstance(c, Zero) else c
+             for c, o in zip(cts, t.out)]
+    return [P.zip_p.bind(*parts)]
+
+
+deflinear(P.split_p, _split_transpose)
+
+
+# ---------------------------------------------------------------- partial
+
+def _partial_jvp(primals, tangents, *, argnums):
+    f, *vals = primals
+    df, *dvals = tangents
+    out = P.partial_p.bind(f, *vals, argnums=argnums)
+    terms = []
+    if not isinstance(df, Zero):
+        terms.append(P.partial_p.bind(df, *vals, argnums=argnums))
+    nz = [k for k, t in enumerate(dvals) if not isinstance(t, Zero)]
+    if nz:
+        n = fn_type(f).nargs
+        lin = P.linearize(f, tuple(argnums[k] for k in nz))
+        terms.append(P.partial_p.bind(lin, *vals, *[dvals[k] for k in nz],
+                                      argnums=argnums + tuple(n + i for i in range(len(nz)))))
+    return out, sum_tangents(terms, get_aval(out))
+
+
+def _partial_transpose(ct, f, *vals, argnums):
+    if isinstance(f, UndefinedPrimal):
+        raise FunctionalError(
+            "partial: the transpose with respect to the function is a point mass at the "
+            "bound arguments (a measure, not a function); it is not available yet")
+    out: list = [None] * (1 + len(vals))
+    if isinstance(ct, Zero):
+        return out
+    n = fn_type(f).nargs
+    for k, v in enumerate(vals):
+        if not isinstance(v, UndefinedPrimal):
+            continue
+        # bind every other argument (other linear ones at zero: f is jointly linear in them)
+        others = [i for i in range(len(vals)) if i != k]
+        bound = [vals[i] if not isinstance(vals[i], UndefinedPrimal) else
+                 np.zeros(vals[i].aval.shape, vals[i].aval.dtype) for i in others]
+        bound_at = [argnums[i] for i in others]
+        g = P.partial_p.bind(f, *bound, argnums=tuple(bound_at))
+        remaining = [j for j in range(n) if j not in bound_at]
+        out[1 + k] = integrate_against(g, remaining.index(argnums[k]), ct, "partial")
+    return out
+
+
+jvp_rules[P.partial_p] = _partial_jvp
+transpose_rules[P.partial_p] = _partial_transpose
+linear_positions[P.partial_p] = _all_positions
+unbatched_only(P.partial_p)
+
+
+# ---------------------------------------------------------------- point evaluation
+
+def _eval_jvp(primals, tangents, *, batch):
+    f, *xs = primals
+    df, *dxs = tangents
+    out = P.eval_p.bind(f, *xs, batch=batch)
+    tan: Any = Zero(get_aval(out))
+    if not isinstance(df, Zero):
+        tan = P.eval_p.bind(df, *xs, batch=batch)
+    nz = [k for k, t in enumerate(dxs) if not isinstance(t, Zero)]
+    if nz:
+        lin = P.linearize(f, tuple(nz))
+        term = P.eval_p.bind(lin, *xs, *[dxs[k] for k in nz], batch=batch)
+        tan = term if isinstance(tan, Zero) else tan + term
+    return out, tan
+
+
+def _eval_transpose(ct, f, *xs, batch):
+    raise FunctionalError(
+        "point evaluation: the gradient of f(x0) with respect to f is a point mass "
+        "δ(x − x0) (a measure, not a function); it is not available yet")
+
+
+def _eval_batch(args, dims, *, batch):
+    if dims[0] is not None:
+        raise FunctionalError("vmap over a batch of functions (point evaluation) is not "
+                              "supported: vmap over the points instead")
+    size = batch_size(args[1:], dims[1:])
+    xs = [to_front(x, d, size) for x, d in zip(args[1:], dims[1:])]
+    return P.eval_p.bind(args[0], *xs, batch=batch + 1), 0
+
+
+jvp_rules[P.eval_p] = _eval_jvp
+transpose_rules[P.eval_p] = _eval_transpose
+linear_positions[P.eval_p] = lambda params, n: (0,)
+vmap_rules[P.eval_p] = _eval_batch
+
+
+# ---------------------------------------------------------------- calculus
+
+def _linearize_transpose(ct, f, *, argnums):
+    raise FunctionalError(
+        "linearize: the transpose with respect to the function (integrating over the "
+        "tangent arguments) is not available yet")
+
+
+deflinear(P.linearize_p, _linearize_transpose)
+
+
+def _linear_transpose_transpose(ct, f, *, argnum):
+    t = f.aval
+    back = P.linear_transpose(instantiate(ct), t.nargs - 1)
+    return [P.permute_args(back, [k for k in range(t.nargs) if k != argnum] + [argnum])]
+
+
+deflinear(P.transpose_p, _linear_transpose_transpose)
+
+
+def _nabla_transpose(ct, f, *, argnum):
+    """∇ᵀ = −div, assuming the boundary terms of the integration by parts vanish (f, or the
+    cotangent, is zero on the boundary, or the domain is periodic)."""
+    t = f.aval
+    out = P._single_out(t, "the transpose of nabla")
+    ct = instantiate(ct)
+    contract = P.minus_divergence(t.args[argnum].shape, out, out.dtype)
+    return [P.compose(contract, P.nabla(ct, argnum))]
+
+
+deflinear(P.nabla_p, _nabla_transpose)
+
+
+def _integrate_transpose(ct, f, *, argnums, quads):
+    t = f.aval
+    domain = list(t.domain)
+    for k, q in zip(argnums, quads):
+        domain[k] = q
+    target = t.with_domain(domain)
+    if len(argnums) == t.nargs:
+        return [P.constant(instantiate(ct), target)]
+    rest = tuple(k for k in range(t.nargs) if k not in argnums)
+    return [P.broadcast_arg(instantiate(ct), target, rest)]
+
+
+deflinear(P.integrate_p, _integrate_transpose)
