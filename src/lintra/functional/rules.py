@@ -27,6 +27,7 @@ from ..core.trace import get_aval
 from ..ops.shape import batch_size, to_front
 from . import primitives as P
 from .primitives import FunctionalError, fn_type
+from .projection import outer_transpose
 
 
 def _all_positions(params: dict, n: int) -> tuple:
@@ -118,13 +119,14 @@ def _compose_jvp(primals, tangents, *, maps, args, domain):
 
 
 def _compose_transpose(ct, f, *gs, maps, args, domain):
-    if isinstance(f, UndefinedPrimal):
-        raise FunctionalError(
-            "compose: the transpose with respect to the outer function (the gradient of "
-            "F(f) = ∫ u·(f∘g) in f) needs the inverse of the inner functions or a "
-            "measure-valued cotangent; it is not available yet")
     out: list = [None] * (1 + len(gs))
     if isinstance(ct, Zero):
+        return out
+    if isinstance(f, UndefinedPrimal):
+        if any(isinstance(g, UndefinedPrimal) for g in gs):
+            raise FunctionalError("compose: not linear in the outer and an inner function "
+                                  "at once")
+        out[0] = outer_transpose(instantiate(ct), f.aval, gs, maps, args)
         return out
     n = len(args)
     for i, g in enumerate(gs):

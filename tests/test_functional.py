@@ -1,0 +1,223 @@
+"""lintra.functional: function values through every transformation, the operators' rules
+against independent values (closed forms, finite differences), and the errors."""
+
+import numpy as np
+import pytest
+
+import lintra as lt
+import lintra.functional as lf
+import lintra.numpy as lnp
+from lintra.core.errors import LintraError
+
+q = lf.gauss_legendre(0.0, 1.0, n=32)
+q2 = lf.product(q, q)
+X = np.array([0.13, 0.3, 0.55, 0.92])
+
+
+def local(f):
+    return lf.integrate(lnp.exp(f) + lf.nabla(f) ** 2, q)
+
+
+def bump():
+    """A direction vanishing with its derivative on the boundary of [0, 1]."""
+    return lf.function(lambda x: (x * (1 - x)) ** 2)
+
+
+def fd_directional(F, f, h, eps=1e-6):
+    return (F(f + eps * h) - F(f - eps * h)) / (2 * eps)
+
+
+# ---------------------------------------------------------------- values and types
+
+def test_function_values_types_and_evaluation():
+    f = lf.function(lnp.sin)
+    assert f.type.str_short() == "fn(f64[]) -> f64[]"
+    np.testing.assert_allclose(f(0.3), np.sin(0.3))
+    np.testing.assert_allclose(f(q.nodes), np.sin(q.nodes))          # batch axes: pointwise
+    r = lf.function(lambda x: lnp.exp(-x @ x), signature="(3)->()")
+    pts = np.arange(12.0).reshape(4, 3) / 10
+    np.testing.assert_allclose(r(pts), np.exp(-(pts ** 2).sum(1)))
+    k = lf.function(lambda x, y: lnp.sin(x) + lnp.cos(y), signature="(),()->()")
+    np.testing.assert_allclose(k(0.2, 0.7), np.sin(0.2) + np.cos(0.7))
+    f32 = lf.function(lnp.sin, dtype=np.float32)
+    assert f32(0.3).dtype == np.float32
+
+
+def test_pointwise_arithmetic_and_numpy_functions():
+    f, g = lf.function(lnp.sin), lf.function(lnp.cos)
+    for got, want in [(f + g, np.sin(X) + np.cos(X)), (2 * f, 2 * np.sin(X)),
+                      (f ** 2, np.sin(X) ** 2), (1.0 / (2 + g), 1 / (2 + np.cos(X))),
+                      (-f, -np.sin(X)), (lnp.exp(f), np.exp(np.sin(X))),
+                      (lnp.maximum(f, 0.5), np.maximum(np.sin(X), 0.5)),
+                      (lnp.arctan2(f, g), np.arctan2(np.sin(X), np.cos(X)))]:
+        assert isinstance(got, lf.Function)
+        np.testing.assert_allclose(got(X), want, rtol=1e-14)
+
+
+def test_calling_on_a_function_composes():
+    f, g = lf.function(lnp.exp), lf.function(lambda x: x ** 2)
+    np.testing.assert_allclose(f(g)(X), np.exp(X ** 2))
+    k = lf.function(lambda a, b: a * b, "(),()->()")
+    np.testing.assert_allclose(k(f, g)(0.2, 0.7), np.exp(0.2) * 0.7 ** 2)   # unshared
+    np.testing.assert_allclose(lf.compose(k, f, g, share_inputs=True)(0.3),
+                               np.exp(0.3) * 0.09)
+    np.testing.assert_allclose(lf.compose(lnp.sin, g)(0.5), np.sin(0.25))   # plain outer fn
+
+
+def test_quadratures():
+    np.testing.assert_allclose(lf.integrate(lf.function(lambda x: x ** 5), q), 1 / 6)
+    np.testing.assert_allclose(lf.integrate(lf.function(lambda z: z[0] * z[1] ** 2, "(2)->()"),
+                                            q2), 1 / 6)
+    k = lf.function(lambda x, y: x * y ** 2, "(),()->()")
+    np.testing.assert_allclose(lf.integrate(k, q), 1 / 6)
+    inner = lf.integrate(k, q, argnums=1)                       # a Function of x
+    np.testing.assert_allclose(inner(0.6), 0.6 / 3)
+    attached = lf.function(lambda x: x ** 2, domain=lf.uniform(0, 1, 1000))
+    np.testing.assert_allclose(lf.integrate(attached), 1 / 3, rtol=1e-6)
+
+
+# ---------------------------------------------------------------- derivatives
+
+def test_grad_of_a_local_functional_is_a_function():
+    f = lf.function(lnp.sin)
+    dF = lt.grad(local)(f)
+    assert isinstance(dF, lf.Function)
+    np.testing.assert_allclose(dF(X), np.exp(np.sin(X)) + 2 * np.sin(X), rtol=1e-13)
+    np.testing.assert_allclose(lt.vmap(dF)(q.nodes), np.exp(np.sin(q.nodes))
+                               + 2 * np.sin(q.nodes), rtol=1e-13)
+
+
+@pytest.mark.parametrize("transform", ["jvp", "linearize", "vjp", "value_and_grad", "jit"])
+def test_every_transformation_takes_functions(transform):
+    f, h = lf.function(lnp.sin), bump()
+    want = fd_directional(local, f, h)
+    if transform == "jvp":
+        got = lt.jvp(local, (f,), (h,))[1]
+    elif transform == "linearize":
+        got = lt.linearize(local, f)[1](h)
+    elif transform == "vjp":
+        got = lf.integrate(lt.vjp(local, f)[1](1.0)[0] * h, q)
+    elif transform == "value_and_grad":
+        v, g = lt.value_and_grad(local)(f)
+        np.testing.assert_allclose(v, local(f))
+        got = lf.integrate(g * h, q)
+    else:
+        np.testing.assert_allclose(lt.jit(local)(f), local(f), rtol=1e-14)
+        got = lf.integrate(lt.jit(lt.grad(local))(f) * h, q)
+    np.testing.assert_allclose(got, want, rtol=1e-7)
+
+
+def test_functions_in_pytrees_and_vmap():
+    f = lf.function(lnp.sin)
+    g = lt.grad(lambda d: local(d["f"]) * d["a"])({"f": f, "a": 2.0})
+    np.testing.assert_allclose(g["a"], local(f))
+    np.testing.assert_allclose(g["f"](0.3), 2 * (np.exp(np.sin(0.3)) + 2 * np.sin(0.3)))
+    out = lt.vmap(lambda x, f: f(x), in_axes=(0, None))(X, f)
+    np.testing.assert_allclose(out, np.sin(X))
+
+
+def test_second_order_forward_over_reverse_and_reverse_over_reverse():
+    f, h = lf.function(lnp.sin), bump()
+    G = lt.grad(local)
+    fwd = lt.jvp(G, (f,), (h,))[1](0.3)
+    fd = (G(f + 1e-5 * h)(0.3) - G(f - 1e-5 * h)(0.3)) / 2e-5
+    rev = lt.grad(lambda f: lf.integrate(G(f) * h, q))(f)(0.3)
+    np.testing.assert_allclose(fwd, fd, rtol=1e-7)
+    np.testing.assert_allclose(rev, fwd, rtol=1e-12)
+
+
+def test_functions_of_traced_parameters_differentiate_exactly():
+    """A Function built from parameters is a closure over them: parameter derivatives of
+    ∫(∇y)², and of ∫(δF/δy)², are array derivatives (no boundary assumption)."""
+    def y_of(w):
+        return lf.function(lambda x: lnp.sin(w * x))
+
+    def energy(w):
+        return lf.integrate(lf.nabla(y_of(w)) ** 2, q)
+
+    def residual(w):
+        return lf.integrate(lt.grad(lambda y: lf.integrate(lf.nabla(y) ** 2, q))(y_of(w)) ** 2,
+                            q)
+
+    for L in (energy, residual):
+        fd = (L(1.3 + 1e-6) - L(1.3 - 1e-6)) / 2e-6
+        np.testing.assert_allclose(lt.grad(L)(1.3), fd, rtol=1e-7)
+        np.testing.assert_allclose(lt.jit(lt.grad(L))(1.3), fd, rtol=1e-7)
+
+
+def test_function_returned_from_jit_is_closure_converted():
+    make = lt.jit(lambda w: lf.function(lambda x: w * x ** 2))
+    f = make(3.0)
+    np.testing.assert_allclose(f(0.5), 0.75)
+    np.testing.assert_allclose(make(2.0)(0.5), 0.5)
+
+
+def test_nonlocal_functional_both_ways():
+    """∫∫ f(x) k(x, y) f(y): by coordinate projections on a product rule, and by
+    broadcast_arg on two-argument functions; δF/δf = ∫ (k(x,y) + k(y,x)) f(y) dy."""
+    def kf(a, b):
+        return np.sin(a) * np.cos(2 * b) + a * b
+    k2 = lf.function(lambda z: lnp.sin(z[0]) * lnp.cos(2 * z[1]) + z[0] * z[1], "(2)->()")
+    px, py = (lf.function(lambda z, i=i: z[i], "(2)->()") for i in (0, 1))
+    kxy = lf.function(lambda a, b: lnp.sin(a) * lnp.cos(2 * b) + a * b, "(),()->()",
+                      domain=q)
+
+    def by_projection(f):
+        return lf.integrate(f(px) * k2 * f(py), q2)
+
+    def by_broadcast(f):
+        fx, fy = lf.broadcast_arg(f, kxy, 0), lf.broadcast_arg(f, kxy, 1)
+        return lf.integrate(fx * kxy * fy)
+
+    f = lf.function(lambda x: lnp.exp(-x))
+    ys = q.nodes
+    for x0 in (0.1, 0.45, 0.8):
+        closed = np.sum(q.weights * (kf(x0, ys) + kf(ys, x0)) * np.exp(-ys))
+        for F in (by_projection, by_broadcast):
+            np.testing.assert_allclose(lt.grad(F)(f)(x0), closed, rtol=1e-12)
+    np.testing.assert_allclose(by_projection(f), by_broadcast(f), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- errors
+
+def test_integrate_without_a_quadrature_names_the_integrand():
+    f = lf.function(lnp.sin)
+    with pytest.raises(LintraError, match=r"integrand sin .*no quadrature"):
+        lf.integrate(f)
+    with pytest.raises(LintraError, match="no quadrature"):
+        lt.grad(lambda f: lf.integrate(f ** 2))(f)
+
+
+def test_missing_transposes_are_errors_naming_the_operator():
+    f = lf.function(lnp.sin)
+    with pytest.raises(LintraError, match="point evaluation.*point mass"):
+        lt.grad(lambda f: f(0.5))(f)
+    k = lf.function(lambda a, b: a * b, "(),()->()")
+    with pytest.raises(LintraError, match="partial.*point mass"):
+        lt.grad(lambda k: lf.integrate(lf.partial(k, 0.5), q))(k)
+    g = lf.function(lambda x: x ** 2)
+    with pytest.raises(LintraError, match="pushforward.*select"):
+        lt.grad(lambda f: lf.integrate(f(g), q))(f)
+
+
+def test_bad_signatures_and_arguments():
+    with pytest.raises(TypeError, match="signature"):
+        lf.function(lnp.sin, "(3)->(2)")
+    with pytest.raises(ValueError, match="integers"):
+        lf.function(lnp.sin, "(n)->()")
+    r = lf.function(lambda x: x.sum(), "(3)->()")
+    with pytest.raises(TypeError, match="shape"):
+        r(np.ones(2))
+    with pytest.raises(TypeError, match="different arguments"):
+        lf.function(lnp.sin) + r
+    with pytest.raises(TypeError, match="truth value"):
+        bool(lf.function(lnp.sin))
+
+
+def test_vmap_over_parameters_of_functions():
+    f = lf.function(lnp.sin)
+    a = np.array([0.5, 2.0, -1.0])
+    got = lt.vmap(lambda a: lt.jvp(local, (f,), (f * a,))[1])(a)
+    np.testing.assert_allclose(got, a * lt.jvp(local, (f,), (f,))[1], rtol=1e-12)
+    got = lt.vmap(lambda a: lf.integrate(lf.function(lambda x: lnp.sin(a * x)), q))(a)
+    np.testing.assert_allclose(got, (1 - np.cos(a)) / a, rtol=1e-12)
