@@ -413,6 +413,8 @@ def minus_divergence(in_shape: tuple, out: ShapedArray, dtype) -> FnValue:
     j_aval = ShapedArray(out.shape + in_shape + in_shape, dtype)
 
     def contract(J):
+        if m == 1:
+            return -lnp.reshape(J, out.shape)
         flat = lnp.reshape(J, out.shape + (m, m))
         return -lnp.trace(flat, axis1=-2, axis2=-1)
     return FnValue(FnType((j_aval,), out), contract, "-trace")
