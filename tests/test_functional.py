@@ -221,3 +221,11 @@ def test_vmap_over_parameters_of_functions():
     np.testing.assert_allclose(got, a * lt.jvp(local, (f,), (f,))[1], rtol=1e-12)
     got = lt.vmap(lambda a: lf.integrate(lf.function(lambda x: lnp.sin(a * x)), q))(a)
     np.testing.assert_allclose(got, (1 - np.cos(a)) / a, rtol=1e-12)
+
+
+def test_jit_specializes_on_function_types():
+    F = lt.jit(lambda f, x: f(x).sum())
+    np.testing.assert_allclose(F(lf.function(lnp.sin), 0.3), np.sin(0.3))
+    r = lf.function(lambda x: x @ x, "(3)->()")
+    np.testing.assert_allclose(F(r, np.ones(3)), 3.0)
+    np.testing.assert_allclose(F(lf.function(lnp.cos), 0.3), np.cos(0.3))   # same type, reused

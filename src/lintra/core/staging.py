@@ -222,7 +222,8 @@ class Staged:
         flat, in_tree = flatten((dyn, kwargs))
         avals = leaf_avals(flat, lambda: leaf_paths(dyn, "args") + leaf_paths(kwargs,
                                                                              "kwargs"))
-        key = (in_tree, tuple((a.shape, a.dtype) for a in avals), static)
+        key = (in_tree, tuple((a, a.domain) if a.is_function else (a.shape, a.dtype)
+                              for a in avals), static)
         hit = self.cache.get(key)
         if hit is not None:
             return hit, flat
