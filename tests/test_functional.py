@@ -229,3 +229,18 @@ def test_jit_specializes_on_function_types():
     r = lf.function(lambda x: x @ x, "(3)->()")
     np.testing.assert_allclose(F(r, np.ones(3)), 3.0)
     np.testing.assert_allclose(F(lf.function(lnp.cos), 0.3), np.cos(0.3))   # same type, reused
+
+
+def test_tree_map_over_functions_is_pointwise():
+    params = {"f": lf.function(lnp.sin), "b": 2.0}
+    grads = {"f": lf.function(lnp.cos), "b": 1.0}
+    new = lt.tree_map(lambda p, g: p - 0.1 * g, params, grads)
+    assert isinstance(new["f"], lf.Function)
+    np.testing.assert_allclose(new["f"](X), np.sin(X) - 0.1 * np.cos(X))
+    np.testing.assert_allclose(new["b"], 1.9)
+
+
+def test_comparisons_are_pointwise():
+    f, g = lf.function(lnp.sin), lf.function(lnp.cos)
+    np.testing.assert_array_equal((f > g)(X), np.sin(X) > np.cos(X))
+    np.testing.assert_allclose(lnp.where(f > g, f, g)(X), np.maximum(np.sin(X), np.cos(X)))

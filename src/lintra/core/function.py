@@ -8,6 +8,7 @@ operators on function values and their derivative rules live in ``lintra.functio
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -122,13 +123,41 @@ class FnValue:
     def __call__(self, *args):
         return self.fun(*args)
 
-    def __add__(self, other: Any) -> FnValue:
+    def __add__(self, other: Any) -> Any:
         if isinstance(other, FnValue) and other.type == self.type:
             return add_functions(self, other)
-        return NotImplemented
+        return _pointwise(operator.add, self, other)
+
+    # arithmetic on bare function values (what ``tree_map`` over Functions sees) is pointwise
+    def __radd__(self, other):
+        return _pointwise(operator.add, other, self)
+
+    def __sub__(self, other):
+        return _pointwise(operator.sub, self, other)
+
+    def __rsub__(self, other):
+        return _pointwise(operator.sub, other, self)
+
+    def __mul__(self, other):
+        return _pointwise(operator.mul, self, other)
+
+    def __rmul__(self, other):
+        return _pointwise(operator.mul, other, self)
+
+    def __truediv__(self, other):
+        return _pointwise(operator.truediv, self, other)
+
+    def __neg__(self):
+        return _pointwise(operator.neg, self)
 
     def __repr__(self) -> str:
         return f"<function {self.label} : {self.type.str_short()}>"
+
+
+def _pointwise(op, *args):
+    if pointwise is None:
+        return NotImplemented
+    return pointwise(op, args, {})
 
 
 class _ZeroFn(FnValue):

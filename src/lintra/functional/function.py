@@ -37,7 +37,7 @@ class Function(FunctionLike):
     __array_ufunc__ = None          # NumPy defers to our reflected operators
 
     def __init__(self, value: Any):
-        self.value = value
+        self.value = value.value if isinstance(value, Function) else value
 
     @property
     def type(self) -> FnType:
@@ -78,6 +78,9 @@ for _op_name, _np_name in (("add", "add"), ("sub", "subtract"), ("mul", "multipl
                            ("truediv", "divide"), ("pow", "power"), ("mod", "remainder")):
     setattr(Function, f"__{_op_name}__", _op(_np_name))
     setattr(Function, f"__r{_op_name}__", _op(_np_name, swap=True))
+for _op_name, _np_name in (("lt", "less"), ("le", "less_equal"), ("gt", "greater"),
+                           ("ge", "greater_equal")):
+    setattr(Function, f"__{_op_name}__", _op(_np_name))      # == stays identity
 Function.__neg__ = lambda self: lnp.negative(self)
 Function.__pos__ = lambda self: self
 Function.__abs__ = lambda self: lnp.abs(self)
