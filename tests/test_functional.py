@@ -244,3 +244,18 @@ def test_comparisons_are_pointwise():
     f, g = lf.function(lnp.sin), lf.function(lnp.cos)
     np.testing.assert_array_equal((f > g)(X), np.sin(X) > np.cos(X))
     np.testing.assert_allclose(lnp.where(f > g, f, g)(X), np.maximum(np.sin(X), np.cos(X)))
+
+
+def test_broadcast_arg_to_coordinates_of_a_product_domain():
+    k2 = lf.function(lambda z: lnp.sin(z[0]) * lnp.cos(2 * z[1]) + z[0] * z[1], "(2)->()",
+                     domain=q2)
+
+    def F(f):
+        return lf.integrate(lf.broadcast_arg(f, k2, 0) * k2 * lf.broadcast_arg(f, k2, 1))
+
+    f = lf.function(lambda x: lnp.exp(-x))
+    ys = q.nodes
+    closed = np.sum(q.weights * (np.sin(0.4) * np.cos(2 * ys) + 0.4 * ys
+                                 + np.sin(ys) * np.cos(0.8) + 0.4 * ys) * np.exp(-ys))
+    np.testing.assert_allclose(lt.grad(F)(f)(0.4), closed, rtol=1e-12)
+    assert lf.function(lambda x, y: x * y, "(),()->()").signature == "(),()->()"

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..core.avals import DEFAULT_FLOAT, ShapedArray
-from ..core.function import FnType
+from ..core.function import FnType, FnValue
 from . import primitives as P
 from . import rules  # noqa: F401  (registers the operators' derivative and batching rules)
 from .function import Function, as_function, compose_unshared, function, parse_signature, payload
@@ -145,11 +145,26 @@ def split(f: Function) -> tuple[Function, ...]:
 
 def broadcast_arg(f: Function, target: Function | FnType, argnums: int | Sequence[int]
                   ) -> Function:
-    """``f`` lifted to ``target``'s arguments: ``x ↦ f(x[argnums])``. The transpose
-    integrates out the other arguments (with the quadratures of ``target``'s domain)."""
+    """``f`` lifted to ``target``'s arguments: ``x ↦ f(x[argnums])``. When ``target`` takes
+    one vector (say ``"(2)->()"``) and ``f`` scalars, ``argnums`` picks coordinates instead:
+    ``z ↦ f(z[argnums])``. The transpose integrates out the other arguments (coordinates)
+    with the quadratures of the cotangent's domain (a product rule's factors)."""
     tt = target if isinstance(target, FnType) else fn_type(payload(target, "broadcast_arg"))
-    nums = _argnums(argnums, tt.nargs, "broadcast_arg")
-    return Function(P.broadcast_arg(payload(f, "broadcast_arg"), tt, nums))
+    v = payload(f, "broadcast_arg")
+    ft = fn_type(v)
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if (tt.nargs == 1 and len(tt.args[0].shape) == 1 and len(nums) == ft.nargs
+            and all(a.shape == () for a in ft.args)):
+        d = tt.args[0].shape[0]
+        projections = [FnValue(FnType(tt.args, ShapedArray((), tt.args[0].dtype), tt.domain),
+                               _coordinate(int(k) % d), f"z[{int(k) % d}]") for k in nums]
+        return Function(P.compose(v, *projections, args=tt.args, domain=tt.domain))
+    nums = _argnums(nums, tt.nargs, "broadcast_arg")
+    return Function(P.broadcast_arg(v, tt, nums))
+
+
+def _coordinate(k: int):
+    return lambda z: z[k]
 
 
 def constant(value: Any, like: Function | FnType | str) -> Function:

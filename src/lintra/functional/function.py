@@ -51,6 +51,21 @@ class Function(FunctionLike):
     def nargs(self) -> int:
         return self.type.nargs
 
+    @property
+    def signature(self) -> str:
+        """The gufunc-style signature, e.g. ``"(3),()->()"``."""
+        t = self.type
+        shapes = [t.out] if not isinstance(t.out, tuple) else list(t.out)
+        def fmt(a):
+            return "(" + ",".join(map(str, a.shape)) + ")"
+        out = ",".join(fmt(a) for a in shapes)
+        return ",".join(fmt(a) for a in t.args) + "->" + (out if len(shapes) == 1
+                                                          else "(" + out + ")")
+
+    @property
+    def dtype(self):
+        return self.type.args[0].dtype if self.type.args else self.type.dtype
+
     def __call__(self, *args):
         if not args:
             raise TypeError(f"{self!r} needs {self.nargs} arguments")
