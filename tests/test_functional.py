@@ -259,3 +259,26 @@ def test_broadcast_arg_to_coordinates_of_a_product_domain():
                                  + np.sin(ys) * np.cos(0.8) + 0.4 * ys) * np.exp(-ys))
     np.testing.assert_allclose(lt.grad(F)(f)(0.4), closed, rtol=1e-12)
     assert lf.function(lambda x, y: x * y, "(),()->()").signature == "(),()->()"
+
+
+def test_linear_transpose_checks_linearity_of_known_outer_functions():
+    g = lf.function(lnp.sin, domain=q)
+    with pytest.raises(lt.NonLinearError, match="not linear"):
+        lt.linear_transpose(lambda u: u * u, g)
+    with pytest.raises(lt.NonLinearError, match="not linear"):
+        lt.linear_transpose(lambda u: lnp.sin(u), g)
+    (t,) = lt.linear_transpose(lambda u: 3.0 * u + u, g)(g)
+    np.testing.assert_allclose(t(X), 4 * np.sin(X))
+
+
+def test_numpy_functions_of_vector_valued_functions_are_pointwise():
+    r = lf.function(lambda x: lnp.sin(x), "(3)->(3)")
+    x = np.array([0.1, 0.5, 0.9])
+    W = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(lnp.sum(r)(x), np.sin(x).sum())
+    np.testing.assert_allclose((r @ W.T)(x), W @ np.sin(x))
+    np.testing.assert_allclose(lnp.dot(W, r)(x), W @ np.sin(x))
+    np.testing.assert_allclose(lnp.linalg.norm(r)(x), np.linalg.norm(np.sin(x)))
+    m = lf.function(lambda a: lnp.sum(a * a), "(2,2)->()")
+    qm = lf.Quadrature(np.arange(8.0).reshape(2, 2, 2), np.array([0.5, 0.5]))
+    np.testing.assert_allclose(lf.integrate(m, qm), 0.5 * (14 + 126))

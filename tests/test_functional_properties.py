@@ -254,9 +254,6 @@ def test_nabla_transpose_types(name):
     assert np.shape(ff(_x_for(sig))) == np.shape(f(_x_for(sig)))
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="lintra bug: nabla of a tuple-valued function has no transpose "
-                          "(AutoFD's test_transpose/test_functional_derivative use nabla_f2)")
 def test_nabla_transpose_tuple_valued():
     fn, sig = NABLA_FNS["R3x5->tuple"]
     f = lf.function(fn, sig)
@@ -526,18 +523,12 @@ def test_partial_transpose_wrt_bound_array_by_vjp_staged():
                                rtol=1e-13)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="lintra bug: the eager vjp of an array bound into a Function "
-                          "(partial or closure) is silently zero")
 def test_partial_transpose_wrt_bound_array_by_vjp_eager():
     f = _f_abc()
     _, vjp = lt.vjp(lambda a: lf.partial(f, a), A23)
     np.testing.assert_allclose(vjp(_ct_bc())[0], _expected_partial_transpose(), rtol=1e-13)
 
 
-@pytest.mark.xfail(strict=True, raises=lt.NonLinearError,
-                   reason="lintra bug: fn_partial/fn_compose declare every operand linear, so "
-                          "linear_transpose's check calls a constant function 'affine'")
 def test_partial_transpose_wrt_bound_array_by_linear_transpose():
     """AutoFD's test_partial: linear_transpose(a ↦ partial(f, a)) applied to a Function."""
     f = _f_abc()
@@ -895,9 +886,6 @@ def test_dot_product_constant_staged():
                       staged=True, transpose=False)
 
 
-@pytest.mark.xfail(strict=True, raises=(AssertionError, LintraError),
-                   reason="lintra bug: eager vjp of a Function made from an array input "
-                          "returns a zero cotangent and a primal that leaks an EagerTracer")
 def test_dot_product_constant_eager():
     like = lf.function(lnp.sin, domain=Q)
     check_dot_product(lambda v: lf.constant(v, like), np.array(1.3), _ct1(9), None, Q,
@@ -931,10 +919,6 @@ def _linear_maps_of_functions():
 
 
 @pytest.mark.parametrize("name", sorted(_linear_maps_of_functions()))
-@pytest.mark.xfail(strict=True, raises=lt.NonLinearError,
-                   reason="lintra bug: fn_compose/fn_partial declare every operand linear, so "
-                          "linear_transpose's structural check calls a map that reads a "
-                          "constant function (the outer op, a pointwise op, a closure) affine")
 def test_linear_transpose_of_linear_maps_of_functions(name):
     L, t, ct = _linear_maps_of_functions()[name]
     (by_transpose,) = lt.linear_transpose(L, t)(ct)
@@ -984,10 +968,6 @@ def test_grad_with_respect_to_functions_and_arrays():
     np.testing.assert_allclose(values(d["v"][0], XIN), fx, rtol=1e-15)
 
 
-@pytest.mark.xfail(strict=True, raises=LintraError,
-                   reason="lintra bug: a traced array combined pointwise with a Function traced "
-                          "at a lower level (f * a, f under jit/jvp/grad, a under grad) escapes: "
-                          "the top trace ignores the tracers an FnValue captures")
 @pytest.mark.parametrize("how", ["jit", "grad over grad"])
 def test_grad_wrt_array_combined_with_a_traced_function(how):
     f = lf.function(lnp.sin, domain=Q8)

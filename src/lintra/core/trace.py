@@ -284,13 +284,22 @@ def find_top_trace(args) -> Trace:
     """The trace of the highest-level tracer among ``args`` (a trace object holds only its
     main, so the tracer's own is reused), or evaluation."""
     top = None
+    captures = False
     for x in args:
         if isinstance(x, Tracer):
             t = x._trace
             if top is None or t.main.level > top.main.level:
                 top = t
+        elif x.__class__ is FnValue and x.captures:
+            captures = True
     if top is None:
-        return _EVAL_TRACE
+        return _EVAL_TRACE          # function values of traced values stay closures
+    if captures:                    # meeting a tracer, they must be raised into its trace
+        for x in args:
+            if x.__class__ is FnValue:
+                for c in x.captures:
+                    if c._trace.main.level > top.main.level:
+                        top = c._trace
     if top.main.finished:
         raise escaped_error(top.main)
     return top

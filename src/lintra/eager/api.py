@@ -9,7 +9,8 @@ import numpy as np
 
 from ..ad.rules import Zero
 from ..core.errors import LintraError
-from ..core.trace import Tracer, get_aval, new_main
+from ..core.function import FnValue
+from ..core.trace import Tracer, full_raise, get_aval, new_main
 from ..ops.base import convert_element_type
 from ..ops.shape import broadcast_like
 from .float_errors import at_user_line
@@ -112,6 +113,8 @@ def eager_vjp_flat(fn: Callable, primals: list) -> tuple[list, EagerLinear]:
                 "array (np.array(a)) before mutating it, or use x.at[idx].set(v).") from e
         values, out_idx = [], []
         for o in outs:
+            if o.__class__ is FnValue and o.captures:
+                o = full_raise(trace, o)     # a function of the inputs: on the tape too
             if isinstance(o, EagerTracer) and o._trace.main is main:
                 values.append(o.primal)
                 out_idx.append(o.idx if o.idx >= 0 and o.tape is state.root else None)

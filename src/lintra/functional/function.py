@@ -90,7 +90,8 @@ def _op(name: str, swap: bool = False):
 
 
 for _op_name, _np_name in (("add", "add"), ("sub", "subtract"), ("mul", "multiply"),
-                           ("truediv", "divide"), ("pow", "power"), ("mod", "remainder")):
+                           ("truediv", "divide"), ("pow", "power"), ("mod", "remainder"),
+                           ("matmul", "matmul")):
     setattr(Function, f"__{_op_name}__", _op(_np_name))
     setattr(Function, f"__r{_op_name}__", _op(_np_name, swap=True))
 for _op_name, _np_name in (("lt", "less"), ("le", "less_equal"), ("gt", "greater"),

@@ -16,9 +16,10 @@ from ..core.avals import DEFAULT_FLOAT, ShapedArray
 class Quadrature:
     """Nodes and weights: ``∫ f ≈ Σ_i weights[i] · f(nodes[i])``.
 
-    ``nodes`` has shape (N,) for functions of a scalar, or (N, d) for functions of a vector
-    of d coordinates (signature ``"(d)->..."``). ``factors`` holds the one-dimensional rules
-    of a tensor-product rule (``product``), so one coordinate can be integrated out alone."""
+    ``nodes`` has shape (N,) for functions of a scalar, (N, d) for functions of a vector
+    of d coordinates (signature ``"(d)->..."``), or (N, *shape) for any point shape.
+    ``factors`` holds the one-dimensional rules of a tensor-product rule (``product``), so
+    one coordinate can be integrated out alone."""
 
     def __init__(self, nodes, weights, domain: tuple | None = None,
                  factors: tuple[Quadrature, ...] = ()):
@@ -26,9 +27,9 @@ class Quadrature:
         weights = np.asarray(weights)
         if nodes.dtype.kind not in "f":
             nodes = nodes.astype(DEFAULT_FLOAT)
-        if weights.ndim != 1 or nodes.ndim not in (1, 2) or nodes.shape[0] != weights.shape[0]:
-            raise ValueError(f"Quadrature: nodes of shape (N,) or (N, d) and weights of shape "
-                             f"(N,) are needed, got {nodes.shape} and {weights.shape}")
+        if weights.ndim != 1 or nodes.ndim < 1 or nodes.shape[0] != weights.shape[0]:
+            raise ValueError(f"Quadrature: nodes of shape (N, *point_shape) and weights of "
+                             f"shape (N,) are needed, got {nodes.shape} and {weights.shape}")
         self.nodes = nodes
         self.weights = weights.astype(nodes.dtype)
         self.domain = domain

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ad.linearity import NonLinearError, check_linear, linearity_rules
 from ..ad.rules import (
     UndefinedPrimal,
     Zero,
@@ -23,6 +24,9 @@ from ..ad.rules import (
 )
 from ..batching.core import vmap_rules
 from ..core.function import FnType, FnValue
+from ..core.ir import Literal
+from ..core.pytree import flatten
+from ..core.staging import trace_to_program
 from ..core.trace import get_aval
 from ..ops.shape import batch_size, to_front
 from . import primitives as P
@@ -145,6 +149,38 @@ def _compose_transpose(ct, f, *gs, maps, args, domain):
     return out
 
 
+def check_linear_in(f, positions: list, who: str) -> None:
+    """A known outer function must be linear in the arguments that read linear values:
+    checked on its staged program when its value is known (a literal)."""
+    if not isinstance(f, Literal) or not positions:
+        return
+    t = f.val.type
+    program, _ = trace_to_program(lambda *x: flatten(f.val.fun(*x))[0], list(t.args))
+    try:
+        check_linear(program, [i in positions for i in range(t.nargs)])
+    except NonLinearError as e:
+        raise NonLinearError(f"`{who}` applies {f.val.label}, which is not linear in "
+                             f"arguments {positions}: {e}") from None
+
+
+def _compose_linearity(eqn, flags):
+    if flags[0] and any(flags[1:]):
+        raise NonLinearError("`fn_compose` of a linear function with linear inner functions")
+    check_linear_in(eqn.inputs[0], [i for i, m in enumerate(flags[1:]) if m], "fn_compose")
+    return [True]
+
+
+def _partial_linearity(eqn, flags):
+    if flags[0] and any(flags[1:]):
+        raise NonLinearError("`fn_partial` binds linear values into a linear function")
+    argnums = eqn.params["argnums"]
+    check_linear_in(eqn.inputs[0], [argnums[i] for i, m in enumerate(flags[1:]) if m],
+                    "fn_partial")
+    return [True]
+
+
+linearity_rules[P.compose_p] = _compose_linearity
+linearity_rules[P.partial_p] = _partial_linearity
 jvp_rules[P.compose_p] = _compose_jvp
 transpose_rules[P.compose_p] = _compose_transpose
 linear_positions[P.compose_p] = _all_positions
@@ -286,12 +322,20 @@ deflinear(P.transpose_p, _linear_transpose_transpose)
 
 def _nabla_transpose(ct, f, *, argnum):
     """∇ᵀ = −div, assuming the boundary terms of the integration by parts vanish (f, or the
-    cotangent, is zero on the boundary, or the domain is periodic)."""
+    cotangent, is zero on the boundary, or the domain is periodic). A tuple-valued f's
+    cotangent is transposed component by component."""
     t = f.aval
-    out = P._single_out(t, "the transpose of nabla")
     ct = instantiate(ct)
-    contract = P.minus_divergence(t.args[argnum].shape, out, out.dtype)
-    return [P.compose(contract, P.nabla(ct, argnum))]
+    if isinstance(t.out, tuple):
+        parts = P.split_p.bind(ct)
+        return [P.zip_p.bind(*[_minus_div(c, o, t.args[argnum].shape, argnum)
+                               for c, o in zip(parts, t.out)])]
+    return [_minus_div(ct, t.out, t.args[argnum].shape, argnum)]
+
+
+def _minus_div(ct, out, in_shape, argnum: int):
+    contract = P.minus_divergence(in_shape, out, out.dtype)
+    return P.compose(contract, P.nabla(ct, argnum))
 
 
 deflinear(P.nabla_p, _nabla_transpose)

@@ -20,10 +20,7 @@ from ..core import trace as _trace
 from ..core.array import Array, as_array
 from ..core.function import is_function_arg as _is_function_arg
 from ..ops.elementwise import NUMPY_NAMES as _UNARY
-from . import (
-    _elementwise,
-    linalg,  # noqa: F401  (lintra.numpy.linalg)
-)
+from . import linalg  # noqa: F401  (lintra.numpy.linalg)
 from ._basic import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
@@ -32,9 +29,6 @@ from ._structure import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 
 ndarray = Array
-# the elementwise functions: they also apply pointwise to function values
-_ELEMENTWISE = [n for n in vars(_elementwise) if not n.startswith("_") and n not in
-                ("np", "base", "E", "X", "get_aval", "annotations")]
 
 # names the submodules import for themselves; getitem/at_property serve x[i] and x.at
 _INTERNAL = {"E", "R", "S", "L", "I", "base", "np", "Tracer", "get_aval", "annotations",
@@ -88,15 +82,28 @@ def _publish(module: _types.ModuleType) -> list[str]:
 
 _LINALG_NAMES = _publish(linalg)
 linalg.__dir__ = lambda: list(_LINALG_NAMES)
+for _name in _LINALG_NAMES:          # they apply pointwise to function values too
+    _obj = getattr(linalg, _name)
+    if callable(_obj) and not isinstance(_obj, (type, _types.ModuleType)):
+        setattr(linalg, _name, _pointwise_on_functions(_obj))
 for _name in linalg.__all__:
     globals()[_name] = getattr(linalg, _name)
 getitem = _concrete_results(getitem)  # noqa: F405
 at_property = _concrete_results(at_property)  # noqa: F405
 _NAMES = _publish(_sys.modules[__name__]) + ["Array", "linalg", "ndarray"]
-for _name in _ELEMENTWISE:
-    _obj = globals()[_name]
-    if callable(_obj) and id(_obj) not in {id(f) for f in _UNARY.values()}:
+# every function of arrays applies pointwise to function values (lnp.sum(f), lnp.dot(f, g),
+# f @ W) except those that make arrays; the unary float functions check for themselves
+_MAKERS = {"asarray", "array", "zeros", "ones", "full", "arange", "linspace", "eye",
+           "empty", "identity", "meshgrid", "logspace", "geomspace", "tri", "getitem",
+           "at_property"}
+_UNARY_IDS = {id(f) for f in _UNARY.values()}
+for _name in _NAMES:
+    _obj = globals().get(_name)
+    if (callable(_obj) and not isinstance(_obj, type) and _name not in _MAKERS
+            and _name not in linalg.__all__
+            and id(_obj) not in _UNARY_IDS and not isinstance(_obj, _types.ModuleType)):
         globals()[_name] = _pointwise_on_functions(_obj)
+
 __all__ = sorted(set(_NAMES) - {"linalg"})
 
 
