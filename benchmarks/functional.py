@@ -576,7 +576,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     results["versions"].setdefault("autofd_a", "?")
     results["versions"].setdefault("autofd_b", "?")
-    prof = profile_step(dtypes[0], data) if args.profile else None
+    prof = ("\n\n".join(profile_step(dtypes[0], data, name) for name in MLPS)
+            if args.profile else None)
     elapsed = time.perf_counter() - t_start
     tab = table(results, checks, results["versions"])
     print("\n" + tab)
