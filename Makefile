@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-functional autofd-envs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,5 +24,34 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks
 
+# AutoFD (the peer of issue 10's benchmark) imports only on old JAX releases, so it gets its own
+# virtualenvs, never the project's: 0.0.9 (= its last commit) on jax 0.5.3, and 0.0.7 on
+# jax 0.4.25, the newest pair on which gradients through its functions' parameters run (the
+# brachistochrone). The stamps name the pinned versions: change them together with the pins.
+AUTOFD_A := .venv-autofd
+AUTOFD_B := .venv-autofd-b
+AUTOFD_A_PKGS := autofd==0.0.9 jax==0.5.3 jaxlib==0.5.3 jaxtyping==0.3.11 absl-py==2.5.1
+AUTOFD_B_PKGS := autofd==0.0.7 jax==0.4.25 jaxlib==0.4.25 numpy==1.26.4 scipy==1.13.1 \
+	ml_dtypes==0.5.4 jaxtyping==0.2.36 absl-py==2.5.1
+
+AUTOFD_A_STAMP := $(AUTOFD_A)/.installed-0.0.9-jax-0.5.3
+AUTOFD_B_STAMP := $(AUTOFD_B)/.installed-0.0.7-jax-0.4.25
+
+$(AUTOFD_A_STAMP):
+	$(PYTHON) -m venv $(AUTOFD_A)
+	$(AUTOFD_A)/bin/python -m pip install -q $(AUTOFD_A_PKGS)
+	touch $@
+
+$(AUTOFD_B_STAMP):
+	$(PYTHON) -m venv $(AUTOFD_B)
+	$(AUTOFD_B)/bin/python -m pip install -q $(AUTOFD_B_PKGS)
+	touch $@
+
+autofd-envs: $(AUTOFD_A_STAMP) $(AUTOFD_B_STAMP)
+
+# lintra.functional against AutoFD (issue 10): prints the table, updates benchmarks/results.md
+bench-functional: $(VENV)/.installed-bench autofd-envs
+	$(PY) -m benchmarks.functional --profile
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(AUTOFD_A) $(AUTOFD_B) build src/*.egg-info .pytest_cache .hypothesis

@@ -14,7 +14,7 @@ import time
 
 from .harness import Mismatch, run_case
 from .problems import all_problems
-from .report import bar_chart, markdown
+from .report import bar_chart, kept_sections, markdown
 from .tools import TOOL_NAMES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -88,8 +88,12 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 1
     elapsed = time.perf_counter() - t0
+    text = markdown(cases, command, elapsed)
+    kept = kept_sections(out)           # e.g. the functional-derivatives section
+    if kept:
+        text = text.rstrip("\n") + "\n" + kept
     with open(out, "w") as f:
-        f.write(markdown(cases, command, elapsed))
+        f.write(text)
     png = os.path.splitext(out)[0] + ".png"
     drew = bar_chart(cases, png)
     print(f"\nwrote {out}" + (f" and {png}" if drew else " (no chart: matplotlib missing)")

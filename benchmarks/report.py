@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import re
 from collections.abc import Sequence
 from importlib import metadata
 
@@ -163,3 +164,18 @@ def bar_chart(cases: Sequence[CaseResult], path: str) -> bool:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return True
+
+
+_SECTION = re.compile(r"<!-- section:(\S+) begin -->.*?<!-- section:\1 end -->\n?", re.S)
+
+
+def kept_sections(path: str) -> str:
+    """The marked sections of an existing results file (written by the other benchmark
+    scripts, e.g. ``benchmarks.functional``), to carry over when the main table is
+    rewritten."""
+    if not os.path.exists(path):
+        return ""
+    with open(path) as f:
+        blocks = [m.group(0).rstrip("\n") + "\n" for m in _SECTION.finditer(f.read())]
+    return "".join("\n" + b for b in blocks)
+
