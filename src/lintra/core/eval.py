@@ -32,6 +32,9 @@ fresh_outputs: set[Primitive] = set()
 # ArithmeticError instead of returning nan/inf (``math.log``), so that generated code can
 # call it in an inline ``try`` and the entry only in the ``except``.
 scalar_impls: dict[Primitive, Callable] = {}
+# unchecked_impls[p]: p's impl without the argument validation its ``impl`` does for eager
+# calls (the shape rule again); programs run by ``run_program`` were type-checked when staged
+unchecked_impls: dict[Primitive, Callable] = {}
 
 _plans = ProgramTable()
 
@@ -73,12 +76,12 @@ def run_program(program: Program, args: Sequence[Any],
     if donated:
         owned.update(id(v) for v, d, a in zip(program.params, donated, args)
                      if d and isinstance(a, np.ndarray) and a.flags.writeable)
-    for eqn, inplace, fresh, drop in plan:
+    for eqn, impl, inplace, fresh, drop in plan:
         vals = [x.val if isinstance(x, Literal) else env[id(x)] for x in eqn.inputs]
         if inplace and id(eqn.inputs[0]) in owned:
             outs = [inplace_impls[eqn.prim](*vals, **eqn.params)]
         else:
-            out = eqn.prim.impl(*vals, **eqn.params)
+            out = impl(*vals, **eqn.params)
             outs = out if eqn.prim.multiple_results else [out]
         for v, o in zip(eqn.outputs, outs):
             env[id(v)] = o
@@ -122,5 +125,7 @@ def _plan(program: Program, donated: tuple[bool, ...] | None = None) -> list:
                    and reads.get(id(first)) == 1)
         drop = [id(x) for x in eqn.inputs if isinstance(x, Var) and last.get(id(x)) == i
                 and id(x) not in keep]
-        plan.append((eqn, inplace, eqn.prim in fresh_outputs, list(dict.fromkeys(drop))))
+        impl = unchecked_impls.get(eqn.prim, eqn.prim.impl)
+        plan.append((eqn, impl, inplace, eqn.prim in fresh_outputs,
+                     list(dict.fromkeys(drop))))
     return plan

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
+
 from . import config
 from .avals import ShapedArray, concrete_aval, is_python_scalar
 from .ir import Eqn, Literal, Program, Var, dce, typecheck
@@ -98,6 +100,9 @@ class StagingTrace(Trace):
         return StagingTracer(self, Var(aval.strip_weak()))
 
 
+_CSE_ARRAY_SIZE = 4096
+
+
 def _cse_key(prim, atoms, params):
     """A key under which two applications are the same computation, or None (then the
     equation is never shared). Variables compare by identity, scalar literals by value."""
@@ -107,6 +112,10 @@ def _cse_key(prim, atoms, params):
             ins.append(id(a))
         elif a.aval.shape == ():
             ins.append(("lit", a.aval.dtype, a.val.item() if hasattr(a.val, "item") else a.val))
+        elif isinstance(a.val, np.ndarray) and a.val.size <= _CSE_ARRAY_SIZE:
+            # small constant arrays (quadrature nodes, a vmapped view of them) by value, so a
+            # function evaluated at the same nodes in several places is computed once
+            ins.append(("arr", a.val.dtype, a.val.shape, a.val.tobytes()))
         else:
             return None
     try:

@@ -10,6 +10,7 @@ take ``(..., n, n)`` operands with *equal* leading batch dims and a matrix right
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ import numpy as np
 from ..ad.rules import UndefinedPrimal, Zero, bilinear, jvp_rules, linear_positions, transpose_rules
 from ..batching.core import vmap_rules
 from ..core.avals import ShapedArray, concrete_aval
+from ..core.eval import unchecked_impls
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
 from . import elementwise as E
@@ -34,6 +36,7 @@ def _checked(prim: Primitive):
             prim.shape_rule(*[concrete_aval(np.asarray(a)) for a in args], **params)
             return impl(*args, **params)
         prim.def_impl(checked_impl)
+        unchecked_impls[prim] = impl
         return impl
     return register
 
@@ -51,17 +54,23 @@ def _free_dims(ndim: int, contract: Sequence[int], batch: Sequence[int]) -> tupl
 
 
 def _prod(xs) -> int:
-    return int(np.prod(list(xs), dtype=np.int64))
+    return math.prod(xs)
 
 
 @_checked(dot_general_p)
 def _dot_general_impl(x, y, *, dimension_numbers):
     (xc, yc), (xb, yb) = dimension_numbers
     x, y = np.asarray(x), np.asarray(y)
+    if not xb and len(xc) == 1 and xc[0] == x.ndim - 1 and y.ndim <= 2 and yc == (0,):
+        return np.matmul(x, y)                                  # x @ W: the common case
     xf, yf = _free_dims(x.ndim, xc, xb), _free_dims(y.ndim, yc, yb)
     bshape = tuple(x.shape[i] for i in xb)
     xfs, yfs = tuple(x.shape[i] for i in xf), tuple(y.shape[i] for i in yf)
     k = _prod(x.shape[i] for i in xc)
+    if not xb:                      # one BLAS matmul: (M, K) @ (K, N)
+        xm = np.transpose(x, xf + xc).reshape(_prod(xfs), k)
+        ym = np.transpose(y, yc + yf).reshape(k, _prod(yfs))
+        return np.dot(xm, ym).reshape(xfs + yfs)
     # one batched BLAS matmul: (B, M, K) @ (B, K, N)
     xm = np.transpose(x, xb + xf + xc).reshape(_prod(bshape), _prod(xfs), k)
     ym = np.transpose(y, yb + yc + yf).reshape(_prod(bshape), k, _prod(yfs))
