@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint bench bench-functional autofd-envs clean
+.PHONY: demo examples test lint bench bench-functional autofd-envs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,16 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[$*]'
 	touch $@
 
+# the tour (about 1 s), then the functional-derivative examples (about 20 s on 2 cores)
 demo: $(VENV)/.installed-examples
 	$(PY) examples/tour.py
+	@$(MAKE) --no-print-directory examples
+
+# self-checking examples of lintra.functional; plots go to examples/out/
+examples: $(VENV)/.installed-examples
+	$(PY) examples/functional_nonlocal.py
+	$(PY) examples/functional_xc.py
+	$(PY) examples/functional_brachistochrone.py
 
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check src tests examples benchmarks

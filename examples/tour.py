@@ -6,6 +6,7 @@ import time
 import numpy as np
 
 import lintra as lt
+import lintra.functional as lf
 import lintra.numpy as lnp
 from lintra.core.printing import count_programs
 
@@ -167,6 +168,16 @@ check("jacrev (one vmap of the vjp)", jac, np.diag(np.cos(x) * x.sum()) + np.sin
 print("  a batched program:")
 print("   ", str(lt.make_program(lt.vmap(lambda a, b: lnp.sum(a * b), in_axes=(0, None)))(
     xs, w)).replace("\n", "\n    "))
+
+section("functional derivatives: grad of a functional is a Function")
+quad = lf.gauss_legendre(0.0, 1.0, 64)
+energy = lambda u: lf.integrate(lnp.exp(u) + lf.nabla(u) ** 2, quad)   # ∫ e^u + u'^2
+dE = lt.grad(energy)(lf.function(lnp.sin))   # δE/δu = e^u − 2u'' (examples/functional_*.py)
+pts = np.array([0.2, 0.5, 0.9])
+check("δE/δu at u = sin: e^sin x + 2 sin x", dE(pts), np.exp(np.sin(pts)) + 2 * np.sin(pts))
+bump = lf.function(lambda v: v ** 2 * (1 - v) ** 2)   # h(0) = h(1) = 0: no boundary terms
+check("⟨δE/δu, h⟩ = d/dε E[sin + εh]", lf.braket(dE, bump, quad),
+      fd_grad(lambda e: float(energy(lf.function(lnp.sin) + e * bump)), 0.0), rtol=1e-6)
 
 section("speed of eager scalar code")
 n = 1000
