@@ -248,8 +248,9 @@ def lintra_brach(dtype: str, data: dict, steps: int, budget: float) -> dict:
 
 def profile_step(dtype: str, data: dict, name: str = "mlp128", reps: int = 20) -> str:
     """Where one jitted value_and_grad of the brachistochrone loss spends its time: the
-    interpreter's per-primitive totals (NumPy impls timed by wrapping them)."""
-    from lintra.core.eval import run_program
+    interpreter's per-primitive totals (each equation's NumPy impl timed alone)."""
+    from lintra.core.eval import run_program, unchecked_impls
+    from lintra.core.ir import Literal
     from lintra.core.pytree import flatten
     _, _, loss_fd, _, _ = brach_problem(dtype)
     params = load_params(data, name, dtype)
@@ -259,32 +260,22 @@ def profile_step(dtype: str, data: dict, name: str = "mlp128", reps: int = 20) -
         run_program(prog, args)
     base, _ = median_time(lambda: run_program(prog, args), 1.0, min_reps=reps)
     acc: dict = {}
-    prims = {e.prim for e in prog.eqns}
-    orig = {p: p.impl for p in prims}
-
-    def timed(p):
-        f = orig[p]
-
-        def impl(*a, **k):
-            t0 = time.perf_counter()
-            r = f(*a, **k)
-            s = acc.setdefault(p.name, [0.0, 0])
-            s[0] += time.perf_counter() - t0
-            s[1] += 1
-            return r
-        return impl
-    try:
-        for p in prims:
-            p.impl = timed(p)
+    env = {id(v): a for v, a in zip(prog.params, args)}
+    for eqn in prog.eqns:          # each equation timed alone, on the values it sees
+        vals = [x.val if isinstance(x, Literal) else env[id(x)] for x in eqn.inputs]
+        impl = unchecked_impls.get(eqn.prim, eqn.prim.impl)
+        t0 = time.perf_counter()
         for _ in range(reps):
-            run_program(prog, args)
-    finally:
-        for p in prims:
-            p.impl = orig[p]
+            out = impl(*vals, **eqn.params)
+        s_ = acc.setdefault(eqn.prim.name, [0.0, 0])
+        s_[0] += time.perf_counter() - t0
+        s_[1] += reps
+        for v, o in zip(eqn.outputs, out if eqn.prim.multiple_results else [out]):
+            env[id(v)] = o
     inside = sum(a[0] for a in acc.values()) / reps
     lines = [f"lintra jit(value_and_grad(loss_FD)), {name}, {dtype}: {len(prog.eqns)} "
              f"equations, {fmt_time(base)} per call (unwrapped); {fmt_time(inside)} inside "
-             "the primitives' NumPy impls (timed by wrapping each, so approximate; the rest, "
+             "the primitives' NumPy impls (each equation timed alone, so approximate; the rest, "
              f"≈ {fmt_time(max(base - inside, 0.0))}, is the interpreter loop)",
              "", "| primitive | time per call | equations | per equation |", "|---|---|---|---|"]
     for k, (t, n) in sorted(acc.items(), key=lambda kv: -kv[1][0]):
