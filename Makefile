@@ -24,6 +24,7 @@ examples: $(VENV)/.installed-examples
 	$(PY) examples/functional_nonlocal.py
 	$(PY) examples/functional_xc.py
 	$(PY) examples/functional_brachistochrone.py
+	$(PY) examples/functional_neural_operator.py
 
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check src tests examples benchmarks

@@ -282,3 +282,23 @@ def test_numpy_functions_of_vector_valued_functions_are_pointwise():
     m = lf.function(lambda a: lnp.sum(a * a), "(2,2)->()")
     qm = lf.Quadrature(np.arange(8.0).reshape(2, 2, 2), np.array([0.5, 0.5]))
     np.testing.assert_allclose(lf.integrate(m, qm), 0.5 * (14 + 126))
+
+
+def test_materialize_tabulates_and_interpolates():
+    g = lf.uniform(0.0, 1.0, 11, endpoint=True)
+    f = lf.function(lambda x: lnp.exp(x), domain=g)
+    m = lf.materialize(f)
+    np.testing.assert_allclose(m(g.nodes), np.exp(g.nodes), rtol=1e-15)   # exact at nodes
+    np.testing.assert_allclose(m(0.05), 0.5 * (np.exp(0.0) + np.exp(0.1)), rtol=1e-14)
+    k = lf.function(lambda y, x: y * x ** 2, "(),()->()", domain=g)
+    mk = lf.materialize(k)
+    np.testing.assert_allclose(mk(0.3, 0.7), 0.3 * 0.7 ** 2, rtol=1e-14)      # on the grid
+    # the table may be traced: derivatives flow to what it was computed from
+    def L(w):
+        return lf.integrate(lf.materialize(lf.function(lambda x: lnp.sin(w * x), domain=g)))
+    fd = (L(1.3 + 1e-6) - L(1.3 - 1e-6)) / 2e-6
+    np.testing.assert_allclose(lt.grad(L)(1.3), fd, rtol=1e-7)
+    with pytest.raises(LintraError, match="no quadrature"):
+        lf.materialize(lf.function(lnp.sin))
+    with pytest.raises(LintraError, match="scalar arguments"):
+        lf.materialize(lf.function(lambda z: z[0], "(2)->()"), q2)

@@ -100,6 +100,9 @@ def _add_trees(a, b):
     return a + b
 
 
+_LABEL_MAX = 120
+
+
 class FnValue:
     """A concrete function value: ``fun(*args)`` evaluates it at one point (arguments of the
     shapes in ``type.args``); ``label`` says what it is when printed. Derived functions are
@@ -111,7 +114,9 @@ class FnValue:
                  captures: tuple = ()):
         self.type = type
         self.fun = fun
-        self.label = label
+        # labels nest their parts' labels: bounded, or repeated steps f ← f − η·g would
+        # build strings that grow geometrically
+        self.label = label if len(label) <= _LABEL_MAX else label[:_LABEL_MAX - 1] + "…"
         # the traced values ``fun`` reads (a function built from traced parameters): staging
         # turns such a value into a function of them instead of a literal
         self.captures = captures
