@@ -190,8 +190,6 @@ def test_integrate_without_a_quadrature_names_the_integrand():
 
 def test_missing_transposes_are_errors_naming_the_operator():
     f = lf.function(lnp.sin)
-    with pytest.raises(LintraError, match="point evaluation.*point mass"):
-        lt.grad(lambda f: f(0.5))(f)
     k = lf.function(lambda a, b: a * b, "(),()->()")
     with pytest.raises(LintraError, match="partial.*point mass"):
         lt.grad(lambda k: lf.integrate(lf.partial(k, 0.5), q))(k)
@@ -302,3 +300,56 @@ def test_materialize_tabulates_and_interpolates():
         lf.materialize(lf.function(lnp.sin))
     with pytest.raises(LintraError, match="scalar arguments"):
         lf.materialize(lf.function(lambda z: z[0], "(2)->()"), q2)
+
+
+# ---------------------------------------------------------------- point masses
+
+def test_gradient_of_point_evaluation_is_a_point_mass():
+    f = lf.function(lnp.sin, domain=q)
+    m = lt.grad(lambda f: f(0.5))(f)
+    assert isinstance(m, lf.PointMass) and isinstance(m, lf.Function)
+    np.testing.assert_allclose(m.points[0], [0.5])
+    np.testing.assert_allclose(m.weights, [1.0])
+    np.testing.assert_allclose(lf.integrate(m), 1.0)
+    h = lf.function(lambda x: x ** 3)
+    np.testing.assert_allclose(lf.braket(m, h), 0.125)            # exact: h(0.5)
+    ms = lt.grad(lambda f: lnp.sum(f(np.array([0.1, 0.4]))) * 2)(f)    # batched points
+    np.testing.assert_allclose(ms.points[0], [0.1, 0.4])
+    np.testing.assert_allclose(ms.weights, [2.0, 2.0])
+    with pytest.raises(LintraError, match="no value at a point"):
+        m(0.5)
+
+
+def test_point_masses_plus_densities_pass_the_directional_derivative_oracle():
+    """A boundary penalty and point values next to an integral: δF/δf = density + masses."""
+    f = lf.function(lnp.sin, domain=q)
+    h = lf.function(lambda x: lnp.cos(3 * x) + x ** 2)
+
+    def F(f):
+        return f(0.0) ** 2 + (f ** 2)(0.3) + lf.integrate(lf.nabla(f) ** 2 + lnp.exp(f))
+
+    g = lt.grad(F)(f)
+    assert isinstance(g, lf.PointMass) and g.density is not None
+    np.testing.assert_allclose(np.sort(g.points[0]), [0.0, 0.3])
+    hb = lf.function(lambda x: (x * (1 - x)) ** 2 + lnp.cos(3 * x) * 0)   # vanishes at 0, 1
+    for d in (hb, h * hb):
+        np.testing.assert_allclose(lf.integrate(g * d), fd_directional(F, f, d), rtol=1e-8)
+
+
+def test_point_masses_of_two_argument_functions_and_marginals():
+    k = lf.function(lambda x, y: lnp.sin(x) * y, "(),()->()", domain=q)
+    m = lt.grad(lambda k: k(0.2, 0.7))(k)
+    np.testing.assert_allclose([m.points[0][0], m.points[1][0]], [0.2, 0.7])
+    f = lf.function(lnp.sin, domain=q)
+    marg = lt.grad(lambda f: lf.broadcast_arg(f, k, 1)(0.2, 0.7))(f)   # reads y only
+    np.testing.assert_allclose(marg.points[0], [0.7])
+
+
+def test_point_mass_limits_are_clear_errors():
+    f = lf.function(lnp.sin, domain=q)
+    with pytest.raises(LintraError, match="derivative of δ"):
+        lt.grad(lambda f: lf.nabla(f)(0.5))(f)
+    with pytest.raises(LintraError, match="outside jit"):
+        lt.jit(lambda f, x: lt.grad(lambda f: f(x))(f))(f, 0.5)
+    with pytest.raises(LintraError, match="not linear in its measure"):
+        lt.grad(lambda f: f(0.5))(f) ** 2

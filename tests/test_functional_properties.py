@@ -778,10 +778,12 @@ def test_functional_derivative_oracle_vector_valued():
     check_functional_derivative(F, f, h, Q)
 
 
-def test_grad_of_point_evaluation_is_a_clear_error():
+def test_grad_of_point_evaluation_is_a_point_mass():
     f = lf.function(lnp.sin, domain=Q)
-    with pytest.raises(LintraError, match="point mass"):
-        lt.grad(lambda f: f(0.3))(f)
+    m = lt.grad(lambda f: 3.0 * f(0.3))(f)
+    assert isinstance(m, lf.PointMass)
+    np.testing.assert_allclose(lf.braket(m, lf.function(lnp.exp)), 3.0 * np.exp(0.3),
+                               rtol=1e-15)
 
 
 # ---------------------------------------------------------------- dot-product tests

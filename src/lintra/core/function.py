@@ -109,6 +109,7 @@ class FnValue:
     lazy: their ``fun`` calls their parts' ``fun`` (evaluating one under a trace inlines it)."""
 
     __slots__ = ("type", "fun", "label", "captures", "__weakref__")
+    is_measure = False      # a measure (point masses) is a cotangent, not a pointwise function
 
     def __init__(self, type: FnType, fun: Callable, label: str = "fn",  # noqa: A002
                  captures: tuple = ()):
@@ -175,6 +176,10 @@ def add_functions(f: FnValue, g: FnValue) -> FnValue:
         return g
     if isinstance(g, _ZeroFn):
         return f
+    if f.is_measure:                    # a measure (lintra.functional.Measure) adds itself
+        return f.plus(g)
+    if g.is_measure:
+        return g.plus(f)
     ff, gf = f.fun, g.fun
     domain = tuple(a if a is not None else b for a, b in zip(f.type.domain, g.type.domain))
     return FnValue(f.type.with_domain(domain), lambda *x: _add_trees(ff(*x), gf(*x)),

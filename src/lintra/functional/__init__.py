@@ -27,15 +27,23 @@ from ..core.avals import DEFAULT_FLOAT, ShapedArray
 from ..core.function import FnType, FnValue
 from . import primitives as P
 from . import rules  # noqa: F401  (registers the operators' derivative and batching rules)
-from .function import Function, as_function, compose_unshared, function, parse_signature, payload
+from .function import (
+    Function,
+    PointMass,
+    as_function,
+    compose_unshared,
+    function,
+    parse_signature,
+    payload,
+)
 from .materialize import materialize
 from .primitives import FunctionalError, fn_type
 from .quadrature import Quadrature, as_quadratures, gauss_legendre, product, trapezoid, uniform
 
-__all__ = ["Function", "FnType", "FunctionalError", "Quadrature", "braket", "broadcast_arg",
-           "compose", "constant", "function", "gauss_legendre", "integrate", "linear_transpose",
-           "linearize", "materialize", "nabla", "partial", "permute_args", "product", "split",
-           "trapezoid", "uniform", "zip"]
+__all__ = ["Function", "FnType", "FunctionalError", "PointMass", "Quadrature", "braket",
+           "broadcast_arg", "compose", "constant", "function", "gauss_legendre", "integrate",
+           "linear_transpose", "linearize", "materialize", "nabla", "partial", "permute_args",
+           "product", "split", "trapezoid", "uniform", "zip"]
 
 
 def _argnums(argnums, n: int, who: str) -> tuple[int, ...]:

@@ -23,6 +23,7 @@ from ..core.pytree import flatten, register_pytree_node, unflatten
 from ..core.staging import trace_to_program
 from ..core.trace import Tracer, get_aval
 from ..vmap import vmap
+from . import measures as M
 from . import primitives as P
 from .primitives import fn_type
 from .quadrature import Quadrature
@@ -35,6 +36,12 @@ class Function(FunctionLike):
 
     __slots__ = ("value",)
     __array_ufunc__ = None          # NumPy defers to our reflected operators
+
+    def __new__(cls, value: Any = None):
+        v = value.value if isinstance(value, Function) else value
+        if cls is Function and getattr(v, "is_measure", False):
+            cls = PointMass
+        return object.__new__(cls)
 
     def __init__(self, value: Any):
         self.value = value.value if isinstance(value, Function) else value
@@ -101,7 +108,42 @@ Function.__neg__ = lambda self: lnp.negative(self)
 Function.__pos__ = lambda self: self
 Function.__abs__ = lambda self: lnp.abs(self)
 
-register_pytree_node(Function, lambda f: ([f.value], None), lambda aux, ch: Function(ch[0]))
+class PointMass(Function):
+    """A measure: weighted point masses Σⱼ wⱼ δ(x − xⱼ) plus a density — what ``grad`` returns
+    for functionals that evaluate their function at points (``f(x0)``). It integrates
+    exactly (``integrate``, ``braket``), adds to Functions and scales by them, and has no
+    value at a point."""
+
+    __slots__ = ()
+
+    @property
+    def points(self) -> tuple:
+        """Per argument, the atoms' positions (leading axis over the atoms)."""
+        return self.value.points
+
+    @property
+    def weights(self):
+        return self.value.weights
+
+    @property
+    def density(self) -> Function | None:
+        d = self.value.density
+        return None if d is None else Function(d)
+
+    def __repr__(self) -> str:
+        v = self.value
+        pts = ", ".join(np.array2string(np.asarray(p), precision=4) for p in v.points)
+        return (f"PointMass<{self.type.str_short()}>(at {pts or '[]'}, weights "
+                f"{np.array2string(np.asarray(v.weights), precision=4)}"
+                + (f", density {v.density.label}" if v.density is not None else "") + ")")
+
+
+def _unflatten_function(aux, children):
+    return Function(children[0])
+
+
+for _cls in (Function, PointMass):
+    register_pytree_node(_cls, lambda f: ([f.value], None), _unflatten_function)
 
 
 def payload(x: Any, who: str = "argument") -> Any:
@@ -329,7 +371,10 @@ def pointwise(fn: Callable, args: tuple, kwargs: dict):
     order = sorted(inner)
     arg_avals = tuple(fn_type(inner[i]).out for i in order)
     op = _op_function(fn, arg_avals, const_at, kwargs)
-    return Function(P.compose(op, *[inner[i] for i in order], args=base.args, domain=domain))
+    parts = [inner[i] for i in order]
+    if any(M.is_measure(p) for p in parts):
+        return Function(M.pointwise_measures(op, parts, base.args, domain))
+    return Function(P.compose(op, *parts, args=base.args, domain=domain))
 
 
 core_function.pointwise = pointwise

@@ -459,6 +459,14 @@ def quadrature_sum(fun, n: int, argnums: tuple, quads: tuple, rest: tuple):
 @integrate_p.def_impl
 def _integrate_impl(f, *, argnums, quads):
     t = f.type
+    if f.is_measure:                    # ∫ dμ: the atoms' weights plus the density's integral
+        if len(argnums) != t.nargs:
+            raise FunctionalError("integrating a measure over some of its arguments is not "
+                                  "available yet")
+        out = 0.0 if f.weights is None else np.sum(f.weights, axis=0)
+        if f.density is not None:
+            out = out + _integrate_impl(f.density, argnums=argnums, quads=quads)
+        return out
     quads = tuple(q if q is not None else t.domain[k] for k, q in zip(argnums, quads))
     check_quadratures(t, argnums, quads, "integrate", f.label)
     quads = tuple(q.astype(t.args[k].dtype) for k, q in zip(argnums, quads))
@@ -489,7 +497,7 @@ def integrate(f, argnums: tuple, quads: tuple, who: str = "integrate"):
     quadrature is an error that names the integrand and the argument."""
     t = fn_type(f)
     quads = tuple(q if q is not None else t.domain[k] for k, q in zip(argnums, quads))
-    if isinstance(f, FnValue):
+    if isinstance(f, FnValue) and not (f.is_measure and f.density is None):
         check_quadratures(t, argnums, quads, who, f.label)
     for leaf in out_leaves(t.out):
         if not leaf.is_float:

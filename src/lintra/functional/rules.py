@@ -29,6 +29,7 @@ from ..core.pytree import flatten
 from ..core.staging import trace_to_program
 from ..core.trace import get_aval
 from ..ops.shape import batch_size, to_front
+from . import measures as M
 from . import primitives as P
 from .primitives import FunctionalError, fn_type
 from .projection import outer_transpose
@@ -130,8 +131,12 @@ def _compose_transpose(ct, f, *gs, maps, args, domain):
         if any(isinstance(g, UndefinedPrimal) for g in gs):
             raise FunctionalError("compose: not linear in the outer and an inner function "
                                   "at once")
+        if M.is_measure(ct):
+            raise M.measure_error("compose's transpose in its outer function")
         out[0] = outer_transpose(instantiate(ct), f.aval, gs, maps, args)
         return out
+    if M.is_measure(ct):
+        return _compose_transpose_measure(ct, f, gs, maps, args, out)
     n = len(args)
     for i, g in enumerate(gs):
         if not isinstance(g, UndefinedPrimal):
@@ -181,6 +186,33 @@ def _partial_linearity(eqn, flags):
 
 linearity_rules[P.compose_p] = _compose_linearity
 linearity_rules[P.partial_p] = _partial_linearity
+def _compose_transpose_measure(ct, f, gs, maps, args, out):
+    """Atoms are reweighted by the transposed outer function at their points (and their
+    points restricted to the inner function's arguments); the density as a function."""
+    if not isinstance(f, FnValue):
+        raise FunctionalError("compose: transposing a point mass through a traced outer "
+                              "function is not available yet")
+    for i, g in enumerate(gs):
+        if not isinstance(g, UndefinedPrimal):
+            continue
+        inner = [gs[j].aval.zeros() if isinstance(gs[j], UndefinedPrimal) else gs[j]
+                 for j in range(len(gs)) if j != i]
+        inner_maps = [maps[j] for j in range(len(gs)) if j != i]
+        t = P.linear_transpose(f, i)
+
+        def at_atom(*pw, t=t, inner=inner, inner_maps=inner_maps):
+            pts, w = pw[:-1], pw[-1]
+            vals = [h.fun(*[pts[a] for a in m]) for h, m in zip(inner, inner_maps)]
+            return t.fun(*vals, w)
+        density = None
+        if ct.density is not None:
+            density = _compose_transpose(ct.density, f, *gs, maps=maps, args=args,
+                                         domain=fn_type(ct.density).domain)[1 + i]
+        points = tuple(ct.points[a] for a in maps[i])
+        out[1 + i] = M.MeasureValue(g.aval, density, points, M.on_atoms(at_atom, ct))
+    return out
+
+
 jvp_rules[P.compose_p] = _compose_jvp
 transpose_rules[P.compose_p] = _compose_transpose
 linear_positions[P.compose_p] = _all_positions
@@ -189,15 +221,34 @@ unbatched_only(P.compose_p)
 
 # ---------------------------------------------------------------- structure
 
-deflinear(P.permute_p, lambda ct, f, *, perm: [P.permute_args(instantiate(ct),
-                                                              np.argsort(perm))])
-deflinear(P.broadcast_p, lambda ct, f, *, target, argnums: [
-    restrict_to(instantiate(ct), argnums, "broadcast_arg")])
+def _permute_transpose(ct, f, *, perm):
+    if M.is_measure(ct):                # atom k of f reads argument perm[k] of ct
+        density = None if ct.density is None else _permute_transpose(
+            ct.density, f, perm=perm)[0]
+        return [M.MeasureValue(f.aval, density, tuple(ct.points[p] for p in perm),
+                               ct.weights)]
+    return [P.permute_args(instantiate(ct), np.argsort(perm))]
+
+
+def _broadcast_transpose(ct, f, *, target, argnums):
+    if M.is_measure(ct):                # integrating a point mass over arguments: marginal
+        density = None if ct.density is None else restrict_to(ct.density, argnums,
+                                                                "broadcast_arg")
+        return [M.MeasureValue(f.aval, density, tuple(ct.points[j] for j in argnums),
+                               ct.weights)]
+    return [restrict_to(instantiate(ct), argnums, "broadcast_arg")]
+
+
+deflinear(P.permute_p, _permute_transpose)
+deflinear(P.broadcast_p, _broadcast_transpose)
 
 
 def _constant_transpose(ct, value, *, ftype):
     ct = instantiate(ct)
     t = fn_type(ct)
+    if M.is_measure(ct):
+        return [M.total(ct, lambda d: P.integrate(d, tuple(range(t.nargs)),
+                                                  fn_type(d).domain, "constant"))]
     return [P.integrate(ct, tuple(range(t.nargs)), t.domain, "constant")]
 
 
@@ -252,8 +303,25 @@ def _partial_transpose(ct, f, *vals, argnums):
         bound_at = [argnums[i] for i in others]
         g = P.partial_p.bind(f, *bound, argnums=tuple(bound_at))
         remaining = [j for j in range(n) if j not in bound_at]
-        out[1 + k] = integrate_against(g, remaining.index(argnums[k]), ct, "partial")
+        pos = remaining.index(argnums[k])
+        if M.is_measure(ct):
+            out[1 + k] = _partial_transpose_measure(g, pos, ct)
+        else:
+            out[1 + k] = integrate_against(g, pos, ct, "partial")
     return out
+
+
+def _partial_transpose_measure(g, pos: int, ct):
+    """Σⱼ (∂g/∂a)(xⱼ)ᵀ wⱼ over the atoms, plus the density's integral against it."""
+    if not isinstance(g, FnValue):
+        raise FunctionalError("partial: transposing a point mass through a traced function "
+                              "is not available yet")
+    t = P.linear_transpose(g, pos)
+    acc = np.sum(M.on_atoms(lambda *pw: t.fun(*pw), ct), axis=0) if ct.weights is not None \
+        else 0.0
+    if ct.density is not None:
+        acc = acc + integrate_against(g, pos, ct.density, "partial")
+    return acc
 
 
 jvp_rules[P.partial_p] = _partial_jvp
@@ -280,9 +348,10 @@ def _eval_jvp(primals, tangents, *, batch):
 
 
 def _eval_transpose(ct, f, *xs, batch):
-    raise FunctionalError(
-        "point evaluation: the gradient of f(x0) with respect to f is a point mass "
-        "δ(x − x0) (a measure, not a function); it is not available yet")
+    """The cotangent of f is a point mass ct·δ(x − x₀) at the evaluation points."""
+    if isinstance(ct, Zero):
+        return [None] * (1 + len(xs))
+    return [M.point_mass(f.aval, xs, ct, batch)] + [None] * len(xs)
 
 
 def _eval_batch(args, dims, *, batch):
@@ -326,6 +395,8 @@ def _nabla_transpose(ct, f, *, argnum):
     cotangent is transposed component by component."""
     t = f.aval
     ct = instantiate(ct)
+    if M.is_measure(ct):
+        raise M.measure_error("nabla's transpose (−div)")
     if isinstance(t.out, tuple):
         parts = P.split_p.bind(ct)
         return [P.zip_p.bind(*[_minus_div(c, o, t.args[argnum].shape, argnum)

@@ -1,0 +1,146 @@
+"""Measures: the cotangents of point evaluations.
+
+⟨ct, f(x₀)⟩ = ct·f(x₀) = ∫ f dμ with μ = ct·δ(x − x₀): the gradient of a point evaluation is a
+point mass, not a function. ``MeasureValue`` is a density plus weighted point masses,
+μ = ρ(x)dx + Σⱼ wⱼ δ(x − xⱼ); it is a cotangent of a function type (it adds to functions),
+integrates exactly, and pairs with functions (``braket``). It has no value at a point.
+
+Transposes that move a measure backward act on its atoms directly: a pointwise linear map
+reweights them, dropping arguments (``broadcast_arg``) marginalizes them, a bound array
+(``partial``) collects Σⱼ (∂g/∂a)(xⱼ)ᵀ wⱼ. The derivative of a point mass (``nabla``'s
+transpose) is not a measure and is an error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..ad.linearity import NonLinearError, check_linear
+from ..core.function import FnType, FnValue, add_functions
+from ..core.staging import trace_to_program
+from ..core.trace import Tracer
+from ..vmap import vmap
+from . import primitives as P
+from .primitives import FunctionalError
+
+_NO_VALUE = ("a measure (point masses) has no value at a point: integrate it "
+             "(lintra.functional.integrate) or pair it with a function (braket)")
+
+
+def _no_value(*args):
+    raise FunctionalError(_NO_VALUE)
+
+
+class MeasureValue(FnValue):
+    """``density`` (a function value, or None) plus atoms at ``points`` (one array per
+    argument, leading axis over the atoms) with ``weights`` (atoms × result shape)."""
+
+    __slots__ = ("density", "points", "weights")
+    is_measure = True
+
+    def __init__(self, type: FnType, density: FnValue | None, points: tuple,  # noqa: A002
+                 weights: Any):
+        n = 0 if weights is None else int(np.shape(weights)[0])
+        super().__init__(type, _no_value, f"{n} point mass{'es' if n != 1 else ''}"
+                         + (f" + {density.label}" if density is not None else ""))
+        self.density = density
+        self.points = tuple(points)
+        self.weights = weights
+
+    def plus(self, other: FnValue) -> MeasureValue:
+        if other.is_measure:
+            density = _add(self.density, other.density)
+            if other.weights is None:
+                return MeasureValue(self.type, density, self.points, self.weights)
+            if self.weights is None:
+                return MeasureValue(self.type, density, other.points, other.weights)
+            points = tuple(np.concatenate([a, b]) for a, b in zip(self.points, other.points))
+            return MeasureValue(self.type, density, points,
+                                np.concatenate([self.weights, other.weights]))
+        return MeasureValue(self.type, _add(self.density, other), self.points, self.weights)
+
+    def __repr__(self) -> str:
+        return f"<measure {self.label} : {self.type.str_short()}>"
+
+
+def _add(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return add_functions(a, b)
+
+
+def point_mass(ftype: FnType, xs: tuple, weights: Any, batch: int) -> MeasureValue:
+    """``Σ weights·δ(x − xs)`` (the transpose of evaluating at ``xs``, ``batch`` axes)."""
+    for v in (*xs, weights):
+        if isinstance(v, Tracer):
+            raise FunctionalError(
+                "point evaluation: its gradient with respect to the function is a point mass, "
+                "which is only available outside jit and higher-order derivatives for now")
+    pts = tuple(np.reshape(np.asarray(x, a.dtype), (-1,) + a.shape)
+                for x, a in zip(xs, ftype.args))
+    m = pts[0].shape[0]
+    w = np.reshape(np.asarray(weights, ftype.out.dtype), (m,) + ftype.out.shape)
+    return MeasureValue(ftype, None, pts, w)
+
+
+def on_atoms(fun, mu: MeasureValue):
+    """``fun(*point_j, weight_j)`` for every atom j (vectorized over the atoms)."""
+    return np.asarray(vmap(fun)(*mu.points, mu.weights))
+
+
+def is_measure(x: Any) -> bool:
+    return getattr(x, "is_measure", False)
+
+
+def total(mu: MeasureValue, integrate_density) -> Any:
+    """∫ dμ: the density's integral plus the atoms' weights."""
+    out = 0.0 if mu.weights is None else np.sum(mu.weights, axis=0)
+    if mu.density is not None:
+        out = out + integrate_density(mu.density)
+    return out
+
+
+def measure_error(what: str) -> FunctionalError:
+    return FunctionalError(f"{what} of a point mass is not a measure (a derivative of δ); "
+                           "not available yet")
+
+
+def pointwise_measures(op: FnValue, inner: list, args: tuple, domain: tuple) -> MeasureValue:
+    """``op`` applied pointwise where some inputs are measures: ``op`` must be linear in
+    them (m·g, m + f, 2m); atoms are reweighted by ``op`` at their points, the densities go
+    through ``op`` as functions."""
+    slots = [i for i, p in enumerate(inner) if is_measure(p)]
+    program, _ = trace_to_program(lambda *v: [op.fun(*v)], list(op.type.args))
+    try:
+        check_linear(program, [i in slots for i in range(len(inner))])
+    except NonLinearError:
+        raise FunctionalError(f"{op.label} is not linear in its measure (point-mass) "
+                              "arguments; only sums and products with functions are") from None
+    density = None
+    if any(inner[i].density is not None for i in slots):
+        dens = [(p.density if p.density is not None else p.type.zeros()) if i in slots else p
+                for i, p in enumerate(inner)]
+        density = P.compose(op, *dens, args=args, domain=domain)
+    points, weights = [], []
+    for i in slots:
+        mu = inner[i]
+        if mu.weights is None:
+            continue
+        zero = np.zeros(op.type.args[i].shape, op.type.args[i].dtype)
+
+        def at_atom(*pw, i=i, zero=zero):
+            pts, w = pw[:-1], pw[-1]
+            vals = [w if k == i else zero if k in slots else p.fun(*pts)
+                    for k, p in enumerate(inner)]
+            return op.fun(*vals)
+        points.append(mu.points)
+        weights.append(on_atoms(at_atom, mu))
+    ftype = FnType(args, op.type.out, domain)
+    if not weights:
+        return MeasureValue(ftype, density, (), None)
+    return MeasureValue(ftype, density,
+                        tuple(np.concatenate(c) for c in zip(*points)), np.concatenate(weights))
