@@ -144,3 +144,62 @@ def pointwise_measures(op: FnValue, inner: list, args: tuple, domain: tuple) -> 
         return MeasureValue(ftype, density, (), None)
     return MeasureValue(ftype, density,
                         tuple(np.concatenate(c) for c in zip(*points)), np.concatenate(weights))
+
+
+def _concrete(x, what: str):
+    if isinstance(x, Tracer):
+        raise FunctionalError(f"{what} is a measure (point masses), which is only available "
+                              "outside jit and higher-order derivatives for now")
+    return np.asarray(x)
+
+
+def discretize(ct, what: str) -> MeasureValue:
+    """``ct`` as atoms only: a density becomes point masses at its domain quadrature's nodes
+    (weights × values), which is exact for every functional computed with that quadrature."""
+    if isinstance(ct, Tracer):
+        _concrete(ct, what)
+    if is_measure(ct):
+        if ct.density is None:
+            return ct
+        return MeasureValue(ct.type, None, (), None).plus(
+            discretize(ct.density, what)).plus(MeasureValue(ct.type, None, ct.points,
+                                                            ct.weights))
+    t = ct.type
+    for k, q in enumerate(t.domain):
+        if q is None:
+            raise FunctionalError(f"{what}: argument {k} of the cotangent has no quadrature "
+                                  "on its domain to discretize it with")
+    quads = [q.astype(a.dtype) for q, a in zip(t.domain, t.args)]
+    idx = np.indices([len(q) for q in quads]).reshape(len(quads), -1)
+    points = tuple(q.nodes[i] for q, i in zip(quads, idx))
+    w = np.prod([q.weights[i] for q, i in zip(quads, idx)], axis=0)
+    values = _concrete(vmap(ct.fun)(*points), what)
+    weights = values * w.reshape((-1,) + (1,) * (values.ndim - 1))
+    return MeasureValue(t, None, points, weights)
+
+
+def pushforward(ct, f_type: FnType, gs, maps, what: str) -> MeasureValue:
+    """The cotangent of the outer function f of f(g₁(x), …): the atoms of ``ct`` moved to
+    (g₁(xⱼ), …), weights unchanged."""
+    mu = discretize(ct, what)
+    points = []
+    for g, m in zip(gs, maps):
+        if not isinstance(g, FnValue):
+            raise FunctionalError(f"{what}: the inner functions are traced")
+        if mu.weights is None:
+            points.append(np.zeros((0,) + g.type.out.shape))
+            continue
+        points.append(_concrete(vmap(lambda *p, g=g, m=m: g.fun(*[p[a] for a in m]))(
+            *mu.points), what))
+    return MeasureValue(f_type, None, tuple(points), mu.weights)
+
+
+def bind_points(ct, f_type: FnType, vals, argnums, what: str) -> MeasureValue:
+    """The cotangent of f in partial(f, vals): δ at the bound values times ``ct``, as atoms."""
+    mu = discretize(ct, what)
+    m = 0 if mu.weights is None else mu.weights.shape[0]
+    bound = {k: np.broadcast_to(_concrete(v, what), (m,) + f_type.args[k].shape)
+             for k, v in zip(argnums, vals)}
+    rest = iter(mu.points)
+    points = tuple(bound[k] if k in bound else next(rest) for k in range(f_type.nargs))
+    return MeasureValue(f_type, None, points, mu.weights)

@@ -66,6 +66,19 @@ def _selection(g: Any, arg_coords: list) -> list:
     return [arg_coords[int(np.argmax(row))] for row in J]
 
 
+def all_selections(gs, maps, args) -> bool:
+    """Whether every inner function selects coordinates (then the pushforward is exact as a
+    function: integrating out the dropped coordinates)."""
+    try:
+        coords = _coordinates(args)
+        by_arg = [[c for c in coords if c[0] == k] for k in range(len(args))]
+        for g, m in zip(gs, maps):
+            _selection(g, [c for k in m for c in by_arg[k]])
+    except FunctionalError:
+        return False
+    return True
+
+
 def _assemble(arg: ShapedArray, coords: list, source: dict):
     """The function (y…, t…) -> one outer argument, from the coordinates' sources."""
     def build(*vals):

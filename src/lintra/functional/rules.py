@@ -32,7 +32,7 @@ from ..ops.shape import batch_size, to_front
 from . import measures as M
 from . import primitives as P
 from .primitives import FunctionalError, fn_type
-from .projection import outer_transpose
+from .projection import all_selections, outer_transpose
 
 
 def _all_positions(params: dict, n: int) -> tuple:
@@ -131,9 +131,12 @@ def _compose_transpose(ct, f, *gs, maps, args, domain):
         if any(isinstance(g, UndefinedPrimal) for g in gs):
             raise FunctionalError("compose: not linear in the outer and an inner function "
                                   "at once")
-        if M.is_measure(ct):
-            raise M.measure_error("compose's transpose in its outer function")
-        out[0] = outer_transpose(instantiate(ct), f.aval, gs, maps, args)
+        ct = instantiate(ct)
+        if not M.is_measure(ct) and all_selections(gs, maps, args):
+            out[0] = outer_transpose(ct, f.aval, gs, maps, args)
+        else:               # the pushforward of ct by the inner functions, as atoms
+            out[0] = M.pushforward(ct, f.aval, gs, maps, "compose's transpose in its outer "
+                                   "function (a pushforward)")
         return out
     if M.is_measure(ct):
         return _compose_transpose_measure(ct, f, gs, maps, args, out)
@@ -285,12 +288,14 @@ def _partial_jvp(primals, tangents, *, argnums):
 
 
 def _partial_transpose(ct, f, *vals, argnums):
-    if isinstance(f, UndefinedPrimal):
-        raise FunctionalError(
-            "partial: the transpose with respect to the function is a point mass at the "
-            "bound arguments (a measure, not a function); it is not available yet")
     out: list = [None] * (1 + len(vals))
     if isinstance(ct, Zero):
+        return out
+    if isinstance(f, UndefinedPrimal):      # δ at the bound values times ct
+        if any(isinstance(v, UndefinedPrimal) for v in vals):
+            raise FunctionalError("partial: not linear in the function and the values at once")
+        out[0] = M.bind_points(instantiate(ct), f.aval, vals, argnums,
+                               "partial's transpose in its function")
         return out
     n = fn_type(f).nargs
     for k, v in enumerate(vals):
