@@ -375,3 +375,21 @@ def test_transpose_of_partial_in_its_function():
     np.testing.assert_allclose(m.points[0], 0.7)          # δ at the bound value
     dk = lf.function(lambda a, x: a + x ** 2, "(),()->()")
     np.testing.assert_allclose(lf.integrate(m * dk), fd_directional(G, k, dk), rtol=1e-8)
+
+
+def test_nabla_keeps_boundary_terms_on_request():
+    f = lf.function(lnp.sin, domain=q)
+    h = lf.function(lambda x: lnp.cos(2 * x) + x)        # does not vanish on the boundary
+
+    def F(f, keep):
+        return lf.integrate(lf.nabla(f, boundary=keep) ** 2 + f ** 3)
+    g = lt.grad(lambda f: F(f, True))(f)
+    assert isinstance(g, lf.PointMass)
+    np.testing.assert_allclose(g.points[0], [0.0, 1.0])
+    np.testing.assert_allclose(g.weights, [-2 * np.cos(0.0), 2 * np.cos(1.0)])   # ∓2f'
+    fd = fd_directional(lambda f: F(f, False), f, h)
+    np.testing.assert_allclose(lf.braket(g, h), fd, rtol=1e-8)
+    assert abs(lf.braket(lt.grad(lambda f: F(f, False))(f), h) - fd) > 0.1   # the default
+    with pytest.raises(LintraError, match="one scalar argument"):
+        r = lf.function(lambda x: x @ x, "(2)->()", domain=q2)
+        lt.grad(lambda r: lf.integrate(lf.nabla(r, boundary=True) ** 2 @ np.ones(2)))(r)

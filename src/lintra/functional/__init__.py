@@ -77,15 +77,18 @@ def compose(f: Any, *gs: Any, share_inputs: bool = False) -> Function:
     return Function(compose_unshared(outer, g_vals))
 
 
-def nabla(f: Function, argnums: int = 0) -> Function:
+def nabla(f: Function, argnums: int = 0, boundary: bool = False) -> Function:
     """The gradient (Jacobian) function ``x ↦ ∂f/∂x_argnums``, of shape result + argument.
 
     Its transpose (used by ``grad``) is −div: integration by parts *assuming the boundary
     terms vanish* (the cotangent or the tangent is zero on the domain's boundary, or the
-    domain is periodic). Where they do not, the functional derivative misses them."""
+    domain is periodic). Where they do not, the functional derivative misses them; with
+    ``boundary=True`` it keeps them, as point masses on the boundary: ∫ₐᵇ c·t' =
+    c(b)t(b) − c(a)t(a) − ∫ₐᵇ c'·t (functions of one scalar argument on a quadrature
+    whose domain is the interval [a, b]; the gradient is then an ``lf.PointMass``)."""
     v = payload(f, "nabla")
     (k,) = _argnums(argnums, fn_type(v).nargs, "nabla")
-    return Function(P.nabla(v, k))
+    return Function(P.nabla(v, k, boundary))
 
 
 def linearize(f: Function, argnums: int | Sequence[int] = 0) -> Function:

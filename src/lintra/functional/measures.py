@@ -203,3 +203,26 @@ def bind_points(ct, f_type: FnType, vals, argnums, what: str) -> MeasureValue:
     rest = iter(mu.points)
     points = tuple(bound[k] if k in bound else next(rest) for k in range(f_type.nargs))
     return MeasureValue(f_type, None, points, mu.weights)
+
+
+def boundary_masses(ct, f_type: FnType) -> MeasureValue:
+    """The boundary term of ∫ₐᵇ c·t' = [c·t]ₐᵇ − ∫ c'·t: point masses c(b) at b, −c(a) at a."""
+    q = fn_type_domain(ct, f_type)
+    a, b = (np.asarray(e, f_type.args[0].dtype) for e in q.domain)
+    values = _concrete(vmap(ct.fun)(np.stack([a, b])), "nabla's boundary term")
+    out = f_type.out.shape
+    values = values.reshape((2,) + out)      # the Jacobian of a scalar argument: (out)
+    return MeasureValue(f_type, None, (np.stack([a, b]),), np.stack([-values[0], values[1]]))
+
+
+def fn_type_domain(ct, f_type: FnType):
+    if f_type.nargs != 1 or f_type.args[0].shape != ():
+        raise FunctionalError("nabla(boundary=True): boundary terms are available for "
+                              "functions of one scalar argument")
+    if isinstance(ct, Tracer) or not isinstance(ct, FnValue):
+        _concrete(ct, "nabla's boundary term")
+    q = ct.type.domain[0]
+    if q is None or q.domain is None or len(q.domain) != 2 or q.factors:
+        raise FunctionalError("nabla(boundary=True) needs the cotangent's domain to be a "
+                              "quadrature on an interval [a, b] (e.g. gauss_legendre(a, b, n))")
+    return q

@@ -379,7 +379,7 @@ def _jac_aval(out: ShapedArray, a: ShapedArray) -> ShapedArray:
 
 
 @nabla_p.def_shape
-def _nabla_shape(f, *, argnum):
+def _nabla_shape(f, *, argnum, boundary=False):
     a = f.args[argnum]
     if not a.is_float:
         raise TypeError(f"nabla: argument {argnum} of {f.str_short()} is not floating-point")
@@ -389,7 +389,7 @@ def _nabla_shape(f, *, argnum):
 
 
 @nabla_p.def_impl
-def _nabla_impl(f, *, argnum):
+def _nabla_impl(f, *, argnum, boundary=False):
     fun, t = f.fun, f.type
     if t.args[argnum].shape == () and not isinstance(t.out, tuple):
         def grad_fun(*x):
@@ -401,8 +401,10 @@ def _nabla_impl(f, *, argnum):
     return FnValue(_nabla_shape(t, argnum=argnum), grad_fun, f"nabla({f.label})", f.captures)
 
 
-def nabla(f, argnum: int = 0):
+def nabla(f, argnum: int = 0, boundary: bool = False):
     """``x ↦ ∂f/∂x_argnum`` (the Jacobian: result shape + argument shape)."""
+    if boundary:
+        return apply(nabla_p, f, argnum=int(argnum), boundary=True)
     return apply(nabla_p, f, argnum=int(argnum))
 
 

@@ -394,7 +394,7 @@ def _linear_transpose_transpose(ct, f, *, argnum):
 deflinear(P.transpose_p, _linear_transpose_transpose)
 
 
-def _nabla_transpose(ct, f, *, argnum):
+def _nabla_transpose(ct, f, *, argnum, boundary=False):
     """∇ᵀ = −div, assuming the boundary terms of the integration by parts vanish (f, or the
     cotangent, is zero on the boundary, or the domain is periodic). A tuple-valued f's
     cotangent is transposed component by component."""
@@ -403,10 +403,15 @@ def _nabla_transpose(ct, f, *, argnum):
     if M.is_measure(ct):
         raise M.measure_error("nabla's transpose (−div)")
     if isinstance(t.out, tuple):
+        if boundary:
+            raise FunctionalError("nabla(boundary=True) of a tuple-valued function: split it")
         parts = P.split_p.bind(ct)
         return [P.zip_p.bind(*[_minus_div(c, o, t.args[argnum].shape, argnum)
                                for c, o in zip(parts, t.out)])]
-    return [_minus_div(ct, t.out, t.args[argnum].shape, argnum)]
+    interior = _minus_div(ct, t.out, t.args[argnum].shape, argnum)
+    if not boundary:
+        return [interior]
+    return [M.boundary_masses(ct, t).plus(interior)]
 
 
 def _minus_div(ct, out, in_shape, argnum: int):
