@@ -393,3 +393,25 @@ def test_nabla_keeps_boundary_terms_on_request():
     with pytest.raises(LintraError, match="one scalar argument"):
         r = lf.function(lambda x: x @ x, "(2)->()", domain=q2)
         lt.grad(lambda r: lf.integrate(lf.nabla(r, boundary=True) ** 2 @ np.ones(2)))(r)
+
+
+def test_outer_function_gradient_by_change_of_variables():
+    """h declares its inverse: d/dg ∫ u·g(h)² is the density 2g·(u·|h⁻¹'|)∘h⁻¹."""
+    u = lf.function(lambda x: 1 + x, domain=q)
+    h = lf.function(lambda x: x ** 2 + x, domain=q,
+                    inverse=lambda y: (-1 + lnp.sqrt(1 + 4 * y)) / 2)
+    g = lf.function(lnp.cos)
+
+    def F(g):
+        return lf.integrate(u * g(h) ** 2)
+    dg = lt.grad(F)(g)
+    assert not isinstance(dg, lf.PointMass)
+    y = np.array([0.2, 1.3, 1.9])
+    xi = (-1 + np.sqrt(1 + 4 * y)) / 2
+    np.testing.assert_allclose(dg(y), (1 + xi) * 2 * np.cos(y) / np.sqrt(1 + 4 * y),
+                               rtol=1e-13)
+    d = lf.function(lambda y: lnp.sin(3 * y))
+    np.testing.assert_allclose(lf.integrate(dg * d, lf.gauss_legendre(0.0, 2.0, 48)),
+                               fd_directional(F, g, d), rtol=1e-8)
+    with pytest.raises(TypeError, match="inverse"):
+        lf.function(lambda z: z[0], "(2)->()", inverse=lambda y: y)

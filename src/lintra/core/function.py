@@ -108,7 +108,7 @@ class FnValue:
     shapes in ``type.args``); ``label`` says what it is when printed. Derived functions are
     lazy: their ``fun`` calls their parts' ``fun`` (evaluating one under a trace inlines it)."""
 
-    __slots__ = ("type", "fun", "label", "captures", "__weakref__")
+    __slots__ = ("type", "fun", "label", "captures", "inverse", "__weakref__")
     is_measure = False      # a measure (point masses) is a cotangent, not a pointwise function
 
     def __init__(self, type: FnType, fun: Callable, label: str = "fn",  # noqa: A002
@@ -121,6 +121,7 @@ class FnValue:
         # the traced values ``fun`` reads (a function built from traced parameters): staging
         # turns such a value into a function of them instead of a literal
         self.captures = captures
+        self.inverse: FnValue | None = None     # declared by the user (change of variables)
 
     @property
     def lintra_aval(self) -> FnType:

@@ -233,14 +233,18 @@ def _out_type(out_avals: list, tree) -> Any:
 
 
 def function(fun: Callable | Function, signature: str = "()->()", *, dtype=None,
-             domain: Quadrature | Sequence | None = None) -> Function:
+             domain: Quadrature | Sequence | None = None,
+             inverse: Callable | None = None) -> Function:
     """A Function from a Python callable over ``lintra.numpy`` values.
 
     ``signature`` is NumPy's gufunc notation with fixed sizes: ``"()->()"`` (the default),
     ``"(3)->()"``, ``"(),()->()"``. ``dtype`` is the arguments' float type (float64 by
     default). ``domain`` attaches a quadrature (one, or one per argument) that ``integrate``
     uses when it is not given one. A callable that closes over traced values (parameters
-    under grad or jit) becomes a function of them, so derivatives flow to them."""
+    under grad or jit) becomes a function of them, so derivatives flow to them. ``inverse``
+    declares the inverse map (for a function of one argument whose result has the
+    argument's shape): the gradient with respect to g of ∫ u·g(h) is then the density
+    (u·|det ∇h⁻¹|)∘h⁻¹ instead of point masses at h(xᵢ)."""
     if isinstance(fun, Function):
         if domain is None:
             return fun
@@ -262,7 +266,13 @@ def function(fun: Callable | Function, signature: str = "()->()", *, dtype=None,
     _check_out(out, out_shapes, signature)
     label = getattr(fun, "__name__", "fn")
     captures = tuple(c for c in consts if isinstance(c, Tracer))
-    return Function(FnValue(FnType(args, out, dom), fun, label, captures))
+    value = FnValue(FnType(args, out, dom), fun, label, captures)
+    if inverse is not None:
+        if len(args) != 1 or not isinstance(out, ShapedArray) or out.shape != args[0].shape:
+            raise TypeError("function: an inverse is declared for functions of one argument "
+                            "whose result has the argument's shape")
+        value.inverse = FnValue(FnType((out,), args[0]), inverse, f"{label}⁻¹")
+    return Function(value)
 
 
 def _check_out(out, out_shapes, signature: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as lnp
-from ..api import jacfwd
+from ..api import jacfwd, jvp
 from ..core.avals import ShapedArray
 from ..core.function import FnType, FnValue
 from . import primitives as P
@@ -129,3 +129,31 @@ def outer_transpose(ct, f_type: FnType, gs, maps, args):
         return h
     return P.integrate(h, tuple(range(n_y, len(all_args))), tuple(quads),
                        "compose (pushforward)")
+
+
+def _abs_det_jacobian(inv: FnValue):
+    a = inv.type.args[0]
+    if a.shape == ():
+        return lambda y: lnp.abs(jvp(inv.fun, (y,), (lnp.ones_like(y),))[1])
+    return lambda y: lnp.abs(lnp.linalg.det(jacfwd(inv.fun)(y)))
+
+
+def change_of_variables(ct, f_type: FnType, g: FnValue):
+    """The pushforward of the density ``ct`` by an invertible g: (ct·|det ∇g⁻¹|)∘g⁻¹."""
+    inv = g.inverse
+    y = f_type.args[0]
+    jac = FnValue(FnType((y,), ShapedArray((), y.dtype)), _abs_det_jacobian(inv), "|det ∇h⁻¹|")
+    pulled = P.compose(ct, inv, args=(y,), domain=(None,))
+    scale = FnValue(FnType((pulled_out(ct), ShapedArray((), y.dtype)), pulled_out(ct)),
+                    lambda c, d: c * d, "mul")
+    return P.compose(scale, pulled, jac, args=(y,), domain=(None,))
+
+
+def pulled_out(ct):
+    return P.fn_type(ct).out
+
+
+def invertible(gs, maps, args) -> bool:
+    """One inner function of all the arguments, with a declared inverse."""
+    return (len(gs) == 1 and len(args) == 1 and isinstance(gs[0], FnValue)
+            and gs[0].inverse is not None)

@@ -32,7 +32,7 @@ from ..ops.shape import batch_size, to_front
 from . import measures as M
 from . import primitives as P
 from .primitives import FunctionalError, fn_type
-from .projection import all_selections, outer_transpose
+from .projection import all_selections, change_of_variables, invertible, outer_transpose
 
 
 def _all_positions(params: dict, n: int) -> tuple:
@@ -132,7 +132,9 @@ def _compose_transpose(ct, f, *gs, maps, args, domain):
             raise FunctionalError("compose: not linear in the outer and an inner function "
                                   "at once")
         ct = instantiate(ct)
-        if not M.is_measure(ct) and all_selections(gs, maps, args):
+        if not M.is_measure(ct) and invertible(gs, maps, args):
+            out[0] = change_of_variables(ct, f.aval, gs[0])
+        elif not M.is_measure(ct) and all_selections(gs, maps, args):
             out[0] = outer_transpose(ct, f.aval, gs, maps, args)
         else:               # the pushforward of ct by the inner functions, as atoms
             out[0] = M.pushforward(ct, f.aval, gs, maps, "compose's transpose in its outer "
