@@ -23,6 +23,7 @@ from ..core.primitive import Primitive
 from ..core.pytree import tree_map
 from ..core.trace import Tracer, get_aval
 from ..vmap import vmap
+from .quadrature import quadrature_sum
 
 
 class FunctionalError(LintraError):
@@ -438,24 +439,6 @@ def _integrate_shape(f, *, argnums, quads):
         return f.out
     rest = [k for k in range(f.nargs) if k not in argnums]
     return FnType(tuple(f.args[k] for k in rest), f.out, tuple(f.domain[k] for k in rest))
-
-
-def quadrature_sum(fun, n: int, argnums: tuple, quads: tuple, rest: tuple):
-    """``Σ_i w_i fun(x)`` over the nodes of each integrated argument (a tensor product),
-    the other arguments fixed at ``rest``: one vmap per integrated argument."""
-    def at(*integrated):
-        full, it, jt = [], iter(integrated), iter(rest)
-        for k in range(n):
-            full.append(next(it) if k in argnums else next(jt))
-        return fun(*full)
-
-    def over(level: int, fixed: tuple):
-        if level == len(argnums):
-            return at(*fixed)
-        q = quads[level]
-        vals = vmap(lambda x: over(level + 1, fixed + (x,)))(q.nodes)
-        return tree_map(lambda v: lnp.tensordot(q.weights, v, axes=1), vals)
-    return over(0, ())
 
 
 @integrate_p.def_impl

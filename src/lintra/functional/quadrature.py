@@ -10,7 +10,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .. import numpy as lnp
 from ..core.avals import DEFAULT_FLOAT, ShapedArray
+from ..core.pytree import tree_map
+from ..vmap import vmap
 
 
 class Quadrature:
@@ -118,3 +121,21 @@ def as_quadratures(quad, n: int, who: str) -> tuple:
         return tuple(quad)
     raise TypeError(f"{who}: expected a lintra.functional.Quadrature (or one per integrated "
                     f"argument), got {type(quad).__name__}")
+
+
+def quadrature_sum(fun, n: int, argnums: tuple, quads: tuple, rest: tuple):
+    """``Σ_i w_i fun(x)`` over the nodes of each integrated argument (a tensor product),
+    the other arguments fixed at ``rest``: one vmap per integrated argument."""
+    def at(*integrated):
+        full, it, jt = [], iter(integrated), iter(rest)
+        for k in range(n):
+            full.append(next(it) if k in argnums else next(jt))
+        return fun(*full)
+
+    def over(level: int, fixed: tuple):
+        if level == len(argnums):
+            return at(*fixed)
+        q = quads[level]
+        vals = vmap(lambda x: over(level + 1, fixed + (x,)))(q.nodes)
+        return tree_map(lambda v: lnp.tensordot(q.weights, v, axes=1), vals)
+    return over(0, ())
