@@ -415,3 +415,27 @@ def test_outer_function_gradient_by_change_of_variables():
                                fd_directional(F, g, d), rtol=1e-8)
     with pytest.raises(TypeError, match="inverse"):
         lf.function(lambda z: z[0], "(2)->()", inverse=lambda y: y)
+
+
+def test_repeated_nabla_stays_small():
+    """∫ (∇ⁿ f)²: each order differentiates the previous one's staged program, so the
+    derivative's program grows linearly in n (nested closures would grow geometrically)."""
+    f = lf.function(lnp.sin, domain=q)
+    sizes = []
+    for n in range(1, 9):
+        def F(f, n=n):
+            g = f
+            for _ in range(n):
+                g = lf.nabla(g)
+            return lf.integrate(g ** 2)
+        dF = lt.grad(F)(f)
+        # δF/δf = 2 (−1)ⁿ f⁽²ⁿ⁾ = 2 (−1)ⁿ (−1)ⁿ sin = 2 sin
+        np.testing.assert_allclose(dF(X), 2 * np.sin(X), rtol=1e-12)
+        sizes.append(len(lt.make_program(dF)(0.3).eqns))
+    assert sizes[-1] - sizes[-2] == sizes[1] - sizes[0] <= 4, sizes
+
+
+def test_nabla_of_python_control_flow_on_values():
+    f = lf.function(lambda x: x ** 2 if float(x) > 0.5 else -x)
+    np.testing.assert_allclose(lf.nabla(f)(0.7), 1.4)
+    np.testing.assert_allclose(lf.nabla(f)(0.2), -1.0)

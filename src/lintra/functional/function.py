@@ -17,6 +17,7 @@ import numpy as np
 from .. import numpy as lnp
 from ..core import function as core_function
 from ..core.avals import DEFAULT_FLOAT, ShapedArray
+from ..core.errors import ConcretizationError
 from ..core.eval import eval_program
 from ..core.function import FnType, FnValue, FunctionLike, is_function_arg
 from ..core.pytree import flatten, register_pytree_node, unflatten
@@ -261,8 +262,14 @@ def function(fun: Callable | Function, signature: str = "()->()", *, dtype=None,
         leaves, store["tree"] = flatten(fun(*xs))
         return leaves
 
-    program, consts = trace_to_program(flat, list(args), getattr(fun, "__name__", "f"))
-    out = _out_type([v.aval.strip_weak() for v in program.outs], store["tree"])
+    try:
+        program, consts = trace_to_program(flat, list(args), getattr(fun, "__name__", "f"))
+        out_avals = [v.aval.strip_weak() for v in program.outs]
+    except ConcretizationError:      # Python control flow on the value: run it at a point
+        consts = []
+        out_avals = [get_aval(o).strip_weak()
+                     for o in flat(*[np.zeros(a.shape, a.dtype) for a in args])]
+    out = _out_type(out_avals, store["tree"])
     _check_out(out, out_shapes, signature)
     label = getattr(fun, "__name__", "fn")
     captures = tuple(c for c in consts if isinstance(c, Tracer))

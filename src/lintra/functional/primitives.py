@@ -14,13 +14,16 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as lnp
+from ..ad.jvp import jvp_program
 from ..ad.rules import UndefinedPrimal, Zero
 from ..api import jacfwd, jvp, vjp
 from ..core.avals import ShapedArray
 from ..core.errors import LintraError
+from ..core.eval import eval_program
 from ..core.function import FnType, FnValue, captures_of, out_leaves
 from ..core.primitive import Primitive
 from ..core.pytree import tree_map
+from ..core.staging import trace_to_program
 from ..core.trace import Tracer, get_aval
 from ..vmap import vmap
 from .quadrature import quadrature_sum
@@ -393,13 +396,44 @@ def _nabla_shape(f, *, argnum, boundary=False):
 def _nabla_impl(f, *, argnum, boundary=False):
     fun, t = f.fun, f.type
     if t.args[argnum].shape == () and not isinstance(t.out, tuple):
-        def grad_fun(*x):
-            tangents = [Zero(get_aval(v).strip_weak()) for v in x]
-            tangents[argnum] = np.ones((), t.args[argnum].dtype)
-            return jvp(fun, x, tangents)[1]
+        staged = None if f.captures else _staged(f)
+        grad_fun = (_scalar_derivative(fun, t, argnum) if staged is None
+                    else _program_derivative(staged, t, argnum))
     else:
         grad_fun = jacfwd(fun, argnums=argnum)
     return FnValue(_nabla_shape(t, argnum=argnum), grad_fun, f"nabla({f.label})", f.captures)
+
+
+def _scalar_derivative(fun, t: FnType, argnum: int):
+    def grad_fun(*x):
+        tangents = [Zero(get_aval(v).strip_weak()) for v in x]
+        tangents[argnum] = np.ones((), t.args[argnum].dtype)
+        return jvp(fun, x, tangents)[1]
+    return grad_fun
+
+
+def _staged(f: FnValue):
+    """``f`` staged once into a program (CSE'd): a derivative of it is then the JVP of a
+    small program, so ∇ⁿ costs O(n) per order instead of re-tracing nested closures
+    (whose work grows geometrically with n)."""
+    try:
+        program, consts = trace_to_program(lambda *x: [f.fun(*x)], list(f.type.args),
+                                           f.label)
+    except (LintraError, TypeError, ValueError):
+        return None          # e.g. Python control flow on the value: differentiated eagerly
+    return None if consts else program
+
+
+def _program_derivative(program, t: FnType, argnum: int):
+    nonzero = tuple(k == argnum for k in range(t.nargs))
+    jprog, out_nonzero = jvp_program(program, nonzero)
+    one = np.ones((), t.args[argnum].dtype)
+    zero = np.zeros(t.out.shape, t.out.dtype)
+
+    def grad_fun(*x):
+        outs = eval_program(jprog, list(x) + [one])
+        return outs[1] if out_nonzero[0] else zero
+    return grad_fun
 
 
 def nabla(f, argnum: int = 0, boundary: bool = False):
