@@ -15,6 +15,7 @@ from .api import (  # noqa: F401
     hessian,
     jacfwd,
     jacrev,
+    jet,
     jvp,
     linear_transpose,
     linearize,
