@@ -188,10 +188,17 @@ def test_integrate_without_a_quadrature_names_the_integrand():
         lt.grad(lambda f: lf.integrate(f ** 2))(f)
 
 
-def test_missing_transposes_are_errors_naming_the_operator():
-    f = lf.function(lnp.sin)
-    with pytest.raises(LintraError, match="linearize"):
-        lt.grad(lambda f: lf.integrate(lf.linearize(f)(f, f), q))(f)
+def test_transpose_of_linearize_in_its_function():
+    """⟨ct, ∂f·ẋ⟩ with the tangent argument integrated by its quadrature: the oracle."""
+    qd = lf.gauss_legendre(-1.0, 1.0, n=8)
+    f = lf.function(lambda x: lnp.sin(2 * x) + x ** 3, domain=q)
+    u = lf.function(lambda x, v: lnp.cos(x) * v + v ** 2 * x, "(),()->()", domain=(q, qd))
+
+    def F(f):
+        return lf.integrate(u * lf.linearize(f) ** 2)
+    g = lt.grad(F)(f)
+    for h in (bump(), bump() * lf.function(lnp.exp)):
+        np.testing.assert_allclose(lf.integrate(g * h, q), fd_directional(F, f, h), rtol=1e-8)
 
 
 def test_bad_signatures_and_arguments():

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import numpy as lnp
 from ..ad.linearity import NonLinearError, check_linear, linearity_rules
 from ..ad.rules import (
     UndefinedPrimal,
@@ -23,6 +24,7 @@ from ..ad.rules import (
     transpose_rules,
 )
 from ..batching.core import vmap_rules
+from ..core.avals import ShapedArray
 from ..core.function import FnType, FnValue
 from ..core.ir import Literal
 from ..core.pytree import flatten
@@ -379,9 +381,37 @@ vmap_rules[P.eval_p] = _eval_batch
 # ---------------------------------------------------------------- calculus
 
 def _linearize_transpose(ct, f, *, argnums):
-    raise FunctionalError(
-        "linearize: the transpose with respect to the function (integrating over the "
-        "tangent arguments) is not available yet")
+    """⟨ct, ∂f(x)·ẋ⟩ = ∫ ∂f(x) : m(x) with m(x) = ∫ ct(x, ẋ) ⊗ ẋ dẋ (the tangent arguments
+    integrated with their quadratures), then ∇ᵀ = −div: the cotangent of f is −div m
+    (vanishing boundary terms, as for ``nabla``)."""
+    ct = instantiate(ct)
+    if M.is_measure(ct):
+        raise M.measure_error("linearize's transpose in its function")
+    t = f.aval
+    out = P._single_out(t, "the transpose of linearize")
+    n, ct_t = t.nargs, fn_type(ct)
+    total = None
+    for j, i in enumerate(argnums):
+        a = t.args[i]
+        tangent = FnValue(FnType(ct_t.args, a), _arg_reader(n + j), "ẋ")
+        outer = FnValue(FnType((out, a), ShapedArray(out.shape + a.shape, out.dtype)),
+                        _outer_product(out.shape, a.shape), "⊗")
+        g = P.compose(outer, ct, tangent, args=ct_t.args, domain=ct_t.domain)
+        m = restrict_to(g, tuple(range(n)), "linearize's transpose (integrating out the "
+                        "tangent arguments)")
+        term = _minus_div(m, out, a.shape, i)
+        total = term if total is None else add_any(total, term)
+    return [total]
+
+
+def _arg_reader(k: int):
+    return lambda *x: x[k]
+
+
+def _outer_product(c_shape: tuple, v_shape: tuple):
+    def outer(c, v):
+        return lnp.reshape(c, c_shape + (1,) * len(v_shape)) * v
+    return outer
 
 
 deflinear(P.linearize_p, _linearize_transpose)
