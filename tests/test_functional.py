@@ -446,3 +446,37 @@ def test_nabla_of_python_control_flow_on_values():
     f = lf.function(lambda x: x ** 2 if float(x) > 0.5 else -x)
     np.testing.assert_allclose(lf.nabla(f)(0.7), 1.4)
     np.testing.assert_allclose(lf.nabla(f)(0.2), -1.0)
+
+
+def _dot_cases():
+    u = lf.function(lambda x: 1 + x, domain=q)
+    h = lf.function(lambda x: x ** 2, domain=q)
+    k = lf.function(lambda a, x: lnp.sin(a * x), "(),()->()", domain=(q, q))
+    qd = lf.gauss_legendre(-1.0, 1.0, n=6)
+    lin_ct = lf.function(lambda x, v: lnp.cos(x) * v, "(),()->()", domain=(q, qd))
+    f = lf.function(lambda x: lnp.exp(-x) + x, domain=q)
+    return {
+        # name: (linear map, primal point, tangent, cotangent)
+        "outer function (pushforward)": (lambda g: u * g(h), f, lf.function(lnp.cos),
+                                         lf.function(lnp.sin, domain=q)),
+        "partial in its function": (lambda kk: lf.partial(kk, 0.7), k,
+                                    lf.function(lambda a, x: a * x + x, "(),()->()"),
+                                    lf.function(lnp.cos, domain=q)),
+        "linearize in its function": (lf.linearize, f, bump(), lin_ct),
+        "nabla with boundary terms": (lambda g: lf.nabla(g, boundary=True), f,
+                                      lf.function(lambda x: lnp.cos(2 * x)),
+                                      lf.function(lambda x: x + 2.0, domain=q)),
+        "point evaluation": (lambda g: g(np.array([0.2, 0.6])), f,
+                             lf.function(lnp.exp), np.array([1.5, -0.5])),
+    }
+
+
+@pytest.mark.parametrize("name", list(_dot_cases()))
+def test_dot_product_of_the_measure_valued_transposes(name):
+    """⟨ct, L t⟩ = ⟨Lᵀ ct, t⟩, where Lᵀ ct may be point masses plus a density."""
+    L, x, t, ct = _dot_cases()[name]
+    Lt = lt.jvp(L, (x,), (t,))[1]
+    lhs = np.sum(ct * Lt) if isinstance(ct, np.ndarray) else lf.integrate(ct * Lt)
+    (back,) = lt.vjp(L, x)[1](ct)
+    rhs = lf.integrate(back * t, q)
+    np.testing.assert_allclose(rhs, lhs, rtol=1e-10)
