@@ -480,3 +480,13 @@ def test_dot_product_of_the_measure_valued_transposes(name):
     (back,) = lt.vjp(L, x)[1](ct)
     rhs = lf.integrate(back * t, q)
     np.testing.assert_allclose(rhs, lhs, rtol=1e-10)
+
+
+def test_concrete_functions_evaluate_through_a_cached_program():
+    f = lf.function(lnp.sin)
+    dF = lt.grad(local)(f)
+    first = dF(X)
+    np.testing.assert_allclose(dF(X), first, rtol=0)            # the cached program
+    np.testing.assert_allclose(dF(0.3), np.exp(np.sin(0.3)) + 2 * np.sin(0.3), rtol=1e-14)
+    branchy = lf.function(lambda x: x ** 2 if float(x) > 0.5 else -x)   # not stageable
+    np.testing.assert_allclose([branchy(0.7), branchy(0.2)], [0.49, -0.2])
