@@ -40,12 +40,13 @@ def test_tiny_derivative_matches_finite_differences(name, variant):
     assert rel_err(deriv, ref) <= p.fd_rtol
 
 
+@pytest.mark.parametrize("staged", ["lintra-jit", "lintra-native"])
 @pytest.mark.parametrize("name,variant", CASES)
-def test_tiny_eager_equals_jit(name, variant):
+def test_tiny_eager_equals_jit(name, variant, staged):
     p = PROBLEMS[name]
     _, _, primal, deriv = _run(p, "lintra", variant)
     try:
-        _, _, jprimal, jderiv = _run(p, "lintra-jit", variant)
+        _, _, jprimal, jderiv = _run(p, staged, variant)
     except Unavailable as e:
         assert name == "particle" and variant[0] == "r", e   # the documented n/a
         return
