@@ -20,6 +20,8 @@ from benchmarks.problems.ba import pattern  # noqa: E402
 from benchmarks.report import markdown  # noqa: E402
 from benchmarks.tools import Unavailable, get_tool  # noqa: E402
 
+from lintra.backends import native  # noqa: E402
+
 PROBLEMS = all_problems()
 CASES = [(name, v) for name, p in PROBLEMS.items() for v in p.variants]
 
@@ -43,6 +45,8 @@ def test_tiny_derivative_matches_finite_differences(name, variant):
 @pytest.mark.parametrize("staged", ["lintra-jit", "lintra-native"])
 @pytest.mark.parametrize("name,variant", CASES)
 def test_tiny_eager_equals_jit(name, variant, staged):
+    if staged == "lintra-native" and not native.available:
+        pytest.skip("llvmlite is not installed")
     p = PROBLEMS[name]
     _, _, primal, deriv = _run(p, "lintra", variant)
     try:

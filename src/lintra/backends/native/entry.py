@@ -31,8 +31,9 @@ def pyarray_new_address() -> int:
 
 
 def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.Function:
-    """Emit ``lintra_entry(self, args, nargs)``; ``objects`` receives the Python objects
-    (by global name) whose addresses the entry reads at run time."""
+    """Emit ``lintra_entry(self, args, nargs)``; ``mod.objects`` (and ``objects``) receive the
+    Python objects (by global name) whose addresses the entry reads at run time; the last
+    constant is the slow path, set when the code is loaded."""
     m = mod.module
     vectorcall = mod.extern("PyObject_Vectorcall", PyObj,
                             [PyObj, PyObj.as_pointer(), I64, PyObj])
@@ -42,7 +43,7 @@ def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.
 
     def obj(o) -> ir.GlobalVariable:
         gv = mod.constant_slot(id(o))
-        objects[gv.name] = o
+        objects[gv.name] = mod.objects[gv.name] = o
         return gv
 
     fn = ir.Function(m, ir.FunctionType(PyObj, [PyObj, PyObj.as_pointer(), I64]),
@@ -125,7 +126,6 @@ def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.
     b.ret(t)
 
     b.position_at_end(slow)
-    slow_fn = b.load(obj_slow := mod.constant_slot(0))
-    objects[obj_slow.name] = None          # the slow path is set by the backend
+    slow_fn = b.load(mod.constant_slot(0))
     b.ret(b.call(vectorcall, [slow_fn, args, nargs, null]))
     return fn

@@ -22,6 +22,7 @@ class ModuleEmitter:
         self.infos: dict[int, ProgramInfo] = {}
         self.keep: list = []          # arrays whose data the constants point at
         self.literals: dict = {}
+        self.objects: dict = {}       # global name -> the Python object whose address it holds
         self.constants: list = []     # (global name, address)
         self.loops = 0
 
