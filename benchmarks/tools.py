@@ -80,6 +80,9 @@ class Tool:
     def block(self, y: Any) -> Any:
         return y
 
+    def settle(self) -> None:
+        """Between the first calls and the steady-state timing: finish background work."""
+
     def jit(self, f: Callable) -> Callable:
         return f
 
@@ -167,6 +170,11 @@ class LintraNative(LintraJit):
         from lintra.backends import native
         if not native.available:
             raise ImportError(native.unavailable_reason)
+        self.native = native
+
+    def settle(self) -> None:
+        """The steady state runs the O2 code (loops compile at O0 for the first call)."""
+        self.native.wait_for_tier_up(start=True)
 
 
 class Jax(Tool):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ HOT_CALLS = 3
 
 
 _pending: list[threading.Thread] = []
+_awaiting: weakref.WeakSet = weakref.WeakSet()
 
 
 class _Owner:
@@ -62,12 +64,16 @@ class NativeExecutable:
         if self.tier_up is not None:
             self.calls += 1
             if self.calls >= HOT_CALLS:
-                text, mod = self.tier_up
-                self.tier_up = None
-                t = threading.Thread(target=_tier_up, args=(self, text, mod), name="lintra-O2")
-                _pending.append(t)
-                t.start()
+                self.start_tier_up()
         return self.entry(*args)
+
+    def start_tier_up(self) -> None:
+        if self.tier_up is not None:
+            text, mod = self.tier_up
+            self.tier_up = None
+            t = threading.Thread(target=_tier_up, args=(self, text, mod), name="lintra-O2")
+            _pending.append(t)
+            t.start()
 
 
 def compile_native(program: Program) -> NativeExecutable:
@@ -87,11 +93,16 @@ def compile_native(program: Program) -> NativeExecutable:
     exe = NativeExecutable(program, entry, 0 if tier_up else opt, time.perf_counter() - t0)
     if tier_up:
         exe.tier_up = (text, mod)
+        _awaiting.add(exe)
     return exe
 
 
-def wait_for_tier_up() -> None:
-    """Block until every background O2 compilation has finished (benchmarks, tests)."""
+def wait_for_tier_up(start: bool = False) -> None:
+    """Block until every background O2 compilation has finished (benchmarks, tests);
+    ``start``: first start it for every program still at O0, hot or not."""
+    if start:
+        for exe in list(_awaiting):
+            exe.start_tier_up()
     while _pending:
         _pending.pop().join()
 
