@@ -211,6 +211,13 @@ def test_unlowerable_programs_run_on_the_interpreter():
     assert "cholesky" in nat.fallbacks[-1][1]
 
 
+def test_very_long_straight_line_programs_are_interpreted(monkeypatch):
+    monkeypatch.setattr(nat.backend, "MAX_EQNS", 5)
+    f = lt.jit(lambda x: lnp.sin(x) * 2.0 + lnp.cos(x) * x - 1.0, backend="native")
+    np.testing.assert_allclose(f(V), np.sin(V) * 2 + np.cos(V) * V - 1)
+    assert "equations" in nat.fallbacks[-1][1]
+
+
 def _run(code: str, env: dict) -> str:
     src = pathlib.Path(lt.__file__).parents[1]
     env = {**os.environ, "PYTHONPATH": str(src), **env}
