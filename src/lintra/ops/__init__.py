@@ -3,6 +3,7 @@
 from . import (  # noqa: F401
     base,
     call,
+    complex,
     control,
     debug,
     elementwise,
