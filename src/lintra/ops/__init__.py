@@ -8,6 +8,7 @@ from . import (  # noqa: F401
     debug,
     elementwise,
     extrema,
+    fft,
     indexing,
     linalg,
     reductions,
