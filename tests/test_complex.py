@@ -326,3 +326,33 @@ def test_complex_type_errors_name_the_function():
         lt.jit(lambda z: lnp.floor(z))(Z)
     with pytest.raises(TypeError, match="real expects a complex"):
         lt.jit(lambda x: lt.ops.complex.real_p.bind(x))(np.ones(2))
+
+
+# ---------------------------------------------------------------- linear algebra on complex
+
+SQ = crand(3, 3) + 3 * np.eye(3)
+HERM = SQ @ SQ.conj().T
+LINALG = {
+    "solve": (lnp.linalg.solve, jnp.linalg.solve, (SQ, crand(3))),
+    "inv": (lnp.linalg.inv, jnp.linalg.inv, (SQ,)),
+    "det": (lnp.linalg.det, jnp.linalg.det, (SQ,)),
+    "slogdet_sign": (lambda a: lnp.linalg.slogdet(a)[0], lambda a: jnp.linalg.slogdet(a)[0],
+                     (SQ,)),
+    "slogdet_log": (lambda a: lnp.linalg.slogdet(a)[1], lambda a: jnp.linalg.slogdet(a)[1],
+                    (SQ,)),
+    "cholesky": (lnp.linalg.cholesky, jnp.linalg.cholesky, (HERM,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_linalg_on_complex(name):
+    f, jf, args = LINALG[name]
+    out = f(*args)
+    assert np.asarray(out).dtype == np.asarray(jf(*args)).dtype
+    close(out, jf(*args), rtol=1e-8)
+    check_grads(f, args, order=2)
+    check_staged(f, args)
+    nums = tuple(range(len(args)))
+    loss = lambda m, g: lambda *a: m.sum(m.abs(g(*a)) ** 2 + m.real(g(*a)))  # noqa: E731
+    for g, w in zip(lt.grad(loss(lnp, f), nums)(*args), jax.grad(loss(jnp, jf), nums)(*args)):
+        close(g, w, rtol=1e-8)

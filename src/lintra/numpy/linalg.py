@@ -345,14 +345,16 @@ def cholesky(a, upper: bool = False) -> Any:
 
 
 def slogdet(a) -> tuple[Any, Any]:
-    """``(sign, log|det a|)``; ``sign`` has a zero derivative."""
+    """``(sign, log|det a|)``; ``sign`` has a zero derivative for real ``a`` (for complex
+    ``a`` it is the phase of the determinant, and moves with it)."""
     sign, logdet = L.slogdet(_square_float(a, "slogdet"))
     return sign, logdet
 
 
 def det(a) -> Any:
     sign, logdet = slogdet(a)
-    return E.mul(sign, E.exp(logdet))
+    return E.mul(sign, E.exp(logdet) if get_aval(sign).dtype == get_aval(logdet).dtype
+                 else base.convert_element_type(E.exp(logdet), get_aval(sign).dtype))
 
 
 def inv(a) -> Any:
