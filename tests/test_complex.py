@@ -356,3 +356,16 @@ def test_linalg_on_complex(name):
     loss = lambda m, g: lambda *a: m.sum(m.abs(g(*a)) ** 2 + m.real(g(*a)))  # noqa: E731
     for g, w in zip(lt.grad(loss(lnp, f), nums)(*args), jax.grad(loss(jnp, jf), nums)(*args)):
         close(g, w, rtol=1e-8)
+
+
+def test_numpy_helpers_on_complex():
+    z = np.array([1.26 + 2.3j, 0.7 - 1.37j, 0j])
+    for name in ("isfinite", "isnan", "isinf", "round", "float_power", "sinc", "square",
+                 "positive", "negative"):
+        args = (z, z) if name == "float_power" else (z,)
+        with np.errstate(all="ignore"):
+            want = getattr(np, name)(*args)
+            close(getattr(lnp, name)(*args), want)
+            close(lt.jit(getattr(lnp, name))(*args), want)
+    close(lnp.round(z, 1), np.round(z, 1))
+    check_grads(lambda z: lnp.float_power(z, 2.5) + lnp.round(z) * z, [z[:2]], order=2)
