@@ -383,3 +383,9 @@ def test_complex_from_real_and_imaginary_parts():
     close(lt.vjp(C.complex, 1.0, 2.0)[1](3.0 + 4.0j), (3.0, -4.0))
     with pytest.raises(TypeError, match="complex: expects real parts"):
         C.complex(Z, 1.0)
+
+
+def test_vjp_of_a_real_output_takes_a_real_cotangent():
+    with pytest.raises(TypeError, match="vjp: cotangent 0 is complex .* the output is real"):
+        lt.vjp(lnp.abs, Z)[1](Z)
+    close(lt.vjp(lnp.sin, Z)[1](np.ones(5))[0], np.cos(Z))   # real cotangent, complex output
