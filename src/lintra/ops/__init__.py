@@ -3,10 +3,12 @@
 from . import (  # noqa: F401
     base,
     call,
+    complex,
     control,
     debug,
     elementwise,
     extrema,
+    fft,
     indexing,
     linalg,
     native,
