@@ -4,7 +4,7 @@ regularized incomplete gamma and beta functions, and multigammaln (a composition
 Each JVP is written with lintra's operations (d gammaln = digamma, d digamma = polygamma(1, .),
 ...), so derivatives of any order follow. The derivative of gammainc/gammaincc in the shape
 ``a`` has no closed form: it is a primitive of its own (``gammainc_da``, computed by a series
-for moderate x and Gauss-Laguerre quadrature of the upper tail for large x), to second order
+where P is not small and Gauss-Laguerre quadrature of the upper tail where Q is), to second order
 in ``a`` (JAX: first), any order in ``x``."""
 
 from __future__ import annotations
@@ -121,12 +121,15 @@ def _gammainc_da_series(a: np.ndarray, x: np.ndarray, order: int) -> np.ndarray:
 
 
 def _gammainc_da_tail(a: np.ndarray, x: np.ndarray, order: int) -> np.ndarray:
-    """∂ᵏP/∂aᵏ = -∂ᵏQ/∂aᵏ for large x, from the moments M_m = ∂ᵐΓ(a, x)/∂aᵐ / Γ(a) =
-    e^{-x} ∫_0^∞ logᵐ(x+u) (x+u)^{a-1} e^{-u} du / Γ(a) by Gauss-Laguerre (smooth in u when
-    x > 2a): ∂Q/∂a = M1 - ψQ, ∂²Q/∂a² = M2 - 2ψM1 + (ψ² - ψ')Q."""
-    u, w = _LAGUERRE
-    lt = np.log(x[None, :] + u[:, None])
-    base = w[:, None] * np.exp((a - 1) * lt - x - sc.gammaln(a))
+    """∂ᵏP/∂aᵏ = -∂ᵏQ/∂aᵏ where Q is the small one, from the moments M_m = ∂ᵐΓ(a, x)/∂aᵐ /
+    Γ(a) = ∫_x^∞ logᵐ t · t^{a-1} e^{-t} dt / Γ(a) by Gauss-Laguerre in u = c (t - x), c =
+    1 - (a-1)/x (for a > 1: the integrand's exponential decay is then e^{-u}, to first
+    order): ∂Q/∂a = M1 - ψQ, ∂²Q/∂a² = M2 - 2ψM1 + (ψ² - ψ')Q."""
+    s, w = _LAGUERRE
+    c = np.where(a > 1, 1 - (a - 1) / x, 1.0)
+    lt = np.log(x[None, :] + s[:, None] / c)
+    base = w[:, None] * np.exp((a - 1) * lt - x - sc.gammaln(a) + s[:, None] * (1 - 1 / c)
+                               - np.log(c))
     m1 = np.sum(base * lt, axis=0)
     q, psi_a = sc.gammaincc(a, x), sc.psi(a)
     if order == 1:
@@ -141,7 +144,7 @@ def _gammainc_da_impl(a, x, *, order: int):
     out = np.full(a.shape, np.nan)
     ok = (a > 0) & (x >= 0)
     out[ok & (x == 0)] = 0.0
-    tail = ok & (x > 30) & (x > 2 * a)
+    tail = ok & (x > a + 3 * np.sqrt(np.maximum(a, 1.0)) + 1)
     series = ok & (x > 0) & ~tail
     with np.errstate(all="ignore"):
         if series.any():
