@@ -174,6 +174,23 @@ def test_gammainc_shape_derivative_matches_jax_across_regimes():
     check_grads(lambda x: lt.grad(S.gammainc)(2.5, x), (1.3,), order=1)
 
 
+def test_betainc_shape_derivatives():
+    """∂I_x(a, b)/∂a and ∂/∂b (a series, by symmetry on the side x <= 1/2), to first order in
+    the shapes and any order in x; JAX has neither."""
+    a, b, x = (v.ravel() for v in np.meshgrid([0.3, 2.5, 40.0], [0.4, 3.0, 120.0],
+                                              [1e-3, 0.3, 0.5, 0.8, 0.99]))
+    for i, arg in enumerate((a, b)):
+        ours = lt.vmap(lt.grad(S.betainc, argnums=i))(a, b, x)
+        h = 1e-6 * np.maximum(arg, 1.0)
+        shift = [np.zeros_like(a), np.zeros_like(a)]
+        shift[i] = h
+        fd = (sc.betainc(a + shift[0], b + shift[1], x)
+              - sc.betainc(a - shift[0], b - shift[1], x)) / (2 * h)
+        np.testing.assert_allclose(ours, fd, rtol=1e-5, atol=1e-9)
+    check_grads(lambda a, b: S.betainc(a, b, X), (POS, POS[::-1]), order=1)
+    check_grads(lambda x: lt.grad(S.betainc, argnums=(0, 1))(1.5, 2.5, x), (0.35,), order=2)
+
+
 @pytest.mark.parametrize("b,axis,keepdims", [
     (None, None, False), (None, 1, True), ("pos", 0, False), ("mixed", 1, False),
     ("mixed", None, True), ("mixed", (0, 1), False)])
@@ -199,8 +216,8 @@ def test_logsumexp(b, axis, keepdims):
 
 @pytest.mark.parametrize("f,arg,args", [
     (S.polygamma, "n", (1.0, 2.0)),
-    (lambda a, b: S.betainc(a, b, 0.4), "a", (1.5, 2.0)),
-    (lambda b, a: S.betainc(a, b, 0.4), "b", (1.5, 2.0)),
+    (lambda a, b: lt.grad(lambda a: S.betainc(a, b, 0.4))(a), "a` or `b", (1.5, 2.0)),
+    (lambda b, a: lt.grad(lambda a: S.betainc(a, b, 0.4))(a), "a` or `b", (1.5, 2.0)),
     (S.iv, "v", (1.5, 2.0)),
     (S.ive, "v", (1.5, 2.0)),
     (S.kv, "v", (1.5, 2.0)),

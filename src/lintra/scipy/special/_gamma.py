@@ -5,7 +5,8 @@ Each JVP is written with lintra's operations (d gammaln = digamma, d digamma = p
 ...), so derivatives of any order follow. The derivative of gammainc/gammaincc in the shape
 ``a`` has no closed form: it is a primitive of its own (``gammainc_da``, computed by a series
 where P is not small and Gauss-Laguerre quadrature of the upper tail where Q is), to second order
-in ``a`` (JAX: first), any order in ``x``."""
+in ``a`` (JAX: first), any order in ``x``. betainc's shape derivatives are likewise a
+primitive (a series, first order in a and b; JAX has none)."""
 
 from __future__ import annotations
 
@@ -199,7 +200,37 @@ defjvp(gammainc_da_p, _gammainc_da_da, _gamma_density_da)
 
 # ---------------------------------------------------------------- incomplete beta
 
+def _betainc_d_series(a, b, x, wrt: int):
+    """∂I_x(a, b)/∂a (wrt 0) or ∂/∂b (wrt 1) for x <= 1/2, term by term from I_x(a, b) =
+    Σ_n exp(T_n), T_n = (a+n) log x + b log1p(-x) + gammaln(a+b+n) - gammaln(a+1+n) -
+    gammaln(b) (all terms positive; they shrink like x^n once n > b)."""
+    n = np.arange(int(2 * float(np.max(b, initial=0.0))) + 120)[:, None]
+    logx, log1mx = np.log(x), np.log1p(-x)
+    t = np.exp((a + n) * logx + b * log1mx + sc.gammaln(a + b + n) - sc.gammaln(a + 1 + n)
+               - sc.gammaln(b))
+    common = sc.psi(a + b + n)
+    d = logx + common - sc.psi(a + 1 + n) if wrt == 0 else log1mx + common - sc.psi(b)
+    return np.sum(t * d, axis=0)
+
+
+def _betainc_d_impl(a, b, x, *, wrt: int):
+    dt = np.result_type(a, b, x)
+    a, b, x = (np.asarray(v, np.float64) for v in np.broadcast_arrays(a, b, x))
+    out = np.full(a.shape, np.nan)
+    ok = (a > 0) & (b > 0) & (x >= 0) & (x <= 1)
+    out[ok & ((x == 0) | (x == 1))] = 0.0
+    low = ok & (x > 0) & (x <= 0.5)
+    high = ok & (x > 0.5) & (x < 1)       # I_x(a, b) = 1 - I_{1-x}(b, a)
+    with np.errstate(all="ignore"):
+        if low.any():
+            out[low] = _betainc_d_series(a[low], b[low], x[low], wrt)
+        if high.any():
+            out[high] = -_betainc_d_series(b[high], a[high], 1 - x[high], 1 - wrt)
+    return out.astype(dt)
+
+
 betainc_p = special_primitive("betainc", sc.betainc)
+betainc_d_p = special_primitive("betainc_d", _betainc_d_impl)
 
 
 def betainc(a: Any, b: Any, x: Any) -> Any:
@@ -207,12 +238,26 @@ def betainc(a: Any, b: Any, x: Any) -> Any:
     return bind_float(betainc_p, a, b, x)
 
 
+def _log_beta_density(a, b, x):
+    return E.sub(E.add(xlogy(E.sub(a, 1.0), x), xlog1py(E.sub(b, 1.0), E.neg(x))),
+                 betaln(a, b))
+
+
 def _beta_density(t, a, b, x):
     """t · ∂I/∂x = t · x^{a-1} (1-x)^{b-1} / B(a, b)."""
-    log_density = E.sub(E.add(xlogy(E.sub(a, 1.0), x), xlog1py(E.sub(b, 1.0), E.neg(x))),
-                        betaln(a, b))
-    return E.mul(t, E.exp(log_density))
+    return E.mul(t, E.exp(_log_beta_density(a, b, x)))
 
 
-defjvp(betainc_p, not_differentiable("betainc", "a"), not_differentiable("betainc", "b"),
-       _beta_density)
+def _betainc_d_dx(t, a, b, x, *, wrt):
+    """t · ∂/∂x ∂I/∂a = t · density · (log x - ψ(a) + ψ(a+b)) (for b: log1p(-x), ψ(b))."""
+    own = (E.log(x), digamma(a)) if wrt == 0 else (E.log1p(E.neg(x)), digamma(b))
+    d = E.add(E.sub(own[0], own[1]), digamma(E.add(a, b)))
+    return E.mul(_beta_density(t, a, b, x), d)
+
+
+_second_order = not_differentiable(
+    "betainc", "a` or `b", "is implemented to first order in the shapes (a second derivative "
+    "in `a` or `b` is not)")
+defjvp(betainc_p, lambda t, a, b, x: E.mul(t, betainc_d_p.bind(a, b, x, wrt=0)),
+       lambda t, a, b, x: E.mul(t, betainc_d_p.bind(a, b, x, wrt=1)), _beta_density)
+defjvp(betainc_d_p, _second_order, _second_order, _betainc_d_dx)

@@ -1,5 +1,5 @@
-"""The beta distribution (``jax.scipy.stats.beta``). cdf/sf are ``betainc``, differentiable
-in x (and loc, scale), not in the shapes a, b (a clear error, as in JAX)."""
+"""The beta distribution (``jax.scipy.stats.beta``). cdf/sf are ``betainc``: differentiable
+to any order in x, loc and scale, to first order in the shapes a, b (JAX: not at all)."""
 
 from __future__ import annotations
 
