@@ -88,7 +88,14 @@ def test_values_match_scipy(d, f, args, argnums):
     np.testing.assert_allclose(_ours(d, f)(*args), expected, rtol=rtol, atol=1e-14)
 
 
-@pytest.mark.parametrize("d,f,args,argnums", CASES, ids=IDS)
+# JAX as the oracle for the functions the others are built from (JAX compiles each of its
+# operations on first use, which dominates this file's run time); finite differences
+# (test_check_grads_order_2) check every function
+ORACLE = {"logpdf", "logpmf", "cdf", "sf", "ppf", "entropy"}
+
+
+@pytest.mark.parametrize("d,f,args,argnums", [c for c in CASES if c[1] in ORACLE],
+                         ids=[i for i, c in zip(IDS, CASES) if c[1] in ORACLE])
 def test_gradients_match_jax(d, f, args, argnums):
     g, diff = _along(_ours(d, f), args, argnums)
     jg, _ = _along(getattr(getattr(jss, d), f), args, argnums)
