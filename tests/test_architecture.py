@@ -8,6 +8,7 @@ import pathlib
 import pytest
 
 import lintra
+import lintra.scipy  # noqa: F401  (its primitives join the rule-table coverage checks)
 from lintra.ad.linearity import linearity_rules
 from lintra.ad.linearize import partial_eval_rules
 from lintra.ad.rules import jvp_rules, linear_positions, transpose_rules
@@ -26,6 +27,7 @@ ALLOWED = {
     "backends": {"core"},
     "ops": {"core", "ad", "batching", "backends"},
     "numpy": {"core", "ad", "batching", "ops"},
+    "scipy": {"core", "ad", "batching", "ops", "numpy"},
     "eager": {"core", "ad", "batching", "ops", "numpy"},
     # function values sit on top of the public API (they use grad, jvp, vmap themselves)
     "functional": {"core", "ad", "batching", "ops", "numpy", "eager", "api"},

@@ -1,0 +1,4 @@
+"""``lintra.scipy``: SciPy-style functions (``special``, ``stats``) built on lintra's
+primitives. Needs SciPy: ``pip install lintra[scipy]``."""
+
+from . import special, stats  # noqa: F401

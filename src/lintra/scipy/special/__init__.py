@@ -1,0 +1,26 @@
+"""``lintra.scipy.special``: SciPy's special functions as lintra primitives (SciPy computes
+the values; every derivative is a JVP rule written in lintra operations, so all modes and
+orders follow). Needs SciPy: ``pip install lintra[scipy]``."""
+
+from ._bessel import i0, i0e, i1, i1e, iv, ive, j0, j1, jn, kv, y0, y1, yn
+from ._error import erf, erfc, erfcinv, erfinv, log_ndtr, ndtr, ndtri
+from ._gamma import (
+    beta,
+    betainc,
+    betaln,
+    digamma,
+    gamma,
+    gammainc,
+    gammaincc,
+    gammaln,
+    multigammaln,
+    polygamma,
+    psi,
+    rgamma,
+)
+from ._misc import entr, expit, logit, logsumexp, xlog1py, xlogy
+
+__all__ = ["beta", "betainc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv", "erfinv",
+           "expit", "gamma", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "iv",
+           "ive", "j0", "j1", "jn", "kv", "log_ndtr", "logit", "logsumexp", "multigammaln",
+           "ndtr", "ndtri", "polygamma", "psi", "rgamma", "xlog1py", "xlogy", "y0", "y1", "yn"]
