@@ -10,5 +10,6 @@ from . import (  # noqa: F401
     indexing,
     linalg,
     reductions,
+    sorting,
     structure,
 )
