@@ -11,6 +11,7 @@ import builtins
 
 import numpy as np
 
+from ..core.array import as_array
 from ..core.trace import Tracer, get_aval
 from ..ops import base
 from ..ops import elementwise as E
@@ -168,11 +169,11 @@ class _AxisConcatenator:
                 kinds.append(get_aval(obj).dtype)
             objs.append(obj)
         if not objs:
-            return np.zeros(0)
+            return as_array(np.zeros(0))
         dt = np.result_type(*kinds)
         objs = [self._raise(base.convert_element_type(_as_value(o), dt), ndmin, trans1d)
                 for o in objs]
-        return S.concatenate(objs, axis)
+        return as_array(S.concatenate(objs, axis))
 
 
 r_ = _AxisConcatenator("r_", 0, 1, -1)
