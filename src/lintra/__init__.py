@@ -5,6 +5,7 @@ other derivative mode is derived (linearize -> unzip -> transpose).
 """
 
 from . import (
+    flatten_util,  # noqa: F401  (lintra.flatten_util.ravel_pytree)
     functional,  # noqa: F401,E402  (lintra.functional: function values)
     numpy,  # noqa: F401  (operators on traced values follow it)
 )
@@ -23,6 +24,7 @@ from .api import (  # noqa: F401
     value_and_grad,
     vjp,
 )
+from .convenience import elementwise_grad, hvp, jacobian  # noqa: F401
 from .core.errors import (  # noqa: F401
     ConcretizationError,
     LintraError,

@@ -71,11 +71,14 @@ class JetTrace(Trace):
         out, out_series = propagate(prim, primals, series, live, params, self.order)
         if not prim.multiple_results:
             out, out_series = [out], [out_series]
+        # integer and boolean results (argsort, argmax, comparisons) have no series
+        out_series = [s if get_aval(o).is_float else [None] * len(s)
+                      for o, s in zip(out, out_series)]
         return [JetTracer(self, o, s) for o, s in zip(out, out_series)]
 
 
 def zeros_of(x) -> np.ndarray:
-    a = get_aval(x)
+    a = x.aval if isinstance(x, Zero) else get_aval(x)   # a symbolic zero: no tangent
     return np.zeros(a.shape, a.dtype)
 
 

@@ -21,12 +21,18 @@ from ..core.array import Array, as_array
 from ..core.function import is_function_arg as _is_function_arg
 from ..ops.elementwise import NUMPY_NAMES as _UNARY
 from . import fft, linalg  # noqa: F401  (lintra.numpy.fft, lintra.numpy.linalg)
+from ._arraymath import *  # noqa: F401,F403
 from ._basic import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403
+from ._creation import *  # noqa: F401,F403
+from ._dtypes import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
+from ._index_tricks import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
+from ._sorting import *  # noqa: F401,F403
 from ._structure import *  # noqa: F401,F403
+from ._ufuncs import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 
 ndarray = Array

@@ -45,13 +45,6 @@ def round(x, decimals: int = 0):  # noqa: A001
 around = round
 
 
-def where(condition, x=None, y=None):
-    if x is None or y is None:
-        raise TypeError("lintra.numpy.where needs all three arguments (the one-argument form "
-                        "has a data-dependent shape)")
-    return E.select(condition, x, y)
-
-
 def clip(a, a_min=None, a_max=None, *, min=None, max=None):  # noqa: A002
     """``minimum(maximum(a, a_min), a_max)``; NumPy 2 also spells the bounds min/max."""
     lo = a_min if min is None else min

@@ -23,6 +23,7 @@ from ..ops import linalg as L
 from ..ops import reductions as R
 from ..ops import structure as S
 from ._basic import _as_value
+from ._einsum_sublists import sublists_to_subscripts
 
 __all__ = ["dot", "matmul", "tensordot", "einsum", "outer", "inner", "vdot"]
 
@@ -222,13 +223,13 @@ def _einsum_diagonal(x, labels: list):
     return x, labels
 
 
-def einsum(subscripts: str, *operands, optimize: Any = None) -> Any:
+def einsum(subscripts: Any, *operands, optimize: Any = None) -> Any:
     """Einstein summation, as pairwise ``dot_general`` contractions (left to right), sums
     (``reduce_sum``) and a final ``transpose``. Supports ``...``, implicit output, size-1
     broadcasting and repeated labels within an operand (diagonals)."""
     del optimize
-    if not isinstance(subscripts, str):
-        raise TypeError("einsum: only the subscripts-string form is supported")
+    if not isinstance(subscripts, str):          # the sublist form (op, [0, 1], op, [1, 2])
+        subscripts, operands = sublists_to_subscripts((subscripts, *operands))
     if not operands:
         raise ValueError("einsum: at least one operand is needed")
     ops = base.promote(*[_as_value(o) for o in operands])

@@ -13,5 +13,6 @@ from . import (  # noqa: F401
     linalg,
     native,
     reductions,
+    sorting,
     structure,
 )

@@ -100,7 +100,7 @@ def _convert_jvp(primals, tangents, *, dtype):
     (x,), (t,) = primals, tangents
     out = convert_element_type_p.bind(x, dtype=dtype)
     if isinstance(t, Zero) or np.dtype(dtype).kind not in "fc":
-        return out, Zero(ShapedArray(np.shape(out), dtype))
+        return out, Zero(ShapedArray(get_aval(out).shape, dtype))
     return out, convert_element_type_p.bind(t, dtype=dtype)
 
 
