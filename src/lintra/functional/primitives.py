@@ -26,11 +26,37 @@ from ..core.pytree import tree_map
 from ..core.staging import trace_to_program
 from ..core.trace import Tracer, get_aval
 from ..vmap import vmap
+from . import nodes as N
+from .nodes import FunctionalError
 from .quadrature import quadrature_sum
 
+__all__ = ["FunctionalError"]
 
-class FunctionalError(LintraError):
-    """An operation on functions that is undefined or not supported (named in the message)."""
+
+def def_node(prim: Primitive, derivative: bool = False, share: bool = True):
+    """Register ``impl`` as ``prim``'s: the function value it builds is shared with every
+    earlier one built from the same inputs (hash-consing) and inherits its parts'
+    smoothness (one order less for a derivative; an error past it)."""
+    def register(impl):
+        prim.def_impl(lambda *args, **params: make_node(prim, impl, args, params, derivative,
+                                                        share))
+        return impl
+    return register
+
+
+def make_node(prim: Primitive, impl, args: tuple, params: dict, derivative: bool = False,
+              share: bool = True):
+    fns = [a for a in args if isinstance(a, FnValue)]
+    k = N.inherited_order(fns, derivative, prim.name.removeprefix("fn_"))
+
+    def build():
+        out = impl(*args, **params)
+        if k is not None:
+            for o in (out if isinstance(out, list) else [out]):
+                if isinstance(o, FnValue):
+                    N.set_order(o, k)
+        return out
+    return N.shared(prim.name, args, params, build) if share else build()
 
 
 def fn_type(x: Any) -> FnType:
@@ -78,20 +104,36 @@ def _compose_shape(f, *gs, maps, args, domain):
     return FnType(args, f.out, domain)
 
 
-@compose_p.def_impl
+@def_node(compose_p)
 def _compose_impl(f, *gs, maps, args, domain):
     outer = f.fun
-    inner = [g.fun for g in gs]
     t = FnType(args, f.type.out, _merge_domains(domain, gs, maps))
     label = f"{f.label}({', '.join(g.label for g in gs)})"
     caps = captures_of(f, *gs)
+    call = N.call
     if all(m == tuple(range(len(args))) for m in maps):          # shared inputs
-        if len(inner) == 1:
-            g0 = inner[0]
-            return FnValue(t, lambda *x: outer(g0(*x)), label, caps)
-        return FnValue(t, lambda *x: outer(*[g(*x) for g in inner]), label, caps)
-    return FnValue(t, lambda *x: outer(*[g(*[x[j] for j in m]) for g, m in zip(inner, maps)]),
-                   label, caps)
+        if len(gs) == 1:
+            g0 = gs[0]
+            out = FnValue(t, lambda *x: outer(call(g0, x)), label, caps)
+        else:
+            out = FnValue(t, lambda *x: outer(*[call(g, x) for g in gs]), label, caps)
+    else:
+        out = FnValue(t, lambda *x: outer(*[call(g, tuple(x[j] for j in m))
+                                            for g, m in zip(gs, maps)]), label, caps)
+    if all(isinstance(o, ShapedArray) for o in (f.type.out, *[g.type.out for g in gs])):
+        N.set_grid_rule(out, _compose_grid(f, gs, maps))
+    return out
+
+
+def _compose_grid(f, gs, maps):
+    """The composition's values on a grid: its outer function applied to the inner
+    functions' grid values (each computed once)."""
+    def rule(quads):
+        sizes = tuple(len(q) for q in quads)
+        tables = [N.spread(N.grid_values(g, tuple(quads[j] for j in m)), m, sizes,
+                           g.type.out.ndim) for g, m in zip(gs, maps)]
+        return N.pointwise_on_grid(f.fun, tables, len(quads))
+    return rule
 
 
 def _merge_domains(domain: tuple, gs, maps) -> tuple:
@@ -134,11 +176,21 @@ def _permute_shape(f, *, perm):
     return FnType(tuple(args), f.out, tuple(domain))
 
 
-@permute_p.def_impl
+@def_node(permute_p)
 def _permute_impl(f, *, perm):
-    fun = f.fun
-    return FnValue(_permute_shape(f.type, perm=perm), lambda *x: fun(*[x[p] for p in perm]),
-                   f"permute_args({f.label}, {perm})", f.captures)
+    out = FnValue(_permute_shape(f.type, perm=perm),
+                  lambda *x: N.call(f, tuple(x[p] for p in perm)),
+                  f"permute_args({f.label}, {perm})", f.captures)
+    _grid_from(out, f, perm)
+    return out
+
+
+def _grid_from(out, f, m: tuple) -> None:
+    """``out``(x) = f(x[m]): its grid values are f's, laid out over all the arguments."""
+    if isinstance(f.type.out, ShapedArray):
+        N.set_grid_rule(out, lambda quads: N.spread(
+            N.grid_values(f, tuple(quads[j] for j in m)), m, tuple(len(q) for q in quads),
+            f.type.out.ndim))
 
 
 def permute_args(f, perm):
@@ -159,12 +211,13 @@ def _broadcast_shape(f, *, target, argnums):
     return FnType(target.args, f.out, target.domain)
 
 
-@broadcast_p.def_impl
+@def_node(broadcast_p)
 def _broadcast_impl(f, *, target, argnums):
-    fun = f.fun
     t = _broadcast_shape(f.type, target=target, argnums=argnums)
     t = t.with_domain(_merge_domains(t.domain, [f], [argnums]))
-    return FnValue(t, lambda *x: fun(*[x[j] for j in argnums]), f.label, f.captures)
+    out = FnValue(t, lambda *x: N.call(f, tuple(x[j] for j in argnums)), f.label, f.captures)
+    _grid_from(out, f, argnums)
+    return out
 
 
 def broadcast_arg(f, target: FnType, argnums):
@@ -182,11 +235,14 @@ def _constant_shape(value, *, ftype):
     return FnType(ftype.args, value.strip_weak(), ftype.domain)
 
 
-@constant_p.def_impl
+@def_node(constant_p)
 def _constant_impl(value, *, ftype):
     shown = "·" if hasattr(value, "_trace") else np.asarray(value)
-    return FnValue(_constant_shape(get_aval(value), ftype=ftype), lambda *x: value,
-                   f"constant({shown})", captures_of(value))
+    out = FnValue(_constant_shape(get_aval(value), ftype=ftype), lambda *x: value,
+                  f"constant({shown})", captures_of(value))
+    N.set_grid_rule(out, lambda quads: lnp.broadcast_to(
+        value, tuple(len(q) for q in quads) + tuple(get_aval(value).shape)))
+    return out
 
 
 def constant(value, ftype: FnType):
@@ -209,7 +265,7 @@ def _zip_shape(*fs):
     return FnType(fs[0].args, tuple(f.out for f in fs), domain)
 
 
-@zip_p.def_impl
+@def_node(zip_p)
 def _zip_impl(*fs):
     funs = [f.fun for f in fs]
     return FnValue(_zip_shape(*[f.type for f in fs]),
@@ -231,7 +287,7 @@ def _picker(fun, i):
     return lambda *x: fun(*x)[i]
 
 
-@split_p.def_impl
+@def_node(split_p)
 def _split_impl(f):
     types = _split_shape(f.type)
     return [FnValue(t, _picker(f.fun, i), f"{f.label}[{i}]", f.captures)
@@ -253,7 +309,7 @@ def _partial_shape(f, *vals, argnums):
     return FnType(tuple(f.args[k] for k in rest), f.out, tuple(f.domain[k] for k in rest))
 
 
-@partial_p.def_impl
+@def_node(partial_p)
 def _partial_impl(f, *vals, argnums):
     t = _partial_shape(f.type, *[get_aval(v) for v in vals], argnums=argnums)
     n = f.type.nargs
@@ -318,7 +374,7 @@ def _linearize_shape(f, *, argnums):
                   f.domain + (None,) * len(argnums))
 
 
-@linearize_p.def_impl
+@def_node(linearize_p, derivative=True)
 def _linearize_impl(f, *, argnums):
     fun, n = f.fun, f.type.nargs
 
@@ -350,7 +406,7 @@ def _transpose_shape(f, *, argnum):
     return FnType(others + (out,), f.args[argnum], dom + (None,))
 
 
-@transpose_p.def_impl
+@def_node(transpose_p)
 def _transpose_impl(f, *, argnum):
     fun, t = f.fun, f.type
     a = t.args[argnum]
@@ -392,7 +448,7 @@ def _nabla_shape(f, *, argnum, boundary=False):
     return FnType(f.args, out, f.domain)
 
 
-@nabla_p.def_impl
+@def_node(nabla_p, derivative=True)
 def _nabla_impl(f, *, argnum, boundary=False):
     fun, t = f.fun, f.type
     if t.args[argnum].shape == () and not isinstance(t.out, tuple):
@@ -489,12 +545,33 @@ def _integrate_impl(f, *, argnums, quads):
     quads = tuple(q if q is not None else t.domain[k] for k, q in zip(argnums, quads))
     check_quadratures(t, argnums, quads, "integrate", f.label)
     quads = tuple(q.astype(t.args[k].dtype) for k, q in zip(argnums, quads))
-    n, fun = t.nargs, f.fun
-    if len(argnums) == n:
-        return quadrature_sum(fun, n, argnums, quads, ())
-    out = _integrate_shape(t, argnums=argnums, quads=quads)
-    return FnValue(out, lambda *rest: quadrature_sum(fun, n, argnums, quads, rest),
-                   f"integrate({f.label})", f.captures)
+    if len(argnums) < t.nargs:
+        return make_node(integrate_p, _partial_integral, (f,), dict(argnums=argnums,
+                                                                     quads=quads))
+    if isinstance(t.out, ShapedArray):          # Σ w·f over the grid, the values reused
+        return contract(N.grid_values(f, quads), quads, tuple(range(t.nargs)))
+    return quadrature_sum(f.fun, t.nargs, argnums, quads, ())
+
+
+def contract(table, quads: tuple, axes: tuple):
+    """The weights of ``quads`` summed against the table's ``axes``."""
+    for ax, q in sorted(zip(axes, quads), key=lambda p: -p[0]):
+        table = lnp.tensordot(table, q.weights, axes=([ax], [0]))
+    return table
+
+
+def _partial_integral(f, *, argnums, quads):
+    t, n, fun = f.type, f.type.nargs, f.fun
+    out = FnValue(_integrate_shape(t, argnums=argnums, quads=quads),
+                  lambda *rest: quadrature_sum(fun, n, argnums, quads, rest),
+                  f"integrate({f.label})", f.captures)
+    if isinstance(t.out, ShapedArray):
+        def rule(rest_quads):
+            it, jt = iter(quads), iter(rest_quads)
+            full = tuple(next(it) if k in argnums else next(jt) for k in range(n))
+            return contract(N.grid_values(f, full), quads, argnums)
+        N.set_grid_rule(out, rule)
+    return out
 
 
 def check_quadratures(t: FnType, argnums, quads, who: str, name: str) -> None:
