@@ -57,12 +57,29 @@ class MeasureValue(FnValue):
             if self.weights is None:
                 return MeasureValue(self.type, density, other.points, other.weights)
             points = tuple(np.concatenate([a, b]) for a, b in zip(self.points, other.points))
-            return MeasureValue(self.type, density, points,
-                                np.concatenate([self.weights, other.weights]))
+            return MeasureValue(self.type, density, *merge_atoms(
+                points, np.concatenate([self.weights, other.weights])))
         return MeasureValue(self.type, _add(self.density, other), self.points, self.weights)
 
     def __repr__(self) -> str:
         return f"<measure {self.label} : {self.type.str_short()}>"
+
+
+def merge_atoms(points: tuple, weights) -> tuple:
+    """Atoms at the same point as one (their weights summed), in order of first appearance."""
+    m = weights.shape[0]
+    if m < 2 or any(isinstance(p, Tracer) for p in (*points, weights)):
+        return points, weights
+    keys = np.concatenate([np.reshape(p, (m, -1)) for p in points], axis=1)
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    if len(first) == m:
+        return points, weights
+    order = np.argsort(first)                     # unique rows by first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    merged = np.zeros((len(first),) + weights.shape[1:], weights.dtype)
+    np.add.at(merged, rank[np.reshape(inverse, -1)], weights)
+    return tuple(p[first[order]] for p in points), merged
 
 
 def _add(a, b):
@@ -84,7 +101,7 @@ def point_mass(ftype: FnType, xs: tuple, weights: Any, batch: int) -> MeasureVal
                 for x, a in zip(xs, ftype.args))
     m = pts[0].shape[0]
     w = np.reshape(np.asarray(weights, ftype.out.dtype), (m,) + ftype.out.shape)
-    return MeasureValue(ftype, None, pts, w)
+    return MeasureValue(ftype, None, *merge_atoms(pts, w))
 
 
 def on_atoms(fun, mu: MeasureValue):
