@@ -67,7 +67,7 @@ def lintra_nabla(n: int) -> dict:
 
 def lintra_neural(steps: int) -> dict:
     sys.path.insert(0, os.path.join(ROOT, "examples"))
-    import functional_neural_operator as ex     # noqa: PLC0415  (an example, not a module)
+    import functional_neural_operator as ex  # noqa: PLC0415  (an example, not a module)
     params = ex.initial_params()
     step_grad = lt.value_and_grad(ex.loss, argnums=(0, 1, 2, 3))
     times, losses, eqns = [], [], []
@@ -103,7 +103,8 @@ def _t(x) -> str:
 
 def nabla_table(lin: list, afd: list, timeout: float) -> str:
     out = ["| n | lintra first call | AutoFD first call | lintra / AutoFD | lintra equations "
-           "| AutoFD equations | values (exact 2 sin 0.3 = 0.591040) |", "|---|---|---|---|---|---|---|"]
+           "| AutoFD equations | values (exact 2 sin 0.3 = 0.591040) |",
+           "|---|---|---|---|---|---|---|"]
     for a, b in zip(lin, afd):
         bt = b.get("first_s", f"timeout (> {timeout:.0f} s)" if b.get("error") == "timeout"
                    else b.get("error", "–"))

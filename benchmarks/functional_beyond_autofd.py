@@ -18,8 +18,6 @@ import json
 import sys
 import time
 
-import numpy as np
-
 
 def setup():
     import jax

@@ -6,8 +6,9 @@
 On the constraint surface the descent direction is the projected gradient r = δE/δψ − 2E·ψ
 (the Lagrange multiplier of ∫ψ² = 1 is E); each step moves ψ along −r plus a momentum term
 along the previous step, with the step and momentum that minimize the Rayleigh quotient on
-span{ψ, r, previous step} (a 3×3 eigenproblem of integrals; the result is normalized). Each iterate is materialized on a 21-node grid (a C² cubic spline, so ψ'' is
-meaningful and the expression does not grow with the steps).
+span{ψ, r, previous step} (a 3×3 eigenproblem of integrals; the result is normalized).
+Each iterate is materialized on a 21-node grid (a C² cubic spline, so ψ'' is meaningful
+and the expression does not grow with the steps).
 
 Closed form: E₀ = ½ and ψ₀(x) = π^(−1/4) e^(−x²/2). The start ψ ∝ e^(−x²/4)(1 + 0.3x) is
 neither symmetric nor of the right width; the energy must reach ½ to 10⁻³ (the grid's
