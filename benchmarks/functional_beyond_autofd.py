@@ -51,6 +51,7 @@ def nabla(n: int) -> dict:
 
 
 def neural(steps: int, losses_upto: int) -> dict:
+    sys.setrecursionlimit(10000)        # as AutoFD's example: its closures nest deeply
     jax, jnp, S = setup()
     import autofd.operators as o
     from autofd import function
