@@ -193,3 +193,61 @@ def test_point_masses_at_the_same_point_are_merged():
 
 if __name__ == "__main__":
     pytest.main([__file__, "-q"])
+
+
+# ---------------------------------------------------------------- point masses under jit
+
+def _bump_times(g):
+    return lf.function(lambda x: (x * (1 - x)) ** 2) * g
+
+
+def test_point_masses_under_jit():
+    """grad of a functional with point values, inside jit, with the point a jit argument:
+    one program for every point; the measure it returns pairs exactly (the oracle)."""
+    f = lf.function(lnp.sin, domain=q)
+    h = _bump_times(lf.function(lambda x: lnp.cos(3 * x) + x))
+
+    def F(f, x):
+        return f(x) ** 2 + lf.integrate(lf.nabla(f) ** 2 + f ** 3)
+    G = lt.jit(lambda f, x: lt.grad(F)(f, x))
+    for x in (0.3, 0.7):
+        g = G(f, x)
+        assert isinstance(g, lf.PointMass)
+        np.testing.assert_allclose(g.points[0], [x])
+        np.testing.assert_allclose(g.weights, [2 * np.sin(x)])
+        fd = fd_directional(lambda f, x=x: F(f, x), f, h)
+        np.testing.assert_allclose(lf.braket(g, h), fd, rtol=1e-8)
+        np.testing.assert_allclose(lf.braket(g, h), lf.braket(lt.grad(F)(f, x), h),
+                                   rtol=1e-13)
+    assert len(G.staged.cache) == 1
+    pair = lt.jit(lambda f, x: lf.braket(lt.grad(lambda f: f(x) ** 2)(f), h))
+    np.testing.assert_allclose(pair(f, 0.4), 2 * np.sin(0.4) * h(0.4), rtol=1e-13)
+
+
+def test_dot_product_of_point_evaluation_and_point_masses_under_jit():
+    pts = np.array([0.2, 0.6, 0.2])
+    f = lf.function(lnp.exp, domain=q)
+    ct = np.array([1.5, -0.5, 0.25])
+
+    def both(f, w):
+        """⟨w, f(pts)⟩ and ⟨Lᵀw, f⟩ where Lᵀw is built (and paired) inside the program."""
+        out, back = lt.vjp(lambda g: g(pts), f)
+        (m,) = back(w)
+        return lnp.sum(w * out), lf.braket(m, f), m
+    lhs, rhs, m = lt.jit(both)(f, ct)
+    np.testing.assert_allclose(rhs, lhs, rtol=1e-13)
+    np.testing.assert_allclose(lhs, np.sum(ct * np.exp(pts)), rtol=1e-13)
+    assert sorted(m.points[0].tolist()) == [0.2, 0.6]           # merged when the program ran
+    # the point-mass operator is linear in its weights: its transpose evaluates at the atoms
+    g = lf.function(lambda x: lnp.cos(2 * x), domain=q)
+
+    def L(w):
+        return lt.vjp(lambda g: g(pts), f)[1](w)[0]
+
+    def pairing(w):
+        return lf.braket(L(w), g)
+    w = np.array([0.3, -1.0, 2.0])
+    got = lt.jit(lt.grad(pairing))(w)
+    np.testing.assert_allclose(got, np.cos(2 * pts), rtol=1e-13)
+    np.testing.assert_allclose(lt.jit(lambda w: lt.jvp(pairing, (w,), (w,))[1])(w),
+                               np.sum(w * np.cos(2 * pts)), rtol=1e-13)

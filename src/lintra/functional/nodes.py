@@ -95,6 +95,11 @@ def shared(name: str, inputs: Sequence, params: dict, build: Callable[[], Any]) 
     return out
 
 
+# Set by ``measures`` (which builds on the operators): a composition some of whose inner
+# functions are measures (point masses, under jit known only when the program runs).
+compose_measures: Callable | None = None
+
+
 # ---------------------------------------------------------------- evaluation memo
 
 _memo: dict | None = None

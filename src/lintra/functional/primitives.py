@@ -106,6 +106,11 @@ def _compose_shape(f, *gs, maps, args, domain):
 
 @def_node(compose_p)
 def _compose_impl(f, *gs, maps, args, domain):
+    if any(g.is_measure for g in gs):   # a traced point mass, known now: reweight its atoms
+        if any(m != tuple(range(len(args))) for m in maps):
+            raise FunctionalError("compose: a point mass as an inner function of an "
+                                  "unshared composition is not available")
+        return N.compose_measures(f, list(gs), args, domain)
     outer = f.fun
     t = FnType(args, f.type.out, _merge_domains(domain, gs, maps))
     label = f"{f.label}({', '.join(g.label for g in gs)})"

@@ -363,6 +363,30 @@ def _eval_transpose(ct, f, *xs, batch):
     return [M.point_mass(f.aval, xs, ct, batch)] + [None] * len(xs)
 
 
+def _point_mass_jvp(primals, tangents, *, ftype):
+    """Linear in the weights; moving the atoms would need derivatives of δ."""
+    out = M.point_mass_p.bind(*primals, ftype=ftype)
+    if any(not isinstance(t, Zero) for t in tangents[:-1]):
+        raise M.measure_error("the derivative of a point mass with respect to its position")
+    if isinstance(tangents[-1], Zero):
+        return out, Zero(ftype)
+    return out, M.point_mass_p.bind(*primals[:-1], tangents[-1], ftype=ftype)
+
+
+def _point_mass_transpose(ct, *args, ftype):
+    """⟨ct, Σ wⱼ δ(x − xⱼ)⟩ = Σ wⱼ·ct(xⱼ): the weights' cotangent is ct at the atoms."""
+    if isinstance(ct, Zero):
+        return [None] * len(args)
+    points = args[:-1]
+    return [None] * len(points) + [P.eval_p.bind(instantiate(ct), *points, batch=1)]
+
+
+jvp_rules[M.point_mass_p] = _point_mass_jvp
+transpose_rules[M.point_mass_p] = _point_mass_transpose
+linear_positions[M.point_mass_p] = lambda params, n: (n - 1,)
+unbatched_only(M.point_mass_p)
+
+
 def _eval_batch(args, dims, *, batch):
     if dims[0] is not None:
         raise FunctionalError("vmap over a batch of functions (point evaluation) is not "
