@@ -14,7 +14,7 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[$*]'
 	touch $@
 
-# the tour (about 1 s), then the functional-derivative examples (about 20 s on 2 cores)
+# the tour (about 1 s), then the functional-derivative examples (about a minute on 2 cores)
 demo: $(VENV)/.installed-examples
 	$(PY) examples/tour.py
 	@$(MAKE) --no-print-directory examples

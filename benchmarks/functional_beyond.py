@@ -116,8 +116,8 @@ def nabla_table(lin: list, afd: list, timeout: float) -> str:
 
 
 def neural_table(lin: dict, afd: dict) -> str:
-    out = ["| step | lintra step | AutoFD step | lintra / AutoFD | lintra k₁ equations | "
-           "AutoFD k₁ equations | loss before the step: lintra / AutoFD |",
+    out = ["| step | lintra step | AutoFD step | lintra / AutoFD | lintra k₁ equations after | "
+           "AutoFD k₁ equations after | loss before the step: lintra / AutoFD |",
            "|---|---|---|---|---|---|---|"]
     a_s, b_s = lin["step_s"], afd.get("step_s", [])
     show = [i for i in range(len(a_s)) if i < 5 or i % 10 == 9]

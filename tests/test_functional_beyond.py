@@ -251,3 +251,23 @@ def test_dot_product_of_point_evaluation_and_point_masses_under_jit():
     np.testing.assert_allclose(got, np.cos(2 * pts), rtol=1e-13)
     np.testing.assert_allclose(lt.jit(lambda w: lt.jvp(pairing, (w,), (w,))[1])(w),
                                np.sum(w * np.cos(2 * pts)), rtol=1e-13)
+
+
+def test_marginal_of_a_point_mass_and_broadcast_transpose_under_jit():
+    k = lf.function(lambda x, y: lnp.sin(x) * y, "(),()->()", domain=q)
+    m = lt.grad(lambda k: k(0.2, 0.7) + lf.integrate(k ** 2))(k)
+    marg = lf.integrate(m, argnums=0)                        # a measure in y
+    assert isinstance(marg, lf.PointMass)
+    np.testing.assert_allclose(marg.points[0], [0.7])
+    h = lf.function(lambda y: y ** 3)
+    want = 0.7 ** 3 + float(lf.integrate(lf.integrate(2 * k, q, argnums=0) * h, q))
+    np.testing.assert_allclose(lf.braket(marg, h, q), want, rtol=1e-12)
+    f = lf.function(lnp.sin, domain=q)
+
+    def G(f, y):                # reads f at the second coordinate only: the marginal
+        return lf.broadcast_arg(f, k, 1)(0.2, y) ** 2
+    g = lt.jit(lambda f, y: lt.grad(G)(f, y))(f, 0.7)
+    np.testing.assert_allclose(g.points[0], [0.7])
+    np.testing.assert_allclose(g.weights, [2 * np.sin(0.7)])
+    np.testing.assert_allclose(lf.braket(g, h), fd_directional(lambda f: G(f, 0.7), f, h),
+                               rtol=1e-8)

@@ -540,9 +540,12 @@ def _integrate_shape(f, *, argnums, quads):
 def _integrate_impl(f, *, argnums, quads):
     t = f.type
     if f.is_measure:                    # ∫ dμ: the atoms' weights plus the density's integral
-        if len(argnums) != t.nargs:
-            raise FunctionalError("integrating a measure over some of its arguments is not "
-                                  "available yet")
+        if len(argnums) != t.nargs:     # the marginal: atoms keep the other coordinates
+            rest = [k for k in range(t.nargs) if k not in argnums]
+            density = (None if f.density is None else
+                       _integrate_impl(f.density, argnums=argnums, quads=quads))
+            return type(f)(_integrate_shape(t, argnums=argnums, quads=quads), density,
+                           tuple(f.points[k] for k in rest) if f.points else (), f.weights)
         out = 0.0 if f.weights is None else np.sum(f.weights, axis=0)
         if f.density is not None:
             out = out + _integrate_impl(f.density, argnums=argnums, quads=quads)
