@@ -126,6 +126,11 @@ def test_functions_as_vmap_arguments():
     a = np.array([0.5, 2.0])
     got = lt.vmap(lambda a, f: lf.integrate(f, q) * a + lf.nabla(f)(a), in_axes=(0, None))(a, f)
     np.testing.assert_allclose(got, a * (1 - np.cos(1.0)) + np.cos(a), rtol=1e-13)
+    # batched arrays meeting an unbatched function argument: pointwise closures over them
+    got = lt.vmap(lambda a, f: lf.integrate(a * f + lnp.exp(a * f), q), in_axes=(0, None))(a, f)
+    want = [np.sum(q.weights * (ai * np.sin(q.nodes) + np.exp(ai * np.sin(q.nodes))))
+            for ai in a]
+    np.testing.assert_allclose(got, want, rtol=1e-13)
     dF = lt.grad(local)(f)
     np.testing.assert_allclose(lt.vmap(dF)(X), np.exp(np.sin(X)) + 2 * np.sin(X), rtol=1e-13)
 

@@ -24,7 +24,7 @@ from ..core.function import FnType, FnValue, captures_of, out_leaves
 from ..core.primitive import Primitive
 from ..core.pytree import tree_map
 from ..core.staging import trace_to_program
-from ..core.trace import Tracer, get_aval
+from ..core.trace import Tracer, full_lower, get_aval
 from ..vmap import vmap
 from . import nodes as N
 from .nodes import FunctionalError
@@ -77,7 +77,10 @@ def apply(prim: Primitive, *args, **params):
     """Bind ``prim``, except when no argument is a traced function: then its impl runs at
     once, so a function built from traced arrays (parameters) is a closure over them
     (``FnValue.captures``) that evaluates inline, and derivatives with respect to those
-    arrays are ordinary array derivatives (no function-space transposition)."""
+    arrays are ordinary array derivatives (no function-space transposition). A function a
+    transformation carries unchanged (an unbatched argument of ``vmap``) is its value."""
+    args = tuple(full_lower(a) if isinstance(a, Tracer) and a.aval.is_function else a
+                 for a in args)
     for a in args:
         if isinstance(a, Tracer) and a.aval.is_function:
             return prim.bind(*args, **params)
