@@ -14,7 +14,7 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[$*]'
 	touch $@
 
-# the tour (about 1 s), then the functional-derivative examples (about 20 s on 2 cores)
+# the tour (about 1 s), then the functional-derivative examples (about a minute on 2 cores)
 demo: $(VENV)/.installed-examples
 	$(PY) examples/tour.py
 	@$(MAKE) --no-print-directory examples
@@ -25,6 +25,8 @@ examples: $(VENV)/.installed-examples
 	$(PY) examples/functional_xc.py
 	$(PY) examples/functional_brachistochrone.py
 	$(PY) examples/functional_neural_operator.py
+	$(PY) examples/functional_schrodinger.py
+	$(PY) examples/functional_boundary_value.py
 
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check src tests examples benchmarks
@@ -63,9 +65,11 @@ $(AUTOFD_B_STAMP):
 
 autofd-envs: $(AUTOFD_A_STAMP) $(AUTOFD_B_STAMP)
 
-# lintra.functional against AutoFD (issue 10): prints the table, updates benchmarks/results.md
+# lintra.functional against AutoFD (issues 10, 12): prints the tables, updates
+# benchmarks/results.md (∇ⁿ for n = 1…8 and the neural operator's steps: a few minutes)
 bench-functional: $(VENV)/.installed-bench autofd-envs
 	$(PY) -m benchmarks.functional --profile
+	$(PY) -m benchmarks.functional_beyond
 
 clean:
 	rm -rf $(VENV) $(AUTOFD_A) $(AUTOFD_B) build src/*.egg-info .pytest_cache .hypothesis

@@ -290,10 +290,10 @@ def test_materialize_tabulates_and_interpolates():
     f = lf.function(lambda x: lnp.exp(x), domain=g)
     m = lf.materialize(f)
     np.testing.assert_allclose(m(g.nodes), np.exp(g.nodes), rtol=1e-15)   # exact at nodes
-    np.testing.assert_allclose(m(0.05), 0.5 * (np.exp(0.0) + np.exp(0.1)), rtol=1e-14)
-    k = lf.function(lambda y, x: y * x ** 2, "(),()->()", domain=g)
+    np.testing.assert_allclose(m(0.05), np.exp(0.05), rtol=1e-5)          # a cubic spline
+    k = lf.function(lambda y, x: y * x ** 3 - x ** 2, "(),()->()", domain=g)
     mk = lf.materialize(k)
-    np.testing.assert_allclose(mk(0.3, 0.7), 0.3 * 0.7 ** 2, rtol=1e-14)      # on the grid
+    np.testing.assert_allclose(mk(0.33, 0.71), 0.33 * 0.71 ** 3 - 0.71 ** 2, rtol=1e-13)
     # the table may be traced: derivatives flow to what it was computed from
     def L(w):
         return lf.integrate(lf.materialize(lf.function(lambda x: lnp.sin(w * x), domain=g)))
@@ -303,6 +303,26 @@ def test_materialize_tabulates_and_interpolates():
         lf.materialize(lf.function(lnp.sin))
     with pytest.raises(LintraError, match="scalar arguments"):
         lf.materialize(lf.function(lambda z: z[0], "(2)->()"), q2)
+    with pytest.raises(LintraError, match="at least 4 nodes"):
+        lf.materialize(f, lf.uniform(0.0, 1.0, 3))
+
+
+def test_materialized_functions_have_second_derivatives_and_no_silent_third():
+    """The interpolant is a C² cubic spline (not-a-knot): exact for cubics, ψ'' is the
+    spline's (a piecewise-linear table gave 0); the third derivative is an error."""
+    g = lf.uniform(-1.0, 2.0, 13, endpoint=True)
+    cubic = lf.materialize(lf.function(lambda x: x ** 3 - 2 * x ** 2 + x, domain=g))
+    np.testing.assert_allclose(lf.nabla(cubic)(X), 3 * X ** 2 - 4 * X + 1, rtol=1e-11)
+    np.testing.assert_allclose(lf.nabla(lf.nabla(cubic))(X), 6 * X - 4, rtol=1e-10)
+    psi = lf.materialize(lf.function(lnp.sin, domain=lf.uniform(0.0, 1.0, 64)))
+    np.testing.assert_allclose(lf.nabla(lf.nabla(psi))(X), -np.sin(X), atol=2e-4)
+    with pytest.raises(LintraError, match="beyond the order of its interpolant"):
+        lf.nabla(lf.nabla(lf.nabla(cubic)))
+    with pytest.raises(LintraError, match="beyond the order"):       # through compositions
+        lf.nabla(lf.nabla(lnp.sin(lf.nabla(cubic))))
+    # the functional derivative of ∫ ψ'² at a materialized ψ: −2ψ'' (vanishing boundary)
+    dF = lt.grad(lambda f: lf.integrate(lf.nabla(f) ** 2, q))(psi)
+    np.testing.assert_allclose(dF(X), 2 * np.sin(X), atol=5e-4)
 
 
 # ---------------------------------------------------------------- point masses
@@ -352,8 +372,8 @@ def test_point_mass_limits_are_clear_errors():
     f = lf.function(lnp.sin, domain=q)
     with pytest.raises(LintraError, match="derivative of δ"):
         lt.grad(lambda f: lf.nabla(f)(0.5))(f)
-    with pytest.raises(LintraError, match="outside jit"):
-        lt.jit(lambda f, x: lt.grad(lambda f: f(x))(f))(f, 0.5)
+    with pytest.raises(LintraError, match="outside jit"):      # boundary terms: eager only
+        lt.jit(lambda f: lt.grad(lambda f: lf.integrate(lf.nabla(f, boundary=True) ** 2))(f))(f)
     with pytest.raises(LintraError, match="not linear in its measure"):
         lt.grad(lambda f: f(0.5))(f) ** 2
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..core.avals import DEFAULT_FLOAT, ShapedArray
 from ..core.function import FnType, FnValue
+from . import calculus as C
 from . import primitives as P
 from . import rules  # noqa: F401  (registers the operators' derivative and batching rules)
 from .function import (
@@ -88,13 +89,13 @@ def nabla(f: Function, argnums: int = 0, boundary: bool = False) -> Function:
     whose domain is the interval [a, b]; the gradient is then an ``lf.PointMass``)."""
     v = payload(f, "nabla")
     (k,) = _argnums(argnums, fn_type(v).nargs, "nabla")
-    return Function(P.nabla(v, k, boundary))
+    return Function(C.nabla(v, k, boundary))
 
 
 def linearize(f: Function, argnums: int | Sequence[int] = 0) -> Function:
     """The pointwise linearization ``(x…, ẋ_argnums…) ↦ ∂f(x)·ẋ`` as a Function."""
     v = payload(f, "linearize")
-    return Function(P.linearize(v, _argnums(argnums, fn_type(v).nargs, "linearize")))
+    return Function(C.linearize(v, _argnums(argnums, fn_type(v).nargs, "linearize")))
 
 
 def linear_transpose(f: Function, argnums: int = 0) -> Function:
@@ -103,7 +104,7 @@ def linear_transpose(f: Function, argnums: int = 0) -> Function:
     if not isinstance(argnums, int):
         (argnums,) = argnums
     (k,) = _argnums(argnums, fn_type(v).nargs, "linear_transpose")
-    return Function(P.linear_transpose(v, k))
+    return Function(C.linear_transpose(v, k))
 
 
 def integrate(f: Function, quad: Quadrature | Sequence[Quadrature] | None = None,

@@ -291,6 +291,13 @@ def function(fun: Callable | Function, signature: str = "()->()", *, dtype=None,
     dt = np.dtype(dtype) if dtype is not None else DEFAULT_FLOAT
     args = tuple(ShapedArray(s, dt) for s in arg_shapes)
     dom = _domain_tuple(domain, len(args))
+    key = (fun, signature, dt.str, dom, inverse)
+    try:
+        hit = _functions.get(key)
+    except TypeError:                   # an unhashable callable
+        hit = key = None
+    if hit is not None:                 # the same callable and type: the same node
+        return Function(hit)
     store: dict = {}
 
     def flat(*xs):
@@ -314,7 +321,12 @@ def function(fun: Callable | Function, signature: str = "()->()", *, dtype=None,
             raise TypeError("function: an inverse is declared for functions of one argument "
                             "whose result has the argument's shape")
         value.inverse = FnValue(FnType((out,), args[0]), inverse, f"{label}⁻¹")
+    if key is not None and not captures:
+        _functions[key] = value
     return Function(value)
+
+
+_functions: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def _check_out(out, out_shapes, signature: str) -> None:
@@ -384,14 +396,16 @@ def _op_function(fn: Callable, arg_avals: tuple, const_at: dict, kwargs: dict) -
             key = None
     except TypeError:
         key = None
-    out = _op_types.get(key) if key is not None else None
-    if out is None:
-        program, _ = trace_to_program(lambda *v: [op(*v)], list(arg_avals),
-                                      getattr(fn, "__name__", "op"))
-        out = program.outs[0].aval.strip_weak()
-        if key is not None:
-            _op_types[key] = out
-    return FnValue(FnType(arg_avals, out), op, getattr(fn, "__name__", "op"))
+    hit = _op_types.get(key) if key is not None else None
+    if hit is not None:             # one node per (op, types, constants): hash-consing
+        return hit
+    program, _ = trace_to_program(lambda *v: [op(*v)], list(arg_avals),
+                                  getattr(fn, "__name__", "op"))
+    out = FnValue(FnType(arg_avals, program.outs[0].aval.strip_weak()), op,
+                  getattr(fn, "__name__", "op"))
+    if key is not None:
+        _op_types[key] = out
+    return out
 
 
 def pointwise(fn: Callable, args: tuple, kwargs: dict):

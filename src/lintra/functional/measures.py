@@ -17,11 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import numpy as lnp
 from ..ad.linearity import NonLinearError, check_linear
-from ..core.function import FnType, FnValue, add_functions
+from ..core.function import FnType, FnValue, add_functions, captures_of
+from ..core.primitive import Primitive
 from ..core.staging import trace_to_program
 from ..core.trace import Tracer
 from ..vmap import vmap
+from . import nodes as N
 from . import primitives as P
 from .primitives import FunctionalError
 
@@ -44,7 +47,8 @@ class MeasureValue(FnValue):
                  weights: Any):
         n = 0 if weights is None else int(np.shape(weights)[0])
         super().__init__(type, _no_value, f"{n} point mass{'es' if n != 1 else ''}"
-                         + (f" + {density.label}" if density is not None else ""))
+                         + (f" + {density.label}" if density is not None else ""),
+                         captures_of(*points, *([] if weights is None else [weights])))
         self.density = density
         self.points = tuple(points)
         self.weights = weights
@@ -57,12 +61,29 @@ class MeasureValue(FnValue):
             if self.weights is None:
                 return MeasureValue(self.type, density, other.points, other.weights)
             points = tuple(np.concatenate([a, b]) for a, b in zip(self.points, other.points))
-            return MeasureValue(self.type, density, points,
-                                np.concatenate([self.weights, other.weights]))
+            return MeasureValue(self.type, density, *merge_atoms(
+                points, np.concatenate([self.weights, other.weights])))
         return MeasureValue(self.type, _add(self.density, other), self.points, self.weights)
 
     def __repr__(self) -> str:
         return f"<measure {self.label} : {self.type.str_short()}>"
+
+
+def merge_atoms(points: tuple, weights) -> tuple:
+    """Atoms at the same point as one (their weights summed), in order of first appearance."""
+    m = weights.shape[0]
+    if m < 2 or any(isinstance(p, Tracer) for p in (*points, weights)):
+        return points, weights
+    keys = np.concatenate([np.reshape(p, (m, -1)) for p in points], axis=1)
+    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+    if len(first) == m:
+        return points, weights
+    order = np.argsort(first)                     # unique rows by first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    merged = np.zeros((len(first),) + weights.shape[1:], weights.dtype)
+    np.add.at(merged, rank[np.reshape(inverse, -1)], weights)
+    return tuple(p[first[order]] for p in points), merged
 
 
 def _add(a, b):
@@ -73,18 +94,46 @@ def _add(a, b):
     return add_functions(a, b)
 
 
-def point_mass(ftype: FnType, xs: tuple, weights: Any, batch: int) -> MeasureValue:
-    """``Σ weights·δ(x − xs)`` (the transpose of evaluating at ``xs``, ``batch`` axes)."""
-    for v in (*xs, weights):
-        if isinstance(v, Tracer):
-            raise FunctionalError(
-                "point evaluation: its gradient with respect to the function is a point mass, "
-                "which is only available outside jit and higher-order derivatives for now")
+def point_mass(ftype: FnType, xs: tuple, weights: Any, batch: int) -> Any:
+    """``Σ weights·δ(x − xs)`` (the transpose of evaluating at ``xs``, ``batch`` axes). With
+    traced points or weights (under ``jit``) it is an operator applied to them, whose value
+    is the measure when the program runs."""
+    if any(isinstance(v, Tracer) for v in (*xs, weights)):
+        pts = [lnp.reshape(lnp.asarray(x, a.dtype), (-1,) + a.shape)
+               for x, a in zip(xs, ftype.args)]
+        m = lnp.shape(pts[0])[0]
+        w = lnp.reshape(lnp.asarray(weights, ftype.out.dtype), (m,) + ftype.out.shape)
+        return point_mass_p.bind(*pts, w, ftype=ftype)
     pts = tuple(np.reshape(np.asarray(x, a.dtype), (-1,) + a.shape)
                 for x, a in zip(xs, ftype.args))
     m = pts[0].shape[0]
     w = np.reshape(np.asarray(weights, ftype.out.dtype), (m,) + ftype.out.shape)
-    return MeasureValue(ftype, None, pts, w)
+    return MeasureValue(ftype, None, *merge_atoms(pts, w))
+
+
+# atoms at traced points or with traced weights: the measure as an operator on them (its JVP,
+# transpose — evaluation at the points — and batching rules are in rules.py)
+point_mass_p = Primitive("fn_point_mass")
+
+
+@point_mass_p.def_shape
+def _point_mass_shape(*avals, ftype):
+    *pts, w = avals
+    m = w.shape[0] if w.ndim else None
+    for p, a in zip(pts, ftype.args):
+        if p.shape != (m,) + a.shape:
+            raise TypeError(f"point masses: points of shape {p.shape} for atoms of "
+                            f"{a.str_short()} (and {m} weights)")
+    return ftype
+
+
+@point_mass_p.def_impl
+def _point_mass_impl(*vals, ftype):
+    *pts, w = vals
+    if any(isinstance(v, Tracer) for v in vals):
+        return MeasureValue(ftype, None, tuple(pts), w)
+    return MeasureValue(ftype, None, *merge_atoms(tuple(np.asarray(p) for p in pts),
+                                                  np.asarray(w)))
 
 
 def on_atoms(fun, mu: MeasureValue):
@@ -115,6 +164,13 @@ def pointwise_measures(op: FnValue, inner: list, args: tuple, domain: tuple) -> 
     through ``op`` as functions."""
     slots = [i for i, p in enumerate(inner) if is_measure(p)]
     program, _ = trace_to_program(lambda *v: [op.fun(*v)], list(op.type.args))
+    unused = _unused_inputs(program, len(inner))
+    if any(i in unused for i in slots):     # op ignores that measure (a linearization's
+        inner = [p.type.zeros() if i in unused and i in slots else p    # primal slot)
+                 for i, p in enumerate(inner)]
+        slots = [i for i in slots if i not in unused]
+        if not slots:
+            return P.compose(op, *inner, args=args, domain=domain)
     try:
         check_linear(program, [i in slots for i in range(len(inner))])
     except NonLinearError:
@@ -144,6 +200,15 @@ def pointwise_measures(op: FnValue, inner: list, args: tuple, domain: tuple) -> 
         return MeasureValue(ftype, density, (), None)
     return MeasureValue(ftype, density,
                         tuple(np.concatenate(c) for c in zip(*points)), np.concatenate(weights))
+
+
+N.compose_measures = pointwise_measures
+
+
+def _unused_inputs(program, n: int) -> set:
+    """The positions of the last ``n`` inputs that no equation or output reads."""
+    read = {id(a) for e in program.eqns for a in e.inputs} | {id(a) for a in program.outs}
+    return {i for i, v in enumerate(program.params[-n:]) if id(v) not in read}
 
 
 def _concrete(x, what: str):

@@ -14,23 +14,43 @@ from typing import Any
 import numpy as np
 
 from .. import numpy as lnp
-from ..ad.jvp import jvp_program
-from ..ad.rules import UndefinedPrimal, Zero
-from ..api import jacfwd, jvp, vjp
+from ..ad.rules import UndefinedPrimal
 from ..core.avals import ShapedArray
-from ..core.errors import LintraError
-from ..core.eval import eval_program
 from ..core.function import FnType, FnValue, captures_of, out_leaves
 from ..core.primitive import Primitive
-from ..core.pytree import tree_map
-from ..core.staging import trace_to_program
-from ..core.trace import Tracer, get_aval
+from ..core.trace import Tracer, full_lower, get_aval
 from ..vmap import vmap
+from . import nodes as N
+from .nodes import FunctionalError
 from .quadrature import quadrature_sum
 
+__all__ = ["FunctionalError"]
 
-class FunctionalError(LintraError):
-    """An operation on functions that is undefined or not supported (named in the message)."""
+
+def def_node(prim: Primitive, derivative: bool = False, share: bool = True):
+    """Register ``impl`` as ``prim``'s: the function value it builds is shared with every
+    earlier one built from the same inputs (hash-consing) and inherits its parts'
+    smoothness (one order less for a derivative; an error past it)."""
+    def register(impl):
+        prim.def_impl(lambda *args, **params: make_node(prim, impl, args, params, derivative,
+                                                        share))
+        return impl
+    return register
+
+
+def make_node(prim: Primitive, impl, args: tuple, params: dict, derivative: bool = False,
+              share: bool = True):
+    fns = [a for a in args if isinstance(a, FnValue)]
+    k = N.inherited_order(fns, derivative, prim.name.removeprefix("fn_"))
+
+    def build():
+        out = impl(*args, **params)
+        if k is not None:
+            for o in (out if isinstance(out, list) else [out]):
+                if isinstance(o, FnValue):
+                    N.set_order(o, k)
+        return out
+    return N.shared(prim.name, args, params, build) if share else build()
 
 
 def fn_type(x: Any) -> FnType:
@@ -51,7 +71,10 @@ def apply(prim: Primitive, *args, **params):
     """Bind ``prim``, except when no argument is a traced function: then its impl runs at
     once, so a function built from traced arrays (parameters) is a closure over them
     (``FnValue.captures``) that evaluates inline, and derivatives with respect to those
-    arrays are ordinary array derivatives (no function-space transposition)."""
+    arrays are ordinary array derivatives (no function-space transposition). A function a
+    transformation carries unchanged (an unbatched argument of ``vmap``) is its value."""
+    args = tuple(full_lower(a) if isinstance(a, Tracer) and a.aval.is_function else a
+                 for a in args)
     for a in args:
         if isinstance(a, Tracer) and a.aval.is_function:
             return prim.bind(*args, **params)
@@ -78,20 +101,41 @@ def _compose_shape(f, *gs, maps, args, domain):
     return FnType(args, f.out, domain)
 
 
-@compose_p.def_impl
+@def_node(compose_p)
 def _compose_impl(f, *gs, maps, args, domain):
+    if any(g.is_measure for g in gs):   # a traced point mass, known now: reweight its atoms
+        if any(m != tuple(range(len(args))) for m in maps):
+            raise FunctionalError("compose: a point mass as an inner function of an "
+                                  "unshared composition is not available")
+        return N.compose_measures(f, list(gs), args, domain)
     outer = f.fun
-    inner = [g.fun for g in gs]
     t = FnType(args, f.type.out, _merge_domains(domain, gs, maps))
     label = f"{f.label}({', '.join(g.label for g in gs)})"
     caps = captures_of(f, *gs)
+    call = N.call
     if all(m == tuple(range(len(args))) for m in maps):          # shared inputs
-        if len(inner) == 1:
-            g0 = inner[0]
-            return FnValue(t, lambda *x: outer(g0(*x)), label, caps)
-        return FnValue(t, lambda *x: outer(*[g(*x) for g in inner]), label, caps)
-    return FnValue(t, lambda *x: outer(*[g(*[x[j] for j in m]) for g, m in zip(inner, maps)]),
-                   label, caps)
+        if len(gs) == 1:
+            g0 = gs[0]
+            out = FnValue(t, lambda *x: outer(call(g0, x)), label, caps)
+        else:
+            out = FnValue(t, lambda *x: outer(*[call(g, x) for g in gs]), label, caps)
+    else:
+        out = FnValue(t, lambda *x: outer(*[call(g, tuple(x[j] for j in m))
+                                            for g, m in zip(gs, maps)]), label, caps)
+    if all(isinstance(o, ShapedArray) for o in (f.type.out, *[g.type.out for g in gs])):
+        N.set_grid_rule(out, _compose_grid(f, gs, maps))
+    return out
+
+
+def _compose_grid(f, gs, maps):
+    """The composition's values on a grid: its outer function applied to the inner
+    functions' grid values (each computed once)."""
+    def rule(quads):
+        sizes = tuple(len(q) for q in quads)
+        tables = [N.spread(N.grid_values(g, tuple(quads[j] for j in m)), m, sizes,
+                           g.type.out.ndim) for g, m in zip(gs, maps)]
+        return N.pointwise_on_grid(f.fun, tables, len(quads))
+    return rule
 
 
 def _merge_domains(domain: tuple, gs, maps) -> tuple:
@@ -134,11 +178,21 @@ def _permute_shape(f, *, perm):
     return FnType(tuple(args), f.out, tuple(domain))
 
 
-@permute_p.def_impl
+@def_node(permute_p)
 def _permute_impl(f, *, perm):
-    fun = f.fun
-    return FnValue(_permute_shape(f.type, perm=perm), lambda *x: fun(*[x[p] for p in perm]),
-                   f"permute_args({f.label}, {perm})", f.captures)
+    out = FnValue(_permute_shape(f.type, perm=perm),
+                  lambda *x: N.call(f, tuple(x[p] for p in perm)),
+                  f"permute_args({f.label}, {perm})", f.captures)
+    _grid_from(out, f, perm)
+    return out
+
+
+def _grid_from(out, f, m: tuple) -> None:
+    """``out``(x) = f(x[m]): its grid values are f's, laid out over all the arguments."""
+    if isinstance(f.type.out, ShapedArray):
+        N.set_grid_rule(out, lambda quads: N.spread(
+            N.grid_values(f, tuple(quads[j] for j in m)), m, tuple(len(q) for q in quads),
+            f.type.out.ndim))
 
 
 def permute_args(f, perm):
@@ -159,12 +213,13 @@ def _broadcast_shape(f, *, target, argnums):
     return FnType(target.args, f.out, target.domain)
 
 
-@broadcast_p.def_impl
+@def_node(broadcast_p)
 def _broadcast_impl(f, *, target, argnums):
-    fun = f.fun
     t = _broadcast_shape(f.type, target=target, argnums=argnums)
     t = t.with_domain(_merge_domains(t.domain, [f], [argnums]))
-    return FnValue(t, lambda *x: fun(*[x[j] for j in argnums]), f.label, f.captures)
+    out = FnValue(t, lambda *x: N.call(f, tuple(x[j] for j in argnums)), f.label, f.captures)
+    _grid_from(out, f, argnums)
+    return out
 
 
 def broadcast_arg(f, target: FnType, argnums):
@@ -182,11 +237,14 @@ def _constant_shape(value, *, ftype):
     return FnType(ftype.args, value.strip_weak(), ftype.domain)
 
 
-@constant_p.def_impl
+@def_node(constant_p)
 def _constant_impl(value, *, ftype):
     shown = "·" if hasattr(value, "_trace") else np.asarray(value)
-    return FnValue(_constant_shape(get_aval(value), ftype=ftype), lambda *x: value,
-                   f"constant({shown})", captures_of(value))
+    out = FnValue(_constant_shape(get_aval(value), ftype=ftype), lambda *x: value,
+                  f"constant({shown})", captures_of(value))
+    N.set_grid_rule(out, lambda quads: lnp.broadcast_to(
+        value, tuple(len(q) for q in quads) + tuple(get_aval(value).shape)))
+    return out
 
 
 def constant(value, ftype: FnType):
@@ -209,7 +267,7 @@ def _zip_shape(*fs):
     return FnType(fs[0].args, tuple(f.out for f in fs), domain)
 
 
-@zip_p.def_impl
+@def_node(zip_p)
 def _zip_impl(*fs):
     funs = [f.fun for f in fs]
     return FnValue(_zip_shape(*[f.type for f in fs]),
@@ -231,7 +289,7 @@ def _picker(fun, i):
     return lambda *x: fun(*x)[i]
 
 
-@split_p.def_impl
+@def_node(split_p)
 def _split_impl(f):
     types = _split_shape(f.type)
     return [FnValue(t, _picker(f.fun, i), f"{f.label}[{i}]", f.captures)
@@ -253,7 +311,7 @@ def _partial_shape(f, *vals, argnums):
     return FnType(tuple(f.args[k] for k in rest), f.out, tuple(f.domain[k] for k in rest))
 
 
-@partial_p.def_impl
+@def_node(partial_p)
 def _partial_impl(f, *vals, argnums):
     t = _partial_shape(f.type, *[get_aval(v) for v in vals], argnums=argnums)
     n = f.type.nargs
@@ -307,156 +365,6 @@ def evaluate(f, *xs, batch: int = 0):
     return apply(eval_p, f, *xs, batch=batch)
 
 
-# ---------------------------------------------------------------- linearize
-
-linearize_p = Primitive("fn_linearize")
-
-
-@linearize_p.def_shape
-def _linearize_shape(f, *, argnums):
-    return FnType(f.args + tuple(f.args[i] for i in argnums), f.out,
-                  f.domain + (None,) * len(argnums))
-
-
-@linearize_p.def_impl
-def _linearize_impl(f, *, argnums):
-    fun, n = f.fun, f.type.nargs
-
-    def lin(*x):
-        tangents = [Zero(get_aval(v).strip_weak()) for v in x[:n]]
-        for k, i in enumerate(argnums):
-            tangents[i] = x[n + k]
-        return jvp(fun, tuple(x[:n]), tuple(tangents))[1]
-    return FnValue(_linearize_shape(f.type, argnums=argnums), lin, f"linearize({f.label})",
-                   f.captures)
-
-
-def linearize(f, argnums=(0,)):
-    """The pointwise linearization ``(x…, ẋ_argnums…) ↦ ∂f(x)·ẋ``."""
-    argnums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
-    return apply(linearize_p, f, argnums=argnums)
-
-
-# ---------------------------------------------------------------- linear_transpose
-
-transpose_p = Primitive("fn_linear_transpose")
-
-
-@transpose_p.def_shape
-def _transpose_shape(f, *, argnum):
-    out = _single_out(f, "linear_transpose")
-    others = tuple(a for k, a in enumerate(f.args) if k != argnum)
-    dom = tuple(d for k, d in enumerate(f.domain) if k != argnum)
-    return FnType(others + (out,), f.args[argnum], dom + (None,))
-
-
-@transpose_p.def_impl
-def _transpose_impl(f, *, argnum):
-    fun, t = f.fun, f.type
-    a = t.args[argnum]
-
-    def transposed(*x):
-        others, ct = x[:-1], x[-1]
-
-        def at(v):
-            full = list(others)
-            full.insert(argnum, v)
-            return fun(*full)
-        return vjp(at, np.zeros(a.shape, a.dtype))[1](ct)[0]
-    return FnValue(_transpose_shape(t, argnum=argnum), transposed,
-                   f"linear_transpose({f.label})", f.captures)
-
-
-def linear_transpose(f, argnum: int = 0):
-    """The pointwise transpose of ``f``, linear in argument ``argnum``:
-    ``(other args…, ct) ↦ (∂f/∂x_argnum)ᵀ ct``."""
-    return apply(transpose_p, f, argnum=int(argnum))
-
-
-# ---------------------------------------------------------------- nabla
-
-nabla_p = Primitive("fn_nabla")
-
-
-def _jac_aval(out: ShapedArray, a: ShapedArray) -> ShapedArray:
-    return ShapedArray(out.shape + a.shape, out.dtype)
-
-
-@nabla_p.def_shape
-def _nabla_shape(f, *, argnum, boundary=False):
-    a = f.args[argnum]
-    if not a.is_float:
-        raise TypeError(f"nabla: argument {argnum} of {f.str_short()} is not floating-point")
-    out = tree_map(lambda o: _jac_aval(o, a), f.out, is_leaf=lambda o: isinstance(o,
-                                                                                  ShapedArray))
-    return FnType(f.args, out, f.domain)
-
-
-@nabla_p.def_impl
-def _nabla_impl(f, *, argnum, boundary=False):
-    fun, t = f.fun, f.type
-    if t.args[argnum].shape == () and not isinstance(t.out, tuple):
-        staged = None if f.captures else _staged(f)
-        grad_fun = (_scalar_derivative(fun, t, argnum) if staged is None
-                    else _program_derivative(staged, t, argnum))
-    else:
-        grad_fun = jacfwd(fun, argnums=argnum)
-    return FnValue(_nabla_shape(t, argnum=argnum), grad_fun, f"nabla({f.label})", f.captures)
-
-
-def _scalar_derivative(fun, t: FnType, argnum: int):
-    def grad_fun(*x):
-        tangents = [Zero(get_aval(v).strip_weak()) for v in x]
-        tangents[argnum] = np.ones((), t.args[argnum].dtype)
-        return jvp(fun, x, tangents)[1]
-    return grad_fun
-
-
-def _staged(f: FnValue):
-    """``f`` staged once into a program (CSE'd): a derivative of it is then the JVP of a
-    small program, so ∇ⁿ costs O(n) per order instead of re-tracing nested closures
-    (whose work grows geometrically with n)."""
-    try:
-        program, consts = trace_to_program(lambda *x: [f.fun(*x)], list(f.type.args),
-                                           f.label)
-    except (LintraError, TypeError, ValueError):
-        return None          # e.g. Python control flow on the value: differentiated eagerly
-    return None if consts else program
-
-
-def _program_derivative(program, t: FnType, argnum: int):
-    nonzero = tuple(k == argnum for k in range(t.nargs))
-    jprog, out_nonzero = jvp_program(program, nonzero)
-    one = np.ones((), t.args[argnum].dtype)
-    zero = np.zeros(t.out.shape, t.out.dtype)
-
-    def grad_fun(*x):
-        outs = eval_program(jprog, list(x) + [one])
-        return outs[1] if out_nonzero[0] else zero
-    return grad_fun
-
-
-def nabla(f, argnum: int = 0, boundary: bool = False):
-    """``x ↦ ∂f/∂x_argnum`` (the Jacobian: result shape + argument shape)."""
-    if boundary:
-        return apply(nabla_p, f, argnum=int(argnum), boundary=True)
-    return apply(nabla_p, f, argnum=int(argnum))
-
-
-def minus_divergence(in_shape: tuple, out: ShapedArray, dtype) -> FnValue:
-    """``J ↦ −Σ_k J[..., k, k]`` over the two trailing argument-shaped groups (the pointwise
-    part of ∇ᵀ = −div)."""
-    m = int(np.prod(in_shape, dtype=np.int64))
-    j_aval = ShapedArray(out.shape + in_shape + in_shape, dtype)
-
-    def contract(J):
-        if m == 1:
-            return -lnp.reshape(J, out.shape)
-        flat = lnp.reshape(J, out.shape + (m, m))
-        return -lnp.trace(flat, axis1=-2, axis2=-1)
-    return FnValue(FnType((j_aval,), out), contract, "-trace")
-
-
 # ---------------------------------------------------------------- integrate
 
 integrate_p = Primitive("fn_integrate")
@@ -479,9 +387,12 @@ def _integrate_shape(f, *, argnums, quads):
 def _integrate_impl(f, *, argnums, quads):
     t = f.type
     if f.is_measure:                    # ∫ dμ: the atoms' weights plus the density's integral
-        if len(argnums) != t.nargs:
-            raise FunctionalError("integrating a measure over some of its arguments is not "
-                                  "available yet")
+        if len(argnums) != t.nargs:     # the marginal: atoms keep the other coordinates
+            rest = [k for k in range(t.nargs) if k not in argnums]
+            density = (None if f.density is None else
+                       _integrate_impl(f.density, argnums=argnums, quads=quads))
+            return type(f)(_integrate_shape(t, argnums=argnums, quads=quads), density,
+                           tuple(f.points[k] for k in rest) if f.points else (), f.weights)
         out = 0.0 if f.weights is None else np.sum(f.weights, axis=0)
         if f.density is not None:
             out = out + _integrate_impl(f.density, argnums=argnums, quads=quads)
@@ -489,12 +400,33 @@ def _integrate_impl(f, *, argnums, quads):
     quads = tuple(q if q is not None else t.domain[k] for k, q in zip(argnums, quads))
     check_quadratures(t, argnums, quads, "integrate", f.label)
     quads = tuple(q.astype(t.args[k].dtype) for k, q in zip(argnums, quads))
-    n, fun = t.nargs, f.fun
-    if len(argnums) == n:
-        return quadrature_sum(fun, n, argnums, quads, ())
-    out = _integrate_shape(t, argnums=argnums, quads=quads)
-    return FnValue(out, lambda *rest: quadrature_sum(fun, n, argnums, quads, rest),
-                   f"integrate({f.label})", f.captures)
+    if len(argnums) < t.nargs:
+        return make_node(integrate_p, _partial_integral, (f,), dict(argnums=argnums,
+                                                                     quads=quads))
+    if isinstance(t.out, ShapedArray):          # Σ w·f over the grid, the values reused
+        return contract(N.grid_values(f, quads), quads, tuple(range(t.nargs)))
+    return quadrature_sum(f.fun, t.nargs, argnums, quads, ())
+
+
+def contract(table, quads: tuple, axes: tuple):
+    """The weights of ``quads`` summed against the table's ``axes``."""
+    for ax, q in sorted(zip(axes, quads), key=lambda p: -p[0]):
+        table = lnp.tensordot(table, q.weights, axes=([ax], [0]))
+    return table
+
+
+def _partial_integral(f, *, argnums, quads):
+    t, n, fun = f.type, f.type.nargs, f.fun
+    out = FnValue(_integrate_shape(t, argnums=argnums, quads=quads),
+                  lambda *rest: quadrature_sum(fun, n, argnums, quads, rest),
+                  f"integrate({f.label})", f.captures)
+    if isinstance(t.out, ShapedArray):
+        def rule(rest_quads):
+            it, jt = iter(quads), iter(rest_quads)
+            full = tuple(next(it) if k in argnums else next(jt) for k in range(n))
+            return contract(N.grid_values(f, full), quads, argnums)
+        N.set_grid_rule(out, rule)
+    return out
 
 
 def check_quadratures(t: FnType, argnums, quads, who: str, name: str) -> None:

@@ -37,6 +37,7 @@ class Quadrature:
         self.weights = weights.astype(nodes.dtype)
         self.domain = domain
         self.factors = tuple(factors)
+        self._as: dict = {}                 # astype's results: one object per dtype
         nodes.flags.writeable = False
         self.weights.flags.writeable = False
 
@@ -52,8 +53,11 @@ class Quadrature:
         dtype = np.dtype(dtype)
         if dtype == self.nodes.dtype:
             return self
-        return Quadrature(self.nodes.astype(dtype), self.weights.astype(dtype), self.domain,
-                          tuple(f.astype(dtype) for f in self.factors))
+        if dtype not in self._as:
+            self._as[dtype] = Quadrature(self.nodes.astype(dtype), self.weights.astype(dtype),
+                                         self.domain, tuple(f.astype(dtype)
+                                                            for f in self.factors))
+        return self._as[dtype]
 
     def __repr__(self) -> str:
         where = f" on {self.domain}" if self.domain is not None else ""

@@ -31,6 +31,7 @@ from ..core.pytree import flatten
 from ..core.staging import trace_to_program
 from ..core.trace import get_aval
 from ..ops.shape import batch_size, to_front
+from . import calculus as C
 from . import measures as M
 from . import primitives as P
 from .primitives import FunctionalError, fn_type
@@ -100,7 +101,7 @@ def integrate_against(g, pos: int, ct, who: str):
     ``pos`` (the cotangent of an array bound into a function)."""
     ct_t = fn_type(ct)
     m = ct_t.nargs
-    t = P.linear_transpose(g, pos)
+    t = C.linear_transpose(g, pos)
     ids = [identity(a) for a in ct_t.args]
     h = P.compose(t, *ids, ct, maps=[(k,) for k in range(m)] + [tuple(range(m))],
                   args=ct_t.args, domain=ct_t.domain)
@@ -118,7 +119,7 @@ def _compose_jvp(primals, tangents, *, maps, args, domain):
         terms.append(P.compose_p.bind(df, *gs, maps=maps, args=args, domain=domain))
     nz = [i for i, t in enumerate(dgs) if not isinstance(t, Zero)]
     if nz:
-        lin = P.linearize(f, tuple(nz))
+        lin = C.linearize(f, tuple(nz))
         terms.append(P.compose_p.bind(lin, *gs, *[dgs[i] for i in nz],
                                       maps=maps + tuple(maps[i] for i in nz), args=args,
                                       domain=domain))
@@ -152,7 +153,7 @@ def _compose_transpose(ct, f, *gs, maps, args, domain):
         others = [j for j in range(len(gs)) if j != i]
         inner = [gs[j].aval.zeros() if isinstance(gs[j], UndefinedPrimal) else gs[j]
                  for j in others]
-        t = P.linear_transpose(f, i)
+        t = C.linear_transpose(f, i)
         h = P.compose_p.bind(t, *inner, ct,
                              maps=tuple(maps[j] for j in others) + (tuple(range(n)),),
                              args=args, domain=fn_type(ct).domain)
@@ -205,7 +206,7 @@ def _compose_transpose_measure(ct, f, gs, maps, args, out):
         inner = [gs[j].aval.zeros() if isinstance(gs[j], UndefinedPrimal) else gs[j]
                  for j in range(len(gs)) if j != i]
         inner_maps = [maps[j] for j in range(len(gs)) if j != i]
-        t = P.linear_transpose(f, i)
+        t = C.linear_transpose(f, i)
 
         def at_atom(*pw, t=t, inner=inner, inner_maps=inner_maps):
             pts, w = pw[:-1], pw[-1]
@@ -285,7 +286,7 @@ def _partial_jvp(primals, tangents, *, argnums):
     nz = [k for k, t in enumerate(dvals) if not isinstance(t, Zero)]
     if nz:
         n = fn_type(f).nargs
-        lin = P.linearize(f, tuple(argnums[k] for k in nz))
+        lin = C.linearize(f, tuple(argnums[k] for k in nz))
         terms.append(P.partial_p.bind(lin, *vals, *[dvals[k] for k in nz],
                                       argnums=argnums + tuple(n + i for i in range(len(nz)))))
     return out, sum_tangents(terms, get_aval(out))
@@ -325,7 +326,7 @@ def _partial_transpose_measure(g, pos: int, ct):
     if not isinstance(g, FnValue):
         raise FunctionalError("partial: transposing a point mass through a traced function "
                               "is not available yet")
-    t = P.linear_transpose(g, pos)
+    t = C.linear_transpose(g, pos)
     acc = np.sum(M.on_atoms(lambda *pw: t.fun(*pw), ct), axis=0) if ct.weights is not None \
         else 0.0
     if ct.density is not None:
@@ -350,7 +351,7 @@ def _eval_jvp(primals, tangents, *, batch):
         tan = P.eval_p.bind(df, *xs, batch=batch)
     nz = [k for k, t in enumerate(dxs) if not isinstance(t, Zero)]
     if nz:
-        lin = P.linearize(f, tuple(nz))
+        lin = C.linearize(f, tuple(nz))
         term = P.eval_p.bind(lin, *xs, *[dxs[k] for k in nz], batch=batch)
         tan = term if isinstance(tan, Zero) else tan + term
     return out, tan
@@ -361,6 +362,30 @@ def _eval_transpose(ct, f, *xs, batch):
     if isinstance(ct, Zero):
         return [None] * (1 + len(xs))
     return [M.point_mass(f.aval, xs, ct, batch)] + [None] * len(xs)
+
+
+def _point_mass_jvp(primals, tangents, *, ftype):
+    """Linear in the weights; moving the atoms would need derivatives of δ."""
+    out = M.point_mass_p.bind(*primals, ftype=ftype)
+    if any(not isinstance(t, Zero) for t in tangents[:-1]):
+        raise M.measure_error("the derivative of a point mass with respect to its position")
+    if isinstance(tangents[-1], Zero):
+        return out, Zero(ftype)
+    return out, M.point_mass_p.bind(*primals[:-1], tangents[-1], ftype=ftype)
+
+
+def _point_mass_transpose(ct, *args, ftype):
+    """⟨ct, Σ wⱼ δ(x − xⱼ)⟩ = Σ wⱼ·ct(xⱼ): the weights' cotangent is ct at the atoms."""
+    if isinstance(ct, Zero):
+        return [None] * len(args)
+    points = args[:-1]
+    return [None] * len(points) + [P.eval_p.bind(instantiate(ct), *points, batch=1)]
+
+
+jvp_rules[M.point_mass_p] = _point_mass_jvp
+transpose_rules[M.point_mass_p] = _point_mass_transpose
+linear_positions[M.point_mass_p] = lambda params, n: (n - 1,)
+unbatched_only(M.point_mass_p)
 
 
 def _eval_batch(args, dims, *, batch):
@@ -414,16 +439,16 @@ def _outer_product(c_shape: tuple, v_shape: tuple):
     return outer
 
 
-deflinear(P.linearize_p, _linearize_transpose)
+deflinear(C.linearize_p, _linearize_transpose)
 
 
 def _linear_transpose_transpose(ct, f, *, argnum):
     t = f.aval
-    back = P.linear_transpose(instantiate(ct), t.nargs - 1)
+    back = C.linear_transpose(instantiate(ct), t.nargs - 1)
     return [P.permute_args(back, [k for k in range(t.nargs) if k != argnum] + [argnum])]
 
 
-deflinear(P.transpose_p, _linear_transpose_transpose)
+deflinear(C.transpose_p, _linear_transpose_transpose)
 
 
 def _nabla_transpose(ct, f, *, argnum, boundary=False):
@@ -447,11 +472,11 @@ def _nabla_transpose(ct, f, *, argnum, boundary=False):
 
 
 def _minus_div(ct, out, in_shape, argnum: int):
-    contract = P.minus_divergence(in_shape, out, out.dtype)
-    return P.compose(contract, P.nabla(ct, argnum))
+    contract = C.minus_divergence(in_shape, out, out.dtype)
+    return P.compose(contract, C.nabla(ct, argnum))
 
 
-deflinear(P.nabla_p, _nabla_transpose)
+deflinear(C.nabla_p, _nabla_transpose)
 
 
 def _integrate_transpose(ct, f, *, argnums, quads):
