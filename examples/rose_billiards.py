@@ -116,10 +116,10 @@ def optimize(iters: int = ITERS, steps: int = STEPS, layers: int = LAYERS, lr: f
     return cue, curve
 
 
-def fd_check(steps: int, layers: int = LAYERS, eps: float = 1e-6, rtol: float = 1e-4):
-    """Compare the compiled gradient with central finite differences at the start point."""
+def fd_check(steps: int, layers: int = LAYERS, cue=CUE0, eps: float = 1e-6, rtol: float = 1e-4):
+    """Compare the compiled gradient with central finite differences at ``cue``."""
     x, v = rack(layers)
-    cue, goal = np.array(CUE0), np.array(GOAL)
+    cue, goal = np.array(cue, float), np.array(GOAL)
     target = x.shape[0] - 1
     _, g = loss_and_grad(cue, x, v, goal, steps, target)
     f = lt.jit(loss, static_argnums=(4, 5))

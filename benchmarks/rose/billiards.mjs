@@ -85,7 +85,9 @@ const board = (cue) => {
   return { x, v, goal: cfg.goal };
 };
 const cue0 = [cfg.x[0][0], cfg.x[0][1], cfg.v[0][0], cfg.v[0][1]];
+const t3 = performance.now();
 const first = compiled(board(cue0));
+const tFirst = performance.now() - t3;
 const times = [];
 for (let k = 0; k < cfg.repeats; k++) {
   const s = performance.now();
@@ -101,6 +103,6 @@ for (let k = 0; k < (cfg.iters ?? 0); k++) {
   cue = cue.map((c, i) => c - cfg.lr * g[i]);
 }
 console.log(JSON.stringify({
-  import_ms: tImport, trace_ms: tTrace, compile_ms: tCompile,
+  import_ms: tImport, trace_ms: tTrace, compile_ms: tCompile, first_ms: tFirst,
   loss: first.loss, grad: [...first.gx, ...first.gv], times_ms: times, curve,
 }));

@@ -127,7 +127,9 @@ const lossGrad = fn([Params], { loss: Real, g: Params }, (p) => {
 const compiled = await compile(lossGrad);
 const tCompile = performance.now() - t2;
 
+const t3 = performance.now();
 const first = compiled(cfg.params);
+const tFirst = performance.now() - t3;
 const times = [];
 for (let k = 0; k < cfg.repeats; k++) {
   const s = performance.now();
@@ -135,6 +137,6 @@ for (let k = 0; k < cfg.repeats; k++) {
   times.push(performance.now() - s);
 }
 console.log(JSON.stringify({
-  import_ms: tImport, trace_ms: tTrace, compile_ms: tCompile, loss: first.loss,
+  import_ms: tImport, trace_ms: tTrace, compile_ms: tCompile, first_ms: tFirst, loss: first.loss,
   grad: first.g, times_ms: times,
 }));
