@@ -14,6 +14,7 @@ Rose.
     python -m benchmarks.rose_apps                 # both applications at the paper's sizes
     python -m benchmarks.rose_apps --quick         # small sizes (smoke test)
     python -m benchmarks.rose_apps --app billiards --repeats 20
+    python -m benchmarks.rose_apps --write         # also rewrite its section of results.md
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import argparse
 import importlib.util
 import json
 import os
+import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +39,7 @@ APPS = {"billiards": ("rose_billiards", "billiards.mjs"),
         "mass_spring": ("rose_mass_spring", "mass_spring.mjs")}
 FULL_STEPS = {"billiards": 1024, "mass_spring": 1364}
 QUICK_STEPS = {"billiards": 700, "mass_spring": 100}
+SECTION = "rose"
 
 
 class Mismatch(AssertionError):
@@ -199,6 +203,30 @@ def table(app: str, cfg: dict, results: dict) -> str:
     return "\n".join(lines)
 
 
+def write_section(path: Path, body: str) -> None:
+    """Put ``body`` between this benchmark's markers in ``path`` (``python -m benchmarks``
+    keeps marked sections when it rewrites results.md)."""
+    begin, end = f"<!-- section:{SECTION} begin -->", f"<!-- section:{SECTION} end -->"
+    block = f"{begin}\n{body.rstrip()}\n{end}\n"
+    text = path.read_text() if path.exists() else ""
+    pat = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
+    text = pat.sub(lambda _: block, text) if pat.search(text) else \
+        text.rstrip("\n") + ("\n\n" if text else "") + block
+    path.write_text(text)
+
+
+def _markdown(tables: list[str], command: str) -> str:
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip() \
+        if shutil.which("node") else "absent"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return "\n".join([
+        "## The Rose applications: lintra vs Rose 0.4.10 (issue 11)", "",
+        f"`{command}` on {platform.machine()} ({os.cpu_count()} cores, load average "
+        f"{load:.1f} at the end), Python {platform.python_version()}, node {node}. Each tool "
+        "in its own process, same inputs; losses and gradients agreed before timing "
+        "(max rel err column).", "", "```", *[t.strip("\n") for t in tables], "```", ""])
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="python -m benchmarks.rose_apps", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -208,6 +236,8 @@ def main(argv=None) -> None:
     p.add_argument("--quick", action="store_true", help="small sizes, 3 repeats")
     p.add_argument("--no-interpret", action="store_true",
                    help="skip lintra on the interpreter (slow at full size)")
+    p.add_argument("--write", action="store_true", help="rewrite the 'rose' section of "
+                   "benchmarks/results.md with the tables")
     p.add_argument("--worker", choices=list(APPS), help=argparse.SUPPRESS)
     p.add_argument("--backend", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -219,6 +249,7 @@ def main(argv=None) -> None:
     why_not_rose = rose_status()
     if why_not_rose:
         print(f"note: Rose is skipped: {why_not_rose}")
+    tables = []
     for app in a.app or list(APPS):
         steps = a.steps or (QUICK_STEPS if a.quick else FULL_STEPS)[app]
         cfg = dict(problem(app, steps), repeats=3 if a.quick else a.repeats, iters=0)
@@ -228,7 +259,14 @@ def main(argv=None) -> None:
         if not why_not_rose:
             results["rose"] = run_rose(app, cfg)
         cross_check(app, results, rtol=1e-8)
-        print(table(app, cfg, results), flush=True)
+        tables.append(table(app, cfg, results))
+        print(tables[-1], flush=True)
+    if a.write:
+        out = ROOT / "benchmarks" / "results.md"
+        cmd = "python -m benchmarks.rose_apps " + " ".join(argv if argv is not None
+                                                            else sys.argv[1:])
+        write_section(out, _markdown(tables, cmd.strip()))
+        print(f"\nwrote the section '{SECTION}' of {out}")
 
 
 if __name__ == "__main__":
