@@ -6,5 +6,11 @@ import os
 
 check_programs: bool = os.environ.get("LINTRA_CHECK", "") not in ("", "0")
 
-# The backend ``jit`` runs programs on when none is named (``jit(f, backend=...)``).
-default_backend: str = os.environ.get("LINTRA_BACKEND", "interpret")
+# The backend ``jit`` runs programs on when none is named (``jit(f, backend=...)``):
+# ``$LINTRA_BACKEND`` if set; else "native" when llvmlite imports (set by
+# ``lintra.backends.native``), else "interpret".
+backend_from_env: str | None = os.environ.get("LINTRA_BACKEND") or None
+default_backend: str = backend_from_env or "interpret"
+
+# One line on why ``jit`` interprets by default ("" when it compiles natively).
+backend_note: str = ""

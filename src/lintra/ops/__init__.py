@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     extrema,
     indexing,
     linalg,
+    native,
     reductions,
     structure,
 )

@@ -1,0 +1,53 @@
+"""The native backend (``jit(f, backend="native")``, the default when llvmlite imports):
+programs compiled to machine code through LLVM (llvmlite). Without llvmlite, or for a program
+with a primitive or dtype it cannot lower, programs run on the NumPy interpreter
+(``lintra.core.config.backend_note`` and ``rules.fallbacks`` say why)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ...core import config
+from ...core.eval import run_program
+from ...core.ir import Program
+from ..base import Executable, register_backend
+from .rules import NotLowerable, elementwise_rules, fallbacks, has_lowering, lowering_rules
+
+try:
+    from .backend import NativeExecutable, compile_native, lower_or_none
+    from .engine import cache_dir, stats
+    available = True
+    unavailable_reason = ""
+except ImportError as e:            # llvmlite missing (or blocked): interpret
+    available = False
+    unavailable_reason = f"llvmlite does not import ({e})"
+    lower_or_none = None
+
+if config.backend_from_env is None:
+    config.default_backend = "native" if available else "interpret"
+if not available:
+    config.backend_note = ("lintra.jit runs programs on the NumPy interpreter: "
+                           f"{unavailable_reason}; `pip install lintra[native]` for compiled code")
+
+
+class NativeBackend:
+    name = "native"
+
+    def compile(self, program: Program) -> Executable:
+        exe = lower_or_none(program) if lower_or_none is not None else None
+        if exe is None:
+            if lower_or_none is None:
+                fallbacks.append((program.name, unavailable_reason))
+
+            def run(args: Sequence[Any]) -> list:
+                return run_program(program, args)
+            return run
+        return exe
+
+
+register_backend(NativeBackend())
+
+__all__ = ["NativeBackend", "NativeExecutable", "NotLowerable", "available", "cache_dir",
+           "compile_native", "elementwise_rules", "fallbacks", "has_lowering",
+           "lowering_rules", "stats"]

@@ -1,0 +1,138 @@
+"""LLVM through llvmlite: optimize and compile a module to an object file (cached on disk),
+link it into the process with ORC, and make its entry a Python function.
+
+Tiers: modules without loops compile at O0 (straight-line code, where LLVM's optimizer and
+code generator cost most), modules with loops at O2 (``LINTRA_NATIVE_OPT`` overrides).
+The disk cache (``~/.cache/lintra/native``, or ``$LINTRA_CACHE_DIR``) keys each object by
+the module's IR text, the optimization level, the LLVM version and the host CPU's name and
+features; delete the folder to clear it."""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import pathlib
+import tempfile
+import threading
+import time
+
+import llvmlite
+import llvmlite.binding as llvm
+
+llvm.initialize_native_target()
+llvm.initialize_native_asmprinter()
+
+_lock = threading.Lock()
+_state: dict = {}
+stats = {"compiled": 0, "cache_hits": 0, "compile_s": 0.0}
+
+_C_API = ("PyObject_Vectorcall", "PyTuple_New", "PyTuple_SetItem", "Py_DecRef")
+
+
+def _target_machine(opt: int):
+    target = llvm.Target.from_default_triple()
+    return target.create_target_machine(
+        cpu=llvm.get_host_cpu_name(), features=llvm.get_host_cpu_features().flatten(),
+        opt=opt, reloc="pic", codemodel="default", jit=False)
+
+
+def _setup():
+    if not _state:
+        for name in _C_API:          # the C-API by symbol, whatever exports the interpreter
+            llvm.add_symbol(name, ctypes.cast(getattr(ctypes.pythonapi, name),
+                                              ctypes.c_void_p).value)
+        _state["tms"] = {k: _target_machine(k) for k in (0, 2)}
+        _state["jit"] = llvm.create_lljit_compiler(_target_machine(2))
+        _state["n"] = 0
+    return _state
+
+
+def cache_dir() -> pathlib.Path:
+    d = os.environ.get("LINTRA_CACHE_DIR")
+    return pathlib.Path(d) if d else pathlib.Path.home() / ".cache" / "lintra" / "native"
+
+
+def cache_key(ir_text: str, opt: int) -> str:
+    h = hashlib.sha256()
+    for part in (ir_text, str(opt), llvmlite.__version__, str(llvm.llvm_version_info),
+                 llvm.get_process_triple(), llvm.get_host_cpu_name(),
+                 llvm.get_host_cpu_features().flatten()):
+        h.update(part.encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def compile_object(ir_text: str, opt: int) -> bytes:
+    """The object code of ``ir_text`` at ``opt`` (0 or 2), from the disk cache if there."""
+    key = cache_key(ir_text, opt)
+    path = cache_dir() / f"{key}.o"
+    try:
+        data = path.read_bytes()
+        stats["cache_hits"] += 1
+        return data
+    except OSError:
+        pass
+    t0 = time.perf_counter()
+    with _lock:
+        st = _setup()
+        tm = st["tms"][opt]
+        mod = llvm.parse_assembly(ir_text)
+        mod.triple = llvm.get_process_triple()
+        mod.data_layout = str(tm.target_data)
+        mod.verify()
+        if opt:
+            pto = llvm.create_pipeline_tuning_options(speed_level=opt)
+            pb = llvm.create_pass_builder(tm, pto)
+            pb.getModulePassManager().run(mod, pb)
+        data = tm.emit_object(mod)
+    stats["compiled"] += 1
+    stats["compile_s"] += time.perf_counter() - t0
+    _store(path, data)
+    return data
+
+
+def _store(path: pathlib.Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass                       # a read-only home: no cache, still correct
+
+
+def link(obj: bytes, symbols: list[str]):
+    """Load ``obj`` into the process; returns (resource tracker, {symbol: address})."""
+    with _lock:
+        st = _setup()
+        st["n"] += 1
+        builder = llvm.JITLibraryBuilder().add_object_img(obj).add_current_process()
+        for s in symbols:
+            builder.export_symbol(s)
+        tracker = builder.link(st["jit"], f"lintra{st['n']}")
+        return tracker, {s: tracker[s] for s in symbols}
+
+
+class _MethodDef(ctypes.Structure):
+    _fields_ = [("ml_name", ctypes.c_char_p), ("ml_meth", ctypes.c_void_p),
+                ("ml_flags", ctypes.c_int), ("ml_doc", ctypes.c_char_p)]
+
+
+METH_FASTCALL = 0x0080
+_new_cfunction = ctypes.pythonapi.PyCFunction_NewEx
+_new_cfunction.restype = ctypes.py_object
+_new_cfunction.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]
+
+
+def make_function(address: int, name: str, owner) -> tuple:
+    """A builtin function object calling the METH_FASTCALL C function at ``address``;
+    ``owner`` (its ``__self__``) keeps the code and constants alive."""
+    mdef = _MethodDef(name.encode(), address, METH_FASTCALL, None)
+    f = _new_cfunction(ctypes.addressof(mdef), owner, None)
+    return f, mdef
+
+
+def set_global(address: int, value: int) -> None:
+    ctypes.c_void_p.from_address(address).value = value

@@ -1,0 +1,277 @@
+"""``FunctionEmitter``: one LLVM function being generated. Every such function returns an i32
+status (0: done; else a runtime check failed, e.g. an index out of bounds, and the caller
+reruns the program on the interpreter for NumPy's error). It emits programs inline: each
+equation through its primitive's lowering rule, elementwise chains fused into one loop,
+buffers allocated once per function (on the stack when small), and in-place updates of
+buffers whose variable dies (the cotangent buffer of a loop's scatter-adds)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from llvmlite import ir
+
+from ...core.avals import ShapedArray
+from ...core.ir import Literal, Program, Var
+from .control import ControlMixin
+from .rules import NotLowerable, elementwise_rules, lowering_rules
+from .scalar import ScalarEmitter
+from .types import I1, I8, I8P, I32, I64, Buf, Index, Lazy, Scalar, Value, constant, mem_type
+
+STACK_LIMIT = 1 << 14   # bytes: larger buffers are malloc'ed (and freed on return)
+
+
+class ProgramInfo:
+    """Per program: how often each variable is read (outputs count), its one reader."""
+
+    def __init__(self, program: Program):
+        self.reads: dict[int, int] = {}
+        self.reader: dict[int, object] = {}
+        for eqn in program.eqns:
+            for x in eqn.inputs:
+                if isinstance(x, Var):
+                    self.reads[id(x)] = self.reads.get(id(x), 0) + 1
+                    self.reader[id(x)] = eqn
+        for o in program.outs:
+            if isinstance(o, Var):
+                self.reads[id(o)] = self.reads.get(id(o), 0) + 1
+                self.reader[id(o)] = None
+
+
+class FunctionEmitter(ControlMixin):
+    def __init__(self, mod, fn: ir.Function):
+        self.mod, self.module, self.fn = mod, mod.module, fn
+        self.alloca_block = fn.append_basic_block("allocas")
+        self.start_block = fn.append_basic_block("start")
+        self.exit_block = fn.append_basic_block("exit")
+        self.ab = ir.IRBuilder(self.alloca_block)
+        self.b = ir.IRBuilder(self.start_block)
+        self.status = self.ab.alloca(I32, name="status")
+        self.ab.store(ir.Constant(I32, 0), self.status)
+        self.mallocs: list = []
+        self.eqn = None
+        self.updatable: list[bool] = []
+
+    def finish(self) -> None:
+        self.ab.branch(self.start_block)
+        self.b.branch(self.exit_block)
+        eb = ir.IRBuilder(self.exit_block)
+        for p in self.mallocs:
+            eb.call(self.mod.libc("free"), [eb.bitcast(p, I8P)])
+        eb.ret(eb.load(self.status))
+
+    # ---------------------------------------------------------------- memory
+    def i64(self, v: int) -> ir.Constant:
+        return ir.Constant(I64, v)
+
+    def alloc(self, aval: ShapedArray) -> Buf:
+        t = mem_type(aval.dtype)
+        n = max(aval.size, 1)
+        if n * aval.dtype.itemsize <= STACK_LIMIT:
+            p = self.ab.alloca(t, n)
+        else:
+            raw = self.ab.call(self.mod.libc("malloc"), [self.i64(n * aval.dtype.itemsize)])
+            p = self.ab.bitcast(raw, t.as_pointer())
+            self.mallocs.append(p)
+        return Buf(p, aval, owned=True)
+
+    def slot(self, aval: ShapedArray):
+        """A register-sized stack slot (scalars carried across blocks and loops)."""
+        return self.ab.alloca(I1 if aval.dtype.kind == "b" else mem_type(aval.dtype))
+
+    def load(self, value: Value, idx: Index):
+        """The element of ``value`` at ``idx`` (whose shape ``value`` broadcasts to)."""
+        shape = value.aval.shape
+        if isinstance(value, Scalar):
+            return value.v
+        if shape != idx.shape:
+            lead = len(idx.shape) - len(shape)
+            multi = idx.multi[lead:]
+            multi = [self.i64(0) if d == 1 else i for d, i in zip(shape, multi)]
+            idx = Index(self.b, shape, multi=multi)
+        if isinstance(value, Lazy):
+            return value.fn(idx)
+        off = idx.flat if shape else self.i64(0)
+        v = self.b.load(self.b.gep(value.ptr, [off]))
+        return self.b.trunc(v, I1) if value.aval.dtype.kind == "b" else v
+
+    def load_at(self, value: Value, multi: list):
+        return self.load(value, Index(self.b, value.aval.shape, multi=list(multi)))
+
+    def store(self, buf: Buf, idx: Index, v) -> None:
+        if buf.aval.dtype.kind == "b":
+            v = self.b.zext(v, I8)
+        self.b.store(v, self.b.gep(buf.ptr, [idx.flat if buf.aval.shape else self.i64(0)]))
+
+    def store_at(self, buf: Buf, multi: list, v) -> None:
+        self.store(buf, Index(self.b, buf.aval.shape, multi=list(multi)), v)
+
+    def write(self, dest: Buf, value: Value) -> None:
+        """Materialize ``value`` into ``dest`` (same shape and dtype)."""
+        if isinstance(value, Buf):
+            if value.ptr is not dest.ptr:
+                nbytes = value.aval.size * value.aval.dtype.itemsize
+                if nbytes:
+                    self.b.call(self.mod.memcpy(), [self.b.bitcast(dest.ptr, I8P),
+                                                    self.b.bitcast(value.ptr, I8P),
+                                                    self.i64(nbytes), ir.Constant(I1, 0)])
+            return
+        if not dest.aval.shape:
+            self.store(dest, Index(self.b, (), flat=self.i64(0)),
+                       self.load(value, Index(self.b, (), flat=self.i64(0))))
+            return
+        shape = dest.aval.shape
+        self.loop(dest.aval.size, lambda i: self.store(
+            dest, Index(self.b, shape, flat=i), self.load(value, Index(self.b, shape, flat=i))))
+
+    def as_buf(self, value: Value) -> Buf:
+        return value if isinstance(value, Buf) else self.copy(value)
+
+    def as_scalar(self, value: Value) -> Scalar:
+        if isinstance(value, Scalar):
+            return value
+        return Scalar(self.load(value, Index(self.b, (), flat=self.i64(0))), value.aval)
+
+    # ---------------------------------------------------------------- control
+    def loop(self, n, body: Callable) -> None:
+        """``for i in range(n): body(i)`` (``n``: int or i64 value)."""
+        self.mod.loops += 1
+        b = self.b
+        n = self.i64(n) if isinstance(n, int) else n
+        pre = b.block
+        head = self.fn.append_basic_block("loop")
+        inner = self.fn.append_basic_block("body")
+        done = self.fn.append_basic_block("done")
+        b.branch(head)
+        b.position_at_end(head)
+        i = b.phi(I64)
+        i.add_incoming(self.i64(0), pre)
+        b.cbranch(b.icmp_signed("<", i, n), inner, done)
+        b.position_at_end(inner)
+        body(i)
+        i.add_incoming(b.add(i, self.i64(1)), b.block)
+        b.branch(head)
+        b.position_at_end(done)
+
+    def loop_nest(self, shape, body: Callable) -> None:
+        """``body(multi_index)`` over every position of ``shape`` (row-major)."""
+        def nest(d, acc):
+            if d == len(shape):
+                body(acc)
+            else:
+                self.loop(shape[d], lambda i: nest(d + 1, acc + [i]))
+        nest(0, [])
+
+    def tabulate(self, aval: ShapedArray, fn: Callable) -> Value:
+        """A fresh buffer holding ``fn(multi_index)`` at every position (a scalar for shape
+        ``()``)."""
+        if not aval.shape:
+            return Scalar(fn([]), aval)
+        buf = self.alloc(aval)
+        self.loop_nest(aval.shape, lambda m: self.store_at(buf, m, fn(m)))
+        return buf
+
+    def fill(self, aval: ShapedArray, v) -> Buf:
+        buf = self.alloc(aval)
+        self.loop(aval.size, lambda i: self.store(buf, Index(self.b, aval.shape, flat=i), v))
+        return buf
+
+    def copy(self, value: Value) -> Buf:
+        buf = self.alloc(value.aval)
+        self.write(buf, value)
+        return buf
+
+    def lazy(self, aval: ShapedArray, fn: Callable) -> Value:
+        if not aval.shape:
+            return Scalar(fn(Index(self.b, (), flat=self.i64(0))), aval)
+        return Lazy(fn, aval)
+
+    def view(self, x: Value, aval: ShapedArray) -> Value:
+        """``x`` reshaped to ``aval`` (no copy)."""
+        if isinstance(x, Buf):
+            return Buf(x.ptr, aval)
+        if isinstance(x, Scalar):
+            return Scalar(x.v, aval) if not aval.shape else Lazy(lambda idx: x.v, aval)
+        if not aval.shape:
+            return self.as_scalar(x)
+        return Lazy(lambda idx: x.fn(Index(self.b, x.aval.shape, flat=idx.flat)), aval)
+
+    @property
+    def out_aval(self) -> ShapedArray:
+        return self.eqn.outputs[0].aval
+
+    def fail_unless(self, ok) -> None:
+        """At run time: if ``ok`` is false, return status 1 (the caller then interprets)."""
+        good = self.fn.append_basic_block("ok")
+        bad = self.fn.append_basic_block("fail")
+        self.b.cbranch(ok, good, bad)
+        self.b.position_at_end(bad)
+        self.b.store(ir.Constant(I32, 1), self.status)
+        self.b.branch(self.exit_block)
+        self.b.position_at_end(good)
+
+    def scalar_emitter(self, dtype, out_dtype=None) -> ScalarEmitter:
+        return ScalarEmitter(self.module, self.b, dtype, dtype if out_dtype is None
+                             else out_dtype)
+
+    # ---------------------------------------------------------------- programs
+    def literal(self, lit: Literal) -> Value:
+        aval = lit.aval
+        if not aval.shape:
+            mem_type(aval.dtype)
+            return Scalar(constant(aval.dtype, lit.val), aval)
+        ptr = self.ab.load(self.mod.const_array(lit.val, aval))
+        return Buf(self.ab.bitcast(ptr, mem_type(aval.dtype).as_pointer()), aval)
+
+    def emit_program(self, program: Program, ins: list[Value]) -> list[Value]:
+        """``program`` inline at the current position, on ``ins``; returns its outputs."""
+        info = self.mod.info(program)
+        env: dict[int, Value] = {id(v): a for v, a in zip(program.params, ins)}
+
+        def read(x):
+            return self.literal(x) if isinstance(x, Literal) else env[id(x)]
+
+        for eqn in program.eqns:
+            vals = [read(x) for x in eqn.inputs]
+            for v in eqn.outputs:
+                mem_type(v.aval.dtype)
+            if eqn.prim in elementwise_rules:
+                outs = [self.elementwise(eqn, vals, self._fusable(eqn, info))]
+            elif eqn.prim in lowering_rules:
+                self.eqn = eqn
+                self.updatable = [isinstance(v, Buf) and v.owned and isinstance(x, Var)
+                                  and info.reads.get(id(x)) == 1
+                                  for x, v in zip(eqn.inputs, vals)]
+                outs = lowering_rules[eqn.prim](self, vals, **eqn.params)
+            else:
+                raise NotLowerable(f"no native lowering for `{eqn.prim.name}`")
+            for v, o in zip(eqn.outputs, outs):
+                env[id(v)] = o
+        return [read(o) for o in program.outs]
+
+    @staticmethod
+    def _fusable(eqn, info: ProgramInfo) -> bool:
+        out = eqn.outputs[0]
+        reader = info.reader.get(id(out))
+        return (info.reads.get(id(out)) == 1 and reader is not None
+                and reader.prim in elementwise_rules
+                and reader.outputs[0].aval.shape == out.aval.shape)
+
+    def elementwise(self, eqn, vals: list[Value], lazy: bool) -> Value:
+        aval = eqn.outputs[0].aval
+        in_avals = [x.aval for x in eqn.inputs]
+        dtype = next((a.dtype for a in in_avals if a.dtype.kind != "b"), in_avals[0].dtype)
+        se = self.scalar_emitter(dtype, aval.dtype)
+        rule, params = elementwise_rules[eqn.prim], eqn.params
+
+        def at(idx: Index):
+            return rule(se, *[self.load(v, idx) for v in vals], **params)
+
+        if not aval.shape:
+            return Scalar(at(Index(self.b, (), flat=self.i64(0))), aval)
+        if lazy:
+            return Lazy(at, aval)
+        buf = self.alloc(aval)
+        self.loop(aval.size, lambda i: self.store(buf, Index(self.b, aval.shape, flat=i),
+                                                  at(Index(self.b, aval.shape, flat=i))))
+        return buf

@@ -1,0 +1,409 @@
+"""Lowerings of the primitives to native code (``lintra.backends.native``), one entry per
+primitive in that backend's tables, as ``taylor.py`` holds the jet rules: elementwise
+primitives as scalar code (the backend fuses them into loops), the others on whole values.
+Primitives without an entry (linalg, debug, custom_lin, ...) run on the interpreter."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ad.rules import add_any_p
+from ..backends.native.rules import NotLowerable, elementwise_rules, lowering_rules
+from . import elementwise as E
+from . import extrema, reductions, shape, structure
+from .base import convert_element_type_p, stop_gradient_p
+from .call import call_p
+from .checkpoint import name_p
+from .control_cond import cond_p
+from .control_scan import scan_p
+from .control_while import while_p
+from .custom import custom_jvp_call_p, custom_vjp_call_p
+from .indexing import scatter_add_p, scatter_p, take_p
+from .linalg import dot_general_p
+
+W = elementwise_rules
+L = lowering_rules
+
+# ---------------------------------------------------------------- elementwise
+
+
+def _add(g, x, y):
+    return g.or_(x, y) if g.is_bool else g.add(x, y)
+
+
+W[E.add_p] = W[add_any_p] = _add
+W[E.sub_p] = lambda g, x, y: g.sub(x, y)
+W[E.mul_p] = lambda g, x, y: g.mul(x, y)
+W[E.div_p] = lambda g, x, y: g.div(x, y)
+W[E.neg_p] = lambda g, x: g.neg(x)
+
+
+def _libm(name):
+    return lambda g, x: g.math(name, x)
+
+
+for _p, _name in [(E.exp_p, "exp"), (E.expm1_p, "expm1"), (E.log_p, "log"),
+                  (E.log1p_p, "log1p"), (E.sqrt_p, "sqrt"), (E.sin_p, "sin"),
+                  (E.cos_p, "cos"), (E.tan_p, "tan"), (E.asin_p, "asin"), (E.acos_p, "acos"),
+                  (E.atan_p, "atan"), (E.sinh_p, "sinh"), (E.cosh_p, "cosh"),
+                  (E.tanh_p, "tanh"), (E.asinh_p, "asinh"), (E.acosh_p, "acosh"),
+                  (E.atanh_p, "atanh"), (E.erf_p, "erf"), (E.floor_p, "floor"),
+                  (E.ceil_p, "ceil"), (E.round_p, "roundeven")]:
+    W[_p] = _libm(_name)
+
+W[E.atan2_p] = lambda g, y, x: g.math("atan2", y, x)
+
+
+def _pow(g, x, y):
+    if not g.is_float:
+        g.decline("integer pow")
+    return g.math("pow", x, y)
+
+
+W[E.pow_p] = _pow
+
+
+def _logistic(g, x):
+    """1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise: no overflow (the interpreter's form)."""
+    one = g.const(1.0)
+    e = g.math("exp", g.neg(g.math("fabs", x)))
+    pos = g.cmp(">=", x, g.const(0.0))
+    return g.select(pos, g.div(one, g.add(one, e)), g.div(e, g.add(one, e)))
+
+
+W[E.logistic_p] = _logistic
+
+
+def _abs(g, x):
+    if g.is_float:
+        return g.math("fabs", x)
+    if not g.is_signed:
+        return x
+    return g.select(g.cmp("<", x, g.const(0)), g.neg(x), x)
+
+
+def _sign(g, x):
+    zero = g.const(0)
+    if not g.is_signed and not g.is_float:
+        return g.select(g.cmp(">", x, zero), g.const(1), zero)
+    neg = g.select(g.cmp("<", x, zero), g.const(-1), x)   # 0 and nan stay themselves
+    return g.select(g.cmp(">", x, zero), g.const(1), neg)
+
+
+W[E.abs_p] = _abs
+W[E.sign_p] = _sign
+
+
+def _rem(g, x, y):
+    """NumPy's remainder: the sign of the divisor; integer x % 0 is 0."""
+    zero = g.const(0)
+    if g.is_float:
+        r = g.frem(x, y)
+    else:
+        safe = g.select(g.cmp("==", y, zero), g.const(1), y)
+        r = g.srem(x, safe)
+    fix = g.and_(g.cmp("!=", r, zero), g.xor(g.cmp("<", r, zero), g.cmp("<", y, zero)))
+    r = g.select(fix, g.add(r, y), r)
+    if not g.is_float:
+        r = g.select(g.cmp("==", y, zero), zero, r)
+    return r
+
+
+W[E.rem_p] = _rem
+
+
+def _integer_pow(g, x, *, n):
+    if n < 0 and not g.is_float:
+        g.decline("integer to a negative power")
+    acc, base, k = None, x, abs(n)
+    while k:
+        if k & 1:
+            acc = base if acc is None else g.mul(acc, base)
+        k >>= 1
+        if k:
+            base = g.mul(base, base)
+    acc = g.const(1) if acc is None else acc
+    return g.div(g.const(1.0), acc) if n < 0 else acc
+
+
+W[E.integer_pow_p] = _integer_pow
+
+
+def _max(g, x, y):
+    if not g.is_float:
+        return g.select(g.cmp(">", x, y), x, y)
+    return g.select(g.isnan(x), x, g.select(g.cmp(">=", x, y), x, y))
+
+
+def _min(g, x, y):
+    if not g.is_float:
+        return g.select(g.cmp("<", x, y), x, y)
+    return g.select(g.isnan(x), x, g.select(g.cmp("<=", x, y), x, y))
+
+
+W[extrema.max_p] = _max
+W[extrema.min_p] = _min
+
+for _p, _op in [(E.eq_p, "=="), (E.ne_p, "!="), (E.lt_p, "<"), (E.le_p, "<="),
+                (E.gt_p, ">"), (E.ge_p, ">=")]:
+    W[_p] = (lambda op: lambda g, x, y: g.cmp(op, x, y))(_op)
+W[E.and_p] = lambda g, x, y: g.and_(x, y)
+W[E.or_p] = lambda g, x, y: g.or_(x, y)
+W[E.xor_p] = lambda g, x, y: g.xor(x, y)
+W[E.not_p] = lambda g, x: g.not_(x)
+W[E.select_p] = lambda g, p, a, b: g.select(p, a, b)
+W[convert_element_type_p] = lambda g, x, *, dtype: g.convert(x, dtype)
+
+# ---------------------------------------------------------------- no-ops and calls
+
+L[stop_gradient_p] = lambda g, ins: ins
+L[name_p] = lambda g, ins, **_: ins
+L[call_p] = lambda g, ins, **p: g.emit_call(ins, **p)
+L[custom_jvp_call_p] = lambda g, ins, *, program, **_: g.emit_program(program, ins)
+L[custom_vjp_call_p] = lambda g, ins, *, program, **_: g.emit_program(program, ins)
+L[cond_p] = lambda g, ins, **p: g.emit_cond(ins, **p)
+L[scan_p] = lambda g, ins, **p: g.emit_scan(ins, **p)
+L[while_p] = lambda g, ins, **p: g.emit_while(ins, **p)
+
+# ---------------------------------------------------------------- shapes
+
+
+def _broadcast_to(g, ins, *, shape):
+    (x,) = ins
+    return [g.lazy(g.out_aval, lambda idx: g.load(x, idx))]
+
+
+def _reshape(g, ins, *, shape):
+    return [g.view(ins[0], g.out_aval)]
+
+
+def _transpose(g, ins, *, perm):
+    (x,) = ins
+    inv = [perm.index(d) for d in range(len(perm))]
+    return [g.tabulate(g.out_aval, lambda m: g.load_at(x, [m[inv[d]] for d in range(len(perm))]))]
+
+
+def _slice(g, ins, *, start, limit, strides):
+    (x,) = ins
+    return [g.tabulate(g.out_aval, lambda m: g.load_at(x, [
+        g.b.add(g.i64(s), g.b.mul(i, g.i64(k))) for i, s, k in zip(m, start, strides)]))]
+
+
+def _rev(g, ins, *, axes):
+    (x,) = ins
+    n = x.aval.shape
+    return [g.tabulate(g.out_aval, lambda m: g.load_at(x, [
+        g.b.sub(g.i64(n[d] - 1), i) if d in axes else i for d, i in enumerate(m)]))]
+
+
+def _pad(g, ins, *, config):
+    x, padval = ins
+    out = g.fill(g.out_aval, g.as_scalar(padval).v)
+    g.loop_nest(x.aval.shape, lambda m: g.store_at(out, [
+        g.b.add(g.i64(lo), g.b.mul(i, g.i64(it + 1))) for i, (lo, _, it) in zip(m, config)],
+        g.load_at(x, m)))
+    return [out]
+
+
+def _concatenate(g, ins, *, axis):
+    out = g.alloc(g.out_aval)
+    off = 0
+    for x in ins:
+        g.loop_nest(x.aval.shape, lambda m, off=off, x=x: g.store_at(out, [
+            g.b.add(i, g.i64(off)) if d == axis else i for d, i in enumerate(m)],
+            g.load_at(x, m)))
+        off += x.aval.shape[axis]
+    return [out]
+
+
+L[shape.broadcast_to_p] = _broadcast_to
+L[shape.reshape_p] = _reshape
+L[shape.transpose_p] = _transpose
+L[structure.slice_p] = _slice
+L[structure.rev_p] = _rev
+L[structure.pad_p] = _pad
+L[structure.concatenate_p] = _concatenate
+
+# ---------------------------------------------------------------- reductions
+
+
+def _reducer(init, combine):
+    def rule(g, ins, *, axes):
+        (x,) = ins
+        se = g.scalar_emitter(x.aval.dtype)
+        axes = tuple(sorted(a % x.aval.ndim for a in axes))
+        red = [x.aval.shape[a] for a in axes]
+
+        def at(m):
+            acc = g.slot(g.out_aval)
+            g.b.store(init(se, x.aval.dtype), acc)
+
+            def step(r):
+                it, jt = iter(m), iter(r)
+                idx = [next(jt) if d in axes else next(it) for d in range(x.aval.ndim)]
+                g.b.store(combine(se, g.b.load(acc), g.load_at(x, idx)), acc)
+            g.loop_nest(red, step)
+            return g.b.load(acc)
+        return [g.tabulate(g.out_aval, at)]
+    return rule
+
+
+def _extreme(dtype, big: bool):
+    if dtype.kind == "f":
+        return -np.inf if big else np.inf
+    if dtype.kind == "b":
+        return not big
+    info = np.iinfo(dtype)
+    return info.min if big else info.max
+
+
+L[shape.reduce_sum_p] = _reducer(lambda se, dt: se.const(0), _add)
+L[reductions.reduce_prod_p] = _reducer(lambda se, dt: se.const(1), lambda se, a, x: se.mul(a, x))
+L[reductions.reduce_max_p] = _reducer(lambda se, dt: se.const(_extreme(dt, True)), _max)
+L[reductions.reduce_min_p] = _reducer(lambda se, dt: se.const(_extreme(dt, False)), _min)
+
+
+def _arg(better: str):
+    def rule(g, ins, *, axis):
+        (x,) = ins
+        se = g.scalar_emitter(x.aval.dtype)
+        n = x.aval.shape[axis]
+
+        def at(m):
+            best, where = g.slot(x.aval.update(shape=())), g.slot(g.out_aval)
+            first = list(m[:axis]) + [g.i64(0)] + list(m[axis:])
+            g.b.store(g.load_at(x, first), best)
+            g.b.store(g.i64(0), where)
+
+            def step(k):
+                v, b = g.load_at(x, list(m[:axis]) + [k] + list(m[axis:])), g.b.load(best)
+                take = se.cmp(better, v, b)
+                if se.is_float:
+                    take = se.or_(take, se.and_(se.isnan(v), se.not_(se.isnan(b))))
+                g.b.store(se.select(take, v, b), best)
+                g.b.store(se.select(take, k, g.b.load(where)), where)
+            g.loop(n, step)
+            return g.b.load(where)
+        if n == 0:
+            raise NotLowerable("arg-extremum of an empty axis")
+        return [g.tabulate(g.out_aval, at)]
+    return rule
+
+
+L[reductions.argmax_p] = _arg(">")
+L[reductions.argmin_p] = _arg("<")
+
+
+def _cumulative(combine):
+    def rule(g, ins, *, axis, reverse):
+        (x,) = ins
+        se = g.scalar_emitter(x.aval.dtype)
+        out = g.alloc(g.out_aval)
+        n = x.aval.shape[axis]
+        outer = x.aval.shape[:axis] + x.aval.shape[axis + 1:]
+
+        def line(m):
+            acc = g.slot(x.aval.update(shape=()))
+
+            def step(k):
+                j = g.b.sub(g.i64(n - 1), k) if reverse else k
+                idx = list(m[:axis]) + [j] + list(m[axis:])
+                v = g.load_at(x, idx)
+                acc_v = g.b.select(g.b.icmp_signed("==", k, g.i64(0)), v,
+                                   combine(se, g.b.load(acc), v))
+                g.b.store(acc_v, acc)
+                g.store_at(out, idx, acc_v)
+            g.loop(n, step)
+        g.loop_nest(outer, line)
+        return [out]
+    return rule
+
+
+L[reductions.cumsum_p] = _cumulative(_add)
+L[reductions.cumprod_p] = _cumulative(lambda se, a, x: se.mul(a, x))
+
+# ---------------------------------------------------------------- indexing
+
+
+def _components(g, x_shape, idx, axis, bm):
+    """The index vector at batch position ``bm``, as i64s, checked in bounds at run time."""
+    k = idx.aval.shape[-1]
+    se = g.scalar_emitter(idx.aval.dtype, np.dtype("int64"))
+    out = []
+    for j in range(k):
+        c = se.convert(g.load_at(idx, list(bm) + [g.i64(j)]), np.dtype("int64"))
+        n = x_shape[axis + j]
+        g.fail_unless(g.b.icmp_unsigned("<", c, g.i64(n)))     # negative: huge unsigned
+        out.append(c)
+    return out
+
+
+def _take(g, ins, *, axis):
+    x, idx = ins
+    nb = idx.aval.ndim - 1
+
+    def at(m):
+        c = _components(g, x.aval.shape, idx, axis, m[axis:axis + nb])
+        return g.load_at(x, list(m[:axis]) + c + list(m[axis + nb:]))
+    return [g.tabulate(g.out_aval, at)]
+
+
+def _scatter(accumulate: bool):
+    def rule(g, ins, *, axis, **params):
+        operand, idx, updates = ins
+        if params.get("unique"):
+            raise NotLowerable("scatter with unique indices (checked by the interpreter)")
+        out = operand if g.updatable[0] else g.copy(operand)
+        nb = idx.aval.ndim - 1
+        se = g.scalar_emitter(operand.aval.dtype)
+
+        def at(m):
+            c = _components(g, operand.aval.shape, idx, axis, m[axis:axis + nb])
+            pos = list(m[:axis]) + c + list(m[axis + nb:])
+            u = g.load_at(updates, m)
+            g.store_at(out, pos, _add(se, g.load_at(out, pos), u) if accumulate else u)
+        g.loop_nest(updates.aval.shape, at)
+        return [out]
+    return rule
+
+
+L[take_p] = _take
+L[scatter_add_p] = _scatter(True)
+L[scatter_p] = _scatter(False)
+
+# ---------------------------------------------------------------- dot_general
+
+
+def _dot_general(g, ins, *, dimension_numbers):
+    x, y = ins
+    (xc, yc), (xb, yb) = dimension_numbers
+    xf = [d for d in range(x.aval.ndim) if d not in xc and d not in xb]
+    yf = [d for d in range(y.aval.ndim) if d not in yc and d not in yb]
+    se = g.scalar_emitter(x.aval.dtype)
+    inner = [x.aval.shape[d] for d in xc]
+
+    def at(m):
+        bm, xm, ym = m[:len(xb)], m[len(xb):len(xb) + len(xf)], m[len(xb) + len(xf):]
+        acc = g.slot(g.out_aval)
+        g.b.store(se.const(0), acc)
+
+        def step(r):
+            xi, yi = [None] * x.aval.ndim, [None] * y.aval.ndim
+            for d, i in zip(xb, bm):
+                xi[d] = i
+            for d, i in zip(yb, bm):
+                yi[d] = i
+            for d, i in zip(xf, xm):
+                xi[d] = i
+            for d, i in zip(yf, ym):
+                yi[d] = i
+            for dx, dy, i in zip(xc, yc, r):
+                xi[dx], yi[dy] = i, i
+            prod = se.mul(g.load_at(x, xi), g.load_at(y, yi))
+            g.b.store(_add(se, g.b.load(acc), prod), acc)
+        g.loop_nest(inner, step)
+        return g.b.load(acc)
+    return [g.tabulate(g.out_aval, at)]
+
+
+L[dot_general_p] = _dot_general
