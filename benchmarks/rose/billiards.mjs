@@ -1,6 +1,6 @@
 // Billiards (DiffTaichi) written with Rose's API, for benchmarks/rose_apps.py.
 // Reads one JSON object on stdin: {steps, x, v, goal, target, repeats, iters, lr}
-// (x, v: the board, ball 0 the cue). Prints one JSON object: trace/compile times, the loss
+// (x, v: the board, ball 0 the cue). Prints one JSON object: trace, compile and first-call times, the loss
 // and the gradient in the cue ball's position and velocity at the given board, the time of
 // each gradient call, and (iters > 0) the loss curve of gradient descent on the cue.
 // Structure as in the Rose paper's port: collidePair and step are Rose functions, the steps

@@ -1,7 +1,7 @@
 // Mass-spring robot with a neural-network controller (DiffTaichi) written with Rose's API, for
 // benchmarks/rose_apps.py. Reads one JSON object on stdin: {steps, robot: {x, a, b, length,
 // stiffness, actuation}, params: {w1, b1, w2, b2}, goal, repeats}. Prints one JSON object:
-// trace/compile times, the loss (minus the head mass's x after `steps` steps) and its gradient
+// trace, compile and first-call times, the loss (minus the head mass's x after `steps` steps) and its gradient
 // in the network's parameters, and the time of each gradient call.
 // Structure as in the Rose paper's port: the controller's two layers, the spring forces, the
 // ground contact and the step are Rose functions; the steps are unrolled in JS into one
