@@ -76,7 +76,7 @@ $(ROSE_STAMP): benchmarks/rose/package.json
 	touch $@
 
 bench-rose: $(VENV)/.installed-examples $(ROSE_STAMP)
-	$(PY) -m benchmarks.rose_apps --write
+	$(PY) -m benchmarks.rose_apps --curve 200 --write
 
 clean:
 	rm -rf $(VENV) $(AUTOFD_A) $(AUTOFD_B) benchmarks/rose/node_modules build src/*.egg-info .pytest_cache .hypothesis

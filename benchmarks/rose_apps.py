@@ -14,6 +14,7 @@ with ratios to Rose.
     python -m benchmarks.rose_apps                 # both applications at the paper's sizes
     python -m benchmarks.rose_apps --quick         # small sizes (smoke test)
     python -m benchmarks.rose_apps --app billiards --repeats 20
+    python -m benchmarks.rose_apps --curve 200     # also compare 200 descent iterations
     python -m benchmarks.rose_apps --write         # also rewrite its section of results.md
 """
 
@@ -119,8 +120,12 @@ def worker(app: str, backend: str | None, cfg: dict) -> dict:
         t0 = time.perf_counter()
         run()
         times.append(1e3 * (time.perf_counter() - t0))
+    curve = []
+    if app == "billiards" and cfg.get("iters"):     # the example's descent, default backend
+        _, curve = load_example("rose_billiards").optimize(cfg["iters"], cfg["steps"],
+                                                           lr=cfg["lr"], report=None)
     return {"backend": backend or lt.core.config.default_backend, "import_ms": import_ms,
-            "first_ms": first, "loss": loss, "grad": grad, "times_ms": times}
+            "first_ms": first, "loss": loss, "grad": grad, "times_ms": times, "curve": curve}
 
 
 def _subprocess(cmd: list[str], cfg: dict, cwd: Path, **env_vars: str) -> dict:
@@ -230,6 +235,21 @@ def _markdown(tables: list[str], command: str) -> str:
         "(max rel err column).", "", "```", *[t.strip("\n") for t in tables], "```", ""])
 
 
+def _descent(results: dict) -> str:
+    """The gradient-descent curves of the tools that ran one agree, or Mismatch."""
+    curves = {name: np.asarray(r["curve"]) for name, r in results.items() if len(r.get("curve",
+                                                                                      ()))}
+    if len(curves) < 2:
+        return ""
+    (n0, c0), *rest = curves.items()
+    err = max(np.max(np.abs(c - c0) / np.abs(c0)) for _, c in rest)
+    if not err <= 1e-6:
+        raise Mismatch(f"gradient-descent loss curves differ (relative error {err:.1e})")
+    finals = ", ".join(f"{n} {c[-1]:.6e}" for n, c in curves.items())
+    return (f"\n  gradient descent, {len(c0)} iterations from the same start: loss "
+            f"{c0[0]:.6e} -> {finals} (curves agree to {err:.1e})")
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="python -m benchmarks.rose_apps", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -239,6 +259,9 @@ def main(argv=None) -> None:
     p.add_argument("--quick", action="store_true", help="small sizes, 3 repeats")
     p.add_argument("--no-interpret", action="store_true",
                    help="skip lintra on the interpreter (slow at full size)")
+    p.add_argument("--curve", type=int, default=0, metavar="N", help="billiards: also run "
+                   "N gradient-descent iterations (lr 0.01; the paper: 200) in lintra's "
+                   "default backend and in Rose, and compare the loss curves")
     p.add_argument("--write", action="store_true", help="rewrite the 'rose' section of "
                    "benchmarks/results.md with the tables")
     p.add_argument("--worker", choices=list(APPS), help=argparse.SUPPRESS)
@@ -255,17 +278,18 @@ def main(argv=None) -> None:
     tables = []
     for app in a.app or list(APPS):
         steps = a.steps or (QUICK_STEPS if a.quick else FULL_STEPS)[app]
-        cfg = dict(problem(app, steps), repeats=3 if a.quick else a.repeats, iters=0)
+        cfg = dict(problem(app, steps), repeats=3 if a.quick else a.repeats, iters=0, lr=0.01)
+        descent = dict(cfg, iters=a.curve if app == "billiards" else 0)
         with tempfile.TemporaryDirectory() as cache:
-            results = {f"lintra jit ({default})": run_lintra(app, None, cfg, cache)}
+            results = {f"lintra jit ({default})": run_lintra(app, None, descent, cache)}
             if default != "interpret":      # a second process finds the compiled objects
                 results[f"lintra jit ({default}) 2nd"] = run_lintra(app, None, cfg, cache)
         if default != "interpret" and not a.no_interpret:
             results["lintra jit (interpret)"] = run_lintra(app, "interpret", cfg)
         if not why_not_rose:
-            results["rose"] = run_rose(app, cfg)
+            results["rose"] = run_rose(app, descent)
         cross_check(app, results, rtol=1e-8)
-        tables.append(table(app, cfg, results))
+        tables.append(table(app, cfg, results) + _descent(results))
         print(tables[-1], flush=True)
     if a.write:
         out = ROOT / "benchmarks" / "results.md"
