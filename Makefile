@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo examples test lint bench bench-functional bench-rose autofd-envs clean
+.PHONY: demo examples test lint bench bench-native bench-functional bench-rose autofd-envs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks
+
+# the native backend on scalar_loop (Python loop and fori_loop; n = 100, 1000, 10^4): first call
+# and steady state vs the interpreter, JAX jit and a hand-written C gradient (gcc -O2)
+bench-native: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.native
 
 # AutoFD (the peer of issue 10's benchmark) imports only on old JAX releases, so it gets its own
 # virtualenvs, never the project's: 0.0.9 (= its last commit) on jax 0.5.3, and 0.0.7 on

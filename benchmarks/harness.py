@@ -159,6 +159,7 @@ def run_case(problem: Problem, size: str, variant: str, tools: Sequence[str], *,
 
     for name, (tool, impl, cargs) in runs.items():
         res = case.results[name]
+        tool.settle()
         res.primal = _steady(functools.partial(_call, tool, impl.primal, cargs),
                              res.primal.first, budget, max_reps)
         res.deriv = _steady(functools.partial(_call, tool, impl.deriv, cargs),

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-TOOL_NAMES = ("lintra", "lintra-jit", "jax", "torch", "autograd")
-LINTRA_TOOLS = ("lintra", "lintra-jit")
+TOOL_NAMES = ("lintra", "lintra-jit", "lintra-native", "jax", "torch", "autograd")
+LINTRA_TOOLS = ("lintra", "lintra-jit", "lintra-native")
 
 
 class Unavailable(Exception):
@@ -80,6 +80,9 @@ class Tool:
     def block(self, y: Any) -> Any:
         return y
 
+    def settle(self) -> None:
+        """Between the first calls and the steady-state timing: finish background work."""
+
     def jit(self, f: Callable) -> Callable:
         return f
 
@@ -138,10 +141,13 @@ class LintraEager(Tool):
 
 
 class LintraJit(LintraEager):
+    """``lintra.jit`` on the NumPy interpreter."""
+
     name, staged = "lintra-jit", True
+    backend = "interpret"
 
     def jit(self, f):
-        return self.lt.jit(f)
+        return self.lt.jit(f, backend=self.backend)
 
     def fori_loop(self, n, body, init):
         return self.lt.fori_loop(0, n, body, init)
@@ -151,6 +157,24 @@ class LintraJit(LintraEager):
 
     def while_loop(self, cond, body, init):
         return self.lt.while_loop(cond, body, init)
+
+
+class LintraNative(LintraJit):
+    """``lintra.jit`` compiled to native code (LLVM through llvmlite)."""
+
+    name = "lintra-native"
+    backend = "native"
+
+    def __init__(self) -> None:
+        super().__init__()
+        from lintra.backends import native
+        if not native.available:
+            raise ImportError(native.unavailable_reason)
+        self.native = native
+
+    def settle(self) -> None:
+        """The steady state runs the O2 code (loops compile at O0 for the first call)."""
+        self.native.wait_for_tier_up(start=True)
 
 
 class Jax(Tool):
@@ -269,8 +293,8 @@ class Torch(Tool):
         return self.torch.func.vjp(f, *primals)
 
 
-_CLASSES = {"lintra": LintraEager, "lintra-jit": LintraJit, "jax": Jax, "torch": Torch,
-            "autograd": Autograd}
+_CLASSES = {"lintra": LintraEager, "lintra-jit": LintraJit, "lintra-native": LintraNative,
+            "jax": Jax, "torch": Torch, "autograd": Autograd}
 _cache: dict[str, Tool] = {}
 
 

@@ -20,6 +20,8 @@ from benchmarks.problems.ba import pattern  # noqa: E402
 from benchmarks.report import markdown  # noqa: E402
 from benchmarks.tools import Unavailable, get_tool  # noqa: E402
 
+from lintra.backends import native  # noqa: E402
+
 PROBLEMS = all_problems()
 CASES = [(name, v) for name, p in PROBLEMS.items() for v in p.variants]
 
@@ -40,12 +42,15 @@ def test_tiny_derivative_matches_finite_differences(name, variant):
     assert rel_err(deriv, ref) <= p.fd_rtol
 
 
+@pytest.mark.parametrize("staged", ["lintra-jit", "lintra-native"])
 @pytest.mark.parametrize("name,variant", CASES)
-def test_tiny_eager_equals_jit(name, variant):
+def test_tiny_eager_equals_jit(name, variant, staged):
+    if staged == "lintra-native" and not native.available:
+        pytest.skip("llvmlite is not installed")
     p = PROBLEMS[name]
     _, _, primal, deriv = _run(p, "lintra", variant)
     try:
-        _, _, jprimal, jderiv = _run(p, "lintra-jit", variant)
+        _, _, jprimal, jderiv = _run(p, staged, variant)
     except Unavailable as e:
         assert name == "particle" and variant[0] == "r", e   # the documented n/a
         return

@@ -331,8 +331,14 @@ def _components(g, x_shape, idx, axis, bm):
     se = g.scalar_emitter(idx.aval.dtype, np.dtype("int64"))
     out = []
     for j in range(k):
-        c = se.convert(g.load_at(idx, list(bm) + [g.i64(j)]), np.dtype("int64"))
         n = x_shape[axis + j]
+        known = g.known_at(idx, list(bm) + [g.i64(j)])
+        if known is not None:            # a literal index: checked now
+            if not 0 <= known < n:
+                raise NotLowerable(f"index {known} out of bounds (the interpreter raises)")
+            out.append(g.i64(int(known)))
+            continue
+        c = se.convert(g.load_at(idx, list(bm) + [g.i64(j)]), np.dtype("int64"))
         g.fail_unless(g.b.icmp_unsigned("<", c, g.i64(n)))     # negative: huge unsigned
         out.append(c)
     return out

@@ -15,7 +15,7 @@ from ..base import Executable, register_backend
 from .rules import NotLowerable, elementwise_rules, fallbacks, has_lowering, lowering_rules
 
 try:
-    from .backend import NativeExecutable, compile_native, lower_or_none
+    from .backend import NativeExecutable, compile_native, lower_or_none, wait_for_tier_up
     from .engine import cache_dir, stats
     available = True
     unavailable_reason = ""
@@ -50,4 +50,4 @@ register_backend(NativeBackend())
 
 __all__ = ["NativeBackend", "NativeExecutable", "NotLowerable", "available", "cache_dir",
            "compile_native", "elementwise_rules", "fallbacks", "has_lowering",
-           "lowering_rules", "stats"]
+           "lowering_rules", "stats", "wait_for_tier_up"]

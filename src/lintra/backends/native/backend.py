@@ -6,7 +6,9 @@ why)."""
 from __future__ import annotations
 
 import os
+import threading
 import time
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,12 +25,18 @@ from .rules import NotLowerable, fallbacks
 # equations (with sub-programs) above which a module with loops still compiles at O0
 O2_LIMIT = 4000
 STRICT = os.environ.get("LINTRA_NATIVE_STRICT", "") not in ("", "0")
+TIER_UP = os.environ.get("LINTRA_NATIVE_TIERUP", "1") not in ("", "0")
+HOT_CALLS = 3
+
+
+_pending: list[threading.Thread] = []
+_awaiting: weakref.WeakSet = weakref.WeakSet()
 
 
 class _Owner:
     """``__self__`` of an entry function: keeps its code, constants and method def alive."""
 
-    __slots__ = ("tracker", "objects", "arrays", "mdef", "program", "__weakref__")
+    __slots__ = ("tracker", "objects", "arrays", "mdef", "__weakref__")
 
 
 def _size(program: Program, seen: set) -> int:
@@ -43,36 +51,83 @@ def _size(program: Program, seen: set) -> int:
 
 
 class NativeExecutable:
-    """``exe(args)`` runs the program; ``exe.entry(*args)`` is the raw entry (a tuple)."""
+    """``exe(args)`` runs the program; ``exe.entry(*args)`` is the raw entry (a tuple);
+    ``opt``: the optimization level of the code running now."""
 
-    def __init__(self, program: Program, entry, owner: _Owner, opt: int, compile_s: float):
-        self.program, self.entry, self._owner = program, entry, owner
+    def __init__(self, program: Program, entry, opt: int, compile_s: float):
+        self.program, self.entry = program, entry
         self.opt, self.compile_s = opt, compile_s
+        self.calls = 0
+        self.tier_up = None           # (IR text, module) to recompile at O2 once hot
 
     def __call__(self, args: Sequence[Any]) -> tuple:
+        if self.tier_up is not None:
+            self.calls += 1
+            if self.calls >= HOT_CALLS:
+                self.start_tier_up()
         return self.entry(*args)
 
+    def start_tier_up(self) -> None:
+        if self.tier_up is not None:
+            text, mod = self.tier_up
+            self.tier_up = None
+            t = threading.Thread(target=_tier_up, args=(self, text, mod), name="lintra-O2")
+            _pending.append(t)
+            t.start()
 
-def compile_native(program: Program):
-    """The program's ``NativeExecutable``; raises ``NotLowerable`` when it has no lowering."""
+
+def compile_native(program: Program) -> NativeExecutable:
+    """The program's ``NativeExecutable``; raises ``NotLowerable`` when it has no lowering.
+    A module with loops runs at O0 at first; from its ``HOT_CALLS``-th call on, a background
+    thread compiles it at O2 and swaps the O2 code in (``LINTRA_NATIVE_TIERUP=0``: compile at
+    O2 before the first call)."""
     t0 = time.perf_counter()
     mod = ModuleEmitter(program.name)
     kernel = mod.kernel(program)
-    objects: dict = {}
-    emit_entry(mod, program, kernel, objects)
+    emit_entry(mod, program, kernel, {})
     text = str(mod.module)
     opt = 2 if mod.loops and _size(program, set()) <= O2_LIMIT else 0
     opt = int(os.environ.get("LINTRA_NATIVE_OPT", opt))
-    obj = engine.compile_object(text, opt)
+    tier_up = opt == 2 and TIER_UP and not engine.is_cached(text, 2)
+    entry = _load(engine.compile_object(text, 0 if tier_up else opt), mod, program)
+    exe = NativeExecutable(program, entry, 0 if tier_up else opt, time.perf_counter() - t0)
+    if tier_up:
+        exe.tier_up = (text, mod)
+        _awaiting.add(exe)
+    return exe
+
+
+def wait_for_tier_up(start: bool = False) -> None:
+    """Block until every background O2 compilation has finished (benchmarks, tests);
+    ``start``: first start it for every program still at O0, hot or not."""
+    if start:
+        for exe in list(_awaiting):
+            exe.start_tier_up()
+    while _pending:
+        _pending.pop().join()
+
+
+def _load(obj: bytes, mod: ModuleEmitter, program: Program):
+    """Link ``obj`` (compiled from ``mod``), fill in its constants; its entry function."""
     names = [n for n, _ in mod.constants]
     tracker, addrs = engine.link(obj, ["lintra_entry"] + names)
     owner = _Owner()
-    owner.tracker, owner.objects, owner.arrays, owner.program = tracker, objects, mod.keep, None
+    owner.tracker, owner.objects, owner.arrays = tracker, {}, mod.keep
     entry, owner.mdef = engine.make_function(addrs["lintra_entry"], program.name[:60], owner)
-    objects[names[-1]] = _slow_path(program, entry)
+    objects = dict(mod.objects)
+    objects[names[-1]] = _slow_path(program, entry)       # the entry's last constant
+    owner.objects = objects
     for name, address in mod.constants:
         engine.set_global(addrs[name], id(objects[name]) if name in objects else address)
-    return NativeExecutable(program, entry, owner, opt, time.perf_counter() - t0)
+    return entry
+
+
+def _tier_up(exe: NativeExecutable, text: str, mod: ModuleEmitter) -> None:
+    try:
+        exe.entry = _load(engine.compile_object(text, 2), mod, exe.program)
+        exe.opt = 2
+    except Exception as e:  # pragma: no cover  (the O0 code keeps running)
+        fallbacks.append((exe.program.name, f"O2 recompilation failed: {e}"))
 
 
 def _describe(x) -> str:

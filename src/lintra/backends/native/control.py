@@ -9,7 +9,7 @@ from llvmlite import ir
 
 from ...core.avals import ShapedArray
 from ...core.ir import Program
-from .types import I32, I64, Buf, Index, Scalar, mem_type, reg_type
+from .types import I32, I64, Buf, Index, Scalar, check_aval, mem_type, reg_type
 
 
 class _Carry:
@@ -155,6 +155,8 @@ class ControlMixin:
 def function_type(program: Program) -> ir.FunctionType:
     """Scalars by value (bool as i1), arrays and every result by pointer; returns a status."""
 
+    for a in program.in_avals + program.out_avals:
+        check_aval(a)
     args = [reg_type(a.dtype) if not a.shape else mem_type(a.dtype).as_pointer()
             for a in program.in_avals]
     args += [mem_type(a.dtype).as_pointer() for a in program.out_avals]

@@ -63,6 +63,10 @@ def cache_key(ir_text: str, opt: int) -> str:
     return h.hexdigest()
 
 
+def is_cached(ir_text: str, opt: int) -> bool:
+    return (cache_dir() / f"{cache_key(ir_text, opt)}.o").exists()
+
+
 def compile_object(ir_text: str, opt: int) -> bytes:
     """The object code of ``ir_text`` at ``opt`` (0 or 2), from the disk cache if there."""
     key = cache_key(ir_text, opt)

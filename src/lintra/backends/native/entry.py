@@ -1,11 +1,13 @@
 """The Python entry point of a compiled program: a METH_FASTCALL function emitted in LLVM IR.
 It takes the program's inputs as positional arguments, checks that each is exactly a NumPy
 array of the expected dtype and shape, C-contiguous and aligned, allocates the results with
-``numpy.empty``, runs the kernel and returns the results as a tuple. Anything else (Python
+NumPy's ``PyArray_New``, runs the kernel and returns the results as a tuple. Anything else (Python
 scalars, other layouts, wrong types, a failed run-time check in the kernel) goes to a Python
 ``slow`` function, which converts or raises a TypeError naming the argument."""
 
 from __future__ import annotations
+
+import ctypes
 
 import numpy as np
 from llvmlite import ir
@@ -19,9 +21,19 @@ NPY_C_CONTIGUOUS_ALIGNED = 0x0001 | 0x0100
 _DATA, _ND, _DIMS, _DESCR, _FLAGS = 16, 24, 32, 56, 64
 
 
+def pyarray_new_address() -> int:
+    """``PyArray_New`` from NumPy's C-API table (slot 93, the same in NumPy 1.x and 2.x)."""
+    core = getattr(np, "_core", None) or np.core
+    capsule = core._multiarray_umath._ARRAY_API
+    get = ctypes.pythonapi.PyCapsule_GetPointer
+    get.restype, get.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
+    return ctypes.c_void_p.from_address(get(capsule, None) + 93 * 8).value
+
+
 def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.Function:
-    """Emit ``lintra_entry(self, args, nargs)``; ``objects`` receives the Python objects
-    (by global name) whose addresses the entry reads at run time."""
+    """Emit ``lintra_entry(self, args, nargs)``; ``mod.objects`` (and ``objects``) receive the
+    Python objects (by global name) whose addresses the entry reads at run time; the last
+    constant is the slow path, set when the code is loaded."""
     m = mod.module
     vectorcall = mod.extern("PyObject_Vectorcall", PyObj,
                             [PyObj, PyObj.as_pointer(), I64, PyObj])
@@ -31,7 +43,7 @@ def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.
 
     def obj(o) -> ir.GlobalVariable:
         gv = mod.constant_slot(id(o))
-        objects[gv.name] = o
+        objects[gv.name] = mod.objects[gv.name] = o
         return gv
 
     fn = ir.Function(m, ir.FunctionType(PyObj, [PyObj, PyObj.as_pointer(), I64]),
@@ -44,7 +56,6 @@ def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.
     ins = b.alloca(I8P, max(n_in, 1))
     outs = b.alloca(I8P, max(n_out, 1))
     objs = b.alloca(PyObj, max(n_out, 1))
-    argv = b.alloca(PyObj, 2)
 
     def field(p, off, ty):
         q = b.gep(p, [ir.Constant(I64, off)])
@@ -75,13 +86,19 @@ def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.
         check(b.icmp_signed("==", flags, ir.Constant(I32, NPY_C_CONTIGUOUS_ALIGNED)))
         b.store(field(a, _DATA, I8P), b.gep(ins, [ir.Constant(I64, k)]))
 
-    empty = b.load(obj(np.empty))
+    new_ty = ir.FunctionType(PyObj, [PyObj, I32, I64.as_pointer(), I32, I64.as_pointer(), I8P,
+                                     I32, I32, PyObj])
+    new_array = b.bitcast(b.load(mod.constant_slot(pyarray_new_address())), new_ty.as_pointer())
     null = ir.Constant(PyObj, None)
     made = []
     for j, a in enumerate(program.out_avals):
-        b.store(b.load(obj(tuple(a.shape))), b.gep(argv, [ir.Constant(I64, 0)]))
-        b.store(b.load(obj(np.dtype(a.dtype))), b.gep(argv, [ir.Constant(I64, 1)]))
-        o = b.call(vectorcall, [empty, argv, ir.Constant(I64, 2), null])
+        dims = b.alloca(I64, max(a.ndim, 1))
+        for d, size in enumerate(a.shape):
+            b.store(ir.Constant(I64, size), b.gep(dims, [ir.Constant(I32, d)]))
+        o = b.call(new_array, [ndarray, ir.Constant(I32, a.ndim), dims,
+                               ir.Constant(I32, np.dtype(a.dtype).num),
+                               ir.Constant(I64.as_pointer(), None), ir.Constant(I8P, None),
+                               ir.Constant(I32, 0), ir.Constant(I32, 0), null])
         ok = fn.append_basic_block()
         bad = fn.append_basic_block()
         b.cbranch(b.icmp_unsigned("!=", o, null), ok, bad)
@@ -109,7 +126,6 @@ def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.
     b.ret(t)
 
     b.position_at_end(slow)
-    slow_fn = b.load(obj_slow := mod.constant_slot(0))
-    objects[obj_slow.name] = None          # the slow path is set by the backend
+    slow_fn = b.load(mod.constant_slot(0))
     b.ret(b.call(vectorcall, [slow_fn, args, nargs, null]))
     return fn

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 from llvmlite import ir
 
 from ...core.avals import ShapedArray
@@ -16,9 +17,24 @@ from ...core.ir import Literal, Program, Var
 from .control import ControlMixin
 from .rules import NotLowerable, elementwise_rules, lowering_rules
 from .scalar import ScalarEmitter
-from .types import I1, I8, I8P, I32, I64, Buf, Index, Lazy, Scalar, Value, constant, mem_type
+from .types import (
+    I1,
+    I8,
+    I8P,
+    I32,
+    I64,
+    Buf,
+    Index,
+    Lazy,
+    Scalar,
+    Value,
+    check_aval,
+    constant,
+    mem_type,
+)
 
 STACK_LIMIT = 1 << 14   # bytes: larger buffers are malloc'ed (and freed on return)
+SMALL_LITERAL = 64      # elements: smaller literal arrays are constants in the code
 
 
 class ProgramInfo:
@@ -91,9 +107,27 @@ class FunctionEmitter(ControlMixin):
             idx = Index(self.b, shape, multi=multi)
         if isinstance(value, Lazy):
             return value.fn(idx)
+        if value.const is not None:
+            k = self.known(value, idx)
+            if k is not None:
+                return constant(value.aval.dtype, k)
         off = idx.flat if shape else self.i64(0)
         v = self.b.load(self.b.gep(value.ptr, [off]))
         return self.b.trunc(v, I1) if value.aval.dtype.kind == "b" else v
+
+    def known(self, value: Value, idx: Index):
+        """The element at ``idx`` as a Python number when known at compile time, else None."""
+        if not isinstance(value, Buf) or value.const is None or value.aval.shape != idx.shape:
+            return None
+        multi = idx.multi if idx._multi is not None or not isinstance(idx._flat, ir.Constant) \
+            else [ir.Constant(I64, int(v)) for v in np.unravel_index(
+                int(idx._flat.constant), idx.shape)]
+        if not all(isinstance(i, ir.Constant) for i in multi):
+            return None
+        return value.const[tuple(int(i.constant) for i in multi)].item()
+
+    def known_at(self, value: Value, multi: list):
+        return self.known(value, Index(self.b, value.aval.shape, multi=list(multi)))
 
     def load_at(self, value: Value, multi: list):
         return self.load(value, Index(self.b, value.aval.shape, multi=list(multi)))
@@ -217,9 +251,13 @@ class FunctionEmitter(ControlMixin):
     # ---------------------------------------------------------------- programs
     def literal(self, lit: Literal) -> Value:
         aval = lit.aval
+        check_aval(aval)
+        if not isinstance(lit.val, (bool, int, float, np.ndarray, np.generic)):
+            raise NotLowerable(f"a literal {type(lit.val).__name__}")
         if not aval.shape:
-            mem_type(aval.dtype)
             return Scalar(constant(aval.dtype, lit.val), aval)
+        if aval.size <= SMALL_LITERAL:
+            return self.mod.small_literal(lit.val, aval)
         ptr = self.ab.load(self.mod.const_array(lit.val, aval))
         return Buf(self.ab.bitcast(ptr, mem_type(aval.dtype).as_pointer()), aval)
 
@@ -227,6 +265,8 @@ class FunctionEmitter(ControlMixin):
         """``program`` inline at the current position, on ``ins``; returns its outputs."""
         info = self.mod.info(program)
         env: dict[int, Value] = {id(v): a for v, a in zip(program.params, ins)}
+        for v in program.params:
+            check_aval(v.aval)
 
         def read(x):
             return self.literal(x) if isinstance(x, Literal) else env[id(x)]
@@ -234,7 +274,7 @@ class FunctionEmitter(ControlMixin):
         for eqn in program.eqns:
             vals = [read(x) for x in eqn.inputs]
             for v in eqn.outputs:
-                mem_type(v.aval.dtype)
+                check_aval(v.aval)
             if eqn.prim in elementwise_rules:
                 outs = [self.elementwise(eqn, vals, self._fusable(eqn, info))]
             elif eqn.prim in lowering_rules:

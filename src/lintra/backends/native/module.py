@@ -12,7 +12,7 @@ from ...core.avals import ShapedArray
 from ...core.ir import Program
 from .control import function_type
 from .function import FunctionEmitter, ProgramInfo
-from .types import I8P, I32, I64, Buf, Scalar, mem_type
+from .types import I8P, I32, I64, Buf, Scalar, check_aval, mem_type
 
 
 class ModuleEmitter:
@@ -21,6 +21,8 @@ class ModuleEmitter:
         self.functions: dict[int, ir.Function] = {}
         self.infos: dict[int, ProgramInfo] = {}
         self.keep: list = []          # arrays whose data the constants point at
+        self.literals: dict = {}
+        self.objects: dict = {}       # global name -> the Python object whose address it holds
         self.constants: list = []     # (global name, address)
         self.loops = 0
 
@@ -61,6 +63,23 @@ class ModuleEmitter:
         self.keep.append(arr)
         return self.constant_slot(arr.ctypes.data)
 
+    def small_literal(self, val, aval: ShapedArray) -> Buf:
+        """A small literal array as a constant global (its values known to the lowerings)."""
+        arr = np.ascontiguousarray(val, dtype=aval.dtype).reshape(aval.shape)
+        key = (arr.tobytes(), arr.dtype.str, arr.shape)
+        hit = self.literals.get(key)
+        if hit is None:
+            t = mem_type(aval.dtype)
+            ty = ir.ArrayType(t, max(arr.size, 1))
+            gv = ir.GlobalVariable(self.module, ty, f"lintra_lit{len(self.literals)}")
+            gv.global_constant, gv.linkage = True, "internal"
+            vals = [int(v) for v in arr.ravel().astype(np.uint8)] if arr.dtype.kind == "b" \
+                else arr.ravel().tolist()
+            gv.initializer = ir.Constant(ty, [ir.Constant(t, v) for v in vals] or
+                                         [ir.Constant(t, 0)])
+            hit = self.literals[key] = gv.bitcast(t.as_pointer())
+        return Buf(hit, aval, const=arr)
+
     # ---------------------------------------------------------------- functions
     def function_for(self, program: Program) -> ir.Function:
         """``program``'s own function, emitted once per module."""
@@ -88,6 +107,8 @@ class ModuleEmitter:
                          "lintra_kernel")
         g = FunctionEmitter(self, fn)
         ins = []
+        for v in program.params:
+            check_aval(v.aval)
         for k, v in enumerate(program.params):
             p = g.b.bitcast(g.b.load(g.b.gep(fn.args[0], [g.i64(k)])),
                             mem_type(v.aval.dtype).as_pointer())

@@ -33,6 +33,13 @@ def mem_type(dtype: np.dtype) -> ir.Type:
     return t
 
 
+def check_aval(aval) -> ir.Type:
+    """The element type of an array aval; function values and other dtypes decline."""
+    if getattr(aval, "is_function", False) or not hasattr(aval, "dtype"):
+        raise NotLowerable(f"{aval} is not an array")
+    return mem_type(aval.dtype)
+
+
 def reg_type(dtype: np.dtype) -> ir.Type:
     """How an element is held in a register (bool as i1)."""
     return I1 if np.dtype(dtype).kind == "b" else mem_type(dtype)
@@ -70,10 +77,11 @@ class Buf:
     """A C-contiguous buffer. ``owned``: this program made it and nothing else sees it, so a
     primitive may update it in place when its variable dies (scatter-add into a cotangent)."""
 
-    __slots__ = ("ptr", "aval", "owned")
+    __slots__ = ("ptr", "aval", "owned", "const")
 
-    def __init__(self, ptr, aval: ShapedArray, owned: bool = False):
+    def __init__(self, ptr, aval: ShapedArray, owned: bool = False, const=None):
         self.ptr, self.aval, self.owned = ptr, aval, owned
+        self.const = const          # the values, when known at compile time (small literals)
 
 
 class Lazy:
@@ -99,6 +107,9 @@ class Index:
 
     @property
     def flat(self):
+        if self._flat is None and all(isinstance(i, ir.Constant) for i in self._multi):
+            self._flat = ir.Constant(I64, sum(int(i.constant) * s for i, s in zip(
+                self._multi, strides(self.shape))))
         if self._flat is None:
             acc = ir.Constant(I64, 0)
             for i, s in zip(self._multi, strides(self.shape)):
