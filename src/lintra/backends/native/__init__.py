@@ -15,6 +15,7 @@ from ..base import Executable, register_backend
 from .rules import NotLowerable, elementwise_rules, fallbacks, has_lowering, lowering_rules
 
 try:
+    from . import backend
     from .backend import NativeExecutable, compile_native, lower_or_none, wait_for_tier_up
     from .engine import cache_dir, stats
     available = True
@@ -48,6 +49,6 @@ class NativeBackend:
 
 register_backend(NativeBackend())
 
-__all__ = ["NativeBackend", "NativeExecutable", "NotLowerable", "available", "cache_dir",
+__all__ = ["NativeBackend", "backend", "NativeExecutable", "NotLowerable", "available", "cache_dir",
            "compile_native", "elementwise_rules", "fallbacks", "has_lowering",
            "lowering_rules", "stats", "wait_for_tier_up"]

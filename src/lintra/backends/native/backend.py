@@ -24,6 +24,9 @@ from .rules import NotLowerable, fallbacks
 
 # equations (with sub-programs) above which a module with loops still compiles at O0
 O2_LIMIT = 4000
+# above this many, a program is interpreted: code generation of long straight-line code
+# (Python loops unrolled at trace time) costs ~0.2-1 ms per equation and grows superlinearly
+MAX_EQNS = int(os.environ.get("LINTRA_NATIVE_MAX_EQNS", 30000))
 STRICT = os.environ.get("LINTRA_NATIVE_STRICT", "") not in ("", "0")
 TIER_UP = os.environ.get("LINTRA_NATIVE_TIERUP", "1") not in ("", "0")
 HOT_CALLS = 3
@@ -82,11 +85,15 @@ def compile_native(program: Program) -> NativeExecutable:
     thread compiles it at O2 and swaps the O2 code in (``LINTRA_NATIVE_TIERUP=0``: compile at
     O2 before the first call)."""
     t0 = time.perf_counter()
+    size = _size(program, set())
+    if size > MAX_EQNS:
+        raise NotLowerable(f"{size} equations (more than {MAX_EQNS}, e.g. a long Python loop "
+                           "unrolled): interpreted; fori_loop, scan or fn compile fast")
     mod = ModuleEmitter(program.name)
     kernel = mod.kernel(program)
     emit_entry(mod, program, kernel, {})
     text = str(mod.module)
-    opt = 2 if mod.loops and _size(program, set()) <= O2_LIMIT else 0
+    opt = 2 if mod.loops and size <= O2_LIMIT else 0
     opt = int(os.environ.get("LINTRA_NATIVE_OPT", opt))
     tier_up = opt == 2 and TIER_UP and not engine.is_cached(text, 2)
     entry = _load(engine.compile_object(text, 0 if tier_up else opt), mod, program)

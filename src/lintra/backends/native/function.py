@@ -14,6 +14,7 @@ from llvmlite import ir
 
 from ...core.avals import ShapedArray
 from ...core.ir import Literal, Program, Var
+from .blas import gemm_address
 from .control import ControlMixin
 from .rules import NotLowerable, elementwise_rules, lowering_rules
 from .scalar import ScalarEmitter
@@ -229,6 +230,29 @@ class FunctionEmitter(ControlMixin):
         if not aval.shape:
             return self.as_scalar(x)
         return Lazy(lambda idx: x.fn(Index(self.b, x.aval.shape, flat=idx.flat)), aval)
+
+    def gemm(self, a: Value, b: Value, m: int, n: int, k: int, trans_a: bool,
+             trans_b: bool) -> Buf | None:
+        """``a (m,k) @ b (k,n)`` by NumPy's BLAS (row-major; ``trans_*``: the operand is
+        stored transposed), into a fresh buffer of the equation's output aval; None when
+        there is no BLAS for this dtype."""
+        dtype = self.out_aval.dtype
+        address = gemm_address(dtype)
+        if address is None:
+            return None
+        t = mem_type(dtype)
+        p, i32 = t.as_pointer(), I32
+        fty = ir.FunctionType(ir.VoidType(), [i32, i32, i32, I64, I64, I64, t, p, I64, p, I64,
+                                              t, p, I64])
+        fn = self.b.bitcast(self.b.load(self.mod.constant_slot(address)), fty.as_pointer())
+        a, b = self.as_buf(a), self.as_buf(b)
+        out = self.alloc(self.out_aval)
+        self.b.call(fn, [ir.Constant(i32, 101), ir.Constant(i32, 112 if trans_a else 111),
+                         ir.Constant(i32, 112 if trans_b else 111), self.i64(m), self.i64(n),
+                         self.i64(k), ir.Constant(t, 1.0), a.ptr,
+                         self.i64(m if trans_a else k), b.ptr, self.i64(k if trans_b else n),
+                         ir.Constant(t, 0.0), out.ptr, self.i64(n)])
+        return out
 
     @property
     def out_aval(self) -> ShapedArray:

@@ -1,0 +1,36 @@
+"""Matrix products through the BLAS that NumPy itself links (its bundled OpenBLAS, ILP64
+``scipy_cblas_?gemm64_``): large ``dot_general``s are one ``gemm`` call from native code, at
+BLAS speed and with NumPy's own rounding. Without that library, products stay loops."""
+
+from __future__ import annotations
+
+import ctypes
+import glob
+import os
+
+import numpy as np
+
+_symbols = {np.dtype("float64"): "scipy_cblas_dgemm64_", np.dtype("float32"):
+            "scipy_cblas_sgemm64_"}
+_found: dict = {}
+
+
+def gemm_address(dtype) -> int | None:
+    """The address of NumPy's BLAS ``gemm`` for ``dtype`` (64-bit integers), or None."""
+    dtype = np.dtype(dtype)
+    if dtype not in _found:
+        _found[dtype] = _lookup(_symbols.get(dtype))
+    return _found[dtype]
+
+
+def _lookup(symbol: str | None) -> int | None:
+    if symbol is None:
+        return None
+    libs = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(libs, "libscipy_openblas64_*.so*"))):
+        try:
+            fn = getattr(ctypes.CDLL(path), symbol)
+        except (OSError, AttributeError):
+            continue
+        return ctypes.cast(fn, ctypes.c_void_p).value
+    return None
