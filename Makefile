@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo examples test lint bench bench-native bench-functional autofd-envs clean
+.PHONY: demo examples test lint bench bench-native bench-functional bench-rose autofd-envs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,14 @@ $(VENV)/.installed-%: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[$*]'
 	touch $@
 
-# the tour (about 1 s), then the functional-derivative examples (about a minute on 2 cores)
+# the tour (about 1 s), then the examples (about 20 s for the functional-derivative ones and
+# 15 s for the short Rose applications on 2 cores)
 demo: $(VENV)/.installed-examples
 	$(PY) examples/tour.py
 	@$(MAKE) --no-print-directory examples
 
-# self-checking examples of lintra.functional; plots go to examples/out/
+# self-checking examples of lintra.functional and (short versions of) the Rose applications;
+# plots go to examples/out/
 examples: $(VENV)/.installed-examples
 	$(PY) examples/functional_nonlocal.py
 	$(PY) examples/functional_xc.py
@@ -27,6 +29,9 @@ examples: $(VENV)/.installed-examples
 	$(PY) examples/functional_neural_operator.py
 	$(PY) examples/functional_schrodinger.py
 	$(PY) examples/functional_boundary_value.py
+	$(PY) examples/rose_billiards.py --short
+	$(PY) examples/rose_mass_spring.py --short
+	$(PY) examples/diagram_optimization.py --short
 
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check src tests examples benchmarks
@@ -71,5 +76,16 @@ bench-functional: $(VENV)/.installed-bench autofd-envs
 	$(PY) -m benchmarks.functional --profile
 	$(PY) -m benchmarks.functional_beyond
 
+# lintra vs Rose (npm rose@0.4.10 on node) on billiards and mass-spring, in one run. Rose goes
+# into benchmarks/rose/node_modules (gitignored), never into the virtualenv.
+ROSE_STAMP := benchmarks/rose/node_modules/.installed-rose-0.4.10
+
+$(ROSE_STAMP): benchmarks/rose/package.json
+	cd benchmarks/rose && npm install --no-audit --no-fund --no-package-lock
+	touch $@
+
+bench-rose: $(VENV)/.installed-examples $(ROSE_STAMP)
+	$(PY) -m benchmarks.rose_apps --curve 200 --write
+
 clean:
-	rm -rf $(VENV) $(AUTOFD_A) $(AUTOFD_B) build src/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(AUTOFD_A) $(AUTOFD_B) benchmarks/rose/node_modules build src/*.egg-info .pytest_cache .hypothesis
