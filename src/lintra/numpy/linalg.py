@@ -2,8 +2,10 @@
 
 Products (``dot``, ``matmul``, ``tensordot``, ``einsum``, ``outer``, ``inner``, ``vdot``) are
 thin wrappers over the one ``dot_general`` primitive and are exported to ``lintra.numpy``;
-``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``norm`` and ``solve_triangular`` live
-only here, as ``lintra.numpy.linalg.<name>``. Batched (leading) dims broadcast like NumPy.
+``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``norm``, ``solve_triangular`` and the
+decompositions of ``_decompositions.py`` (``eigh``, ``svd``, ``qr``, ``pinv``, ``lstsq``,
+``matrix_power``, ...) live only here, as ``lintra.numpy.linalg.<name>``. Batched (leading)
+dims broadcast like NumPy.
 """
 
 from __future__ import annotations
@@ -22,6 +24,21 @@ from ..ops import linalg as L
 from ..ops import reductions as R
 from ..ops import structure as S
 from ._basic import _as_value
+from ._decompositions import (  # noqa: F401  (re-exported as lintra.numpy.linalg.<name>)
+    EighResult,
+    QRResult,
+    SVDResult,
+    _singular_value_norm,
+    _square_float,
+    eigh,
+    eigvalsh,
+    lstsq,
+    matrix_power,
+    pinv,
+    qr,
+    svd,
+    svdvals,
+)
 
 __all__ = ["dot", "matmul", "tensordot", "einsum", "outer", "inner", "vdot"]
 
@@ -274,15 +291,6 @@ def einsum(subscripts: str, *operands, optimize: Any = None) -> Any:
 # ---------------------------------------------------------------- solvers and decompositions
 
 
-def _square_float(a, who: str):
-    (a,) = base.promote_float(_as_value(a))
-    shp = _shape(a)
-    if len(shp) < 2 or shp[-1] != shp[-2]:
-        raise ValueError(f"{who}: expects square matrices in the last two dims, got shape "
-                         f"{shp}")
-    return a
-
-
 def _broadcast_rhs(a, b, who: str, vector_axis: int = -1):
     """Broadcast batch dims of ``a`` (..., n, n) and a matrix ``b``; a 1-D ``b`` becomes a
     column (``vector_axis=-1``) or a row (``-2``). Returns (a, b, output shape)."""
@@ -397,8 +405,7 @@ def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002
     if ord is None or ord == "fro":
         return X.safe_sqrt(_sum(E.mul(x, x), (row, col)))
     if ord in (2, -2, "nuc"):
-        raise NotImplementedError(f"norm: matrix norm ord={ord!r} needs singular values, "
-                                  "which lintra does not provide yet")
+        return _singular_value_norm(x, ord, row, col)
     if ord in (1, -1, np.inf, -np.inf):
         inner_ax, outer_ax = (row, col) if ord in (1, -1) else (col, row)
         s = _keep(_sum(E.abs(x), (inner_ax,)), (inner_ax,), len(_shape(x)))
@@ -410,8 +417,10 @@ def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002
 
 def norm(x, ord=None, axis=None, keepdims: bool = False) -> Any:  # noqa: A002
     """``numpy.linalg.norm``: vector norms (ord None/1/2/inf/-inf/0/p) over one axis, matrix
-    norms ('fro', 1, -1, inf, -inf) over two. The 2-norm and Frobenius norm have derivative
-    0 at the origin (a subgradient, where the true derivative is undefined), not nan."""
+    norms ('fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two (2, -2 and 'nuc' from singular
+    values: differentiable where those are distinct and nonzero). The vector 2-norm and
+    the Frobenius norm have derivative 0 at the origin (a subgradient, where the true
+    derivative is undefined), not nan."""
     (x,) = base.promote_float(_as_value(x))
     nd = len(_shape(x))
     if axis is None:

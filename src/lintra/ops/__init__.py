@@ -5,10 +5,12 @@ from . import (  # noqa: F401
     call,
     control,
     debug,
+    decompositions,
     elementwise,
     extrema,
     indexing,
     linalg,
+    matrix_functions,
     reductions,
     structure,
 )
