@@ -26,6 +26,7 @@ ALLOWED = {
     "backends": {"core"},
     "ops": {"core", "ad", "batching", "backends"},
     "numpy": {"core", "ad", "batching", "ops"},
+    "scipy": {"core", "ad", "batching", "ops", "numpy"},
     "eager": {"core", "ad", "batching", "ops", "numpy"},
     # function values sit on top of the public API (they use grad, jvp, vmap themselves)
     "functional": {"core", "ad", "batching", "ops", "numpy", "eager", "api"},
