@@ -423,7 +423,7 @@ vmap_rules[lu_p] = _leading_batch(lu_p)
 # ---------------------------------------------------------------- lu_pivots_to_permutation
 
 lu_pivots_to_permutation_p = Primitive("lu_pivots_to_permutation")
-lu_pivots_to_permutation_p.def_impl(
+_checked(lu_pivots_to_permutation_p)(
     lambda piv, *, permutation_size: _pivots_to_permutation(piv, permutation_size))
 
 

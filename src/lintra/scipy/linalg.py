@@ -13,7 +13,7 @@ import numpy as np
 from ..core.trace import get_aval
 from ..numpy import linalg as LA
 from ..numpy._basic import _as_value
-from ..numpy._decompositions import _matrix_float, _square_float
+from ..numpy._decompositions import _matrix_float, _one_triangle, _square_float
 from ..ops import base
 from ..ops import compare as C
 from ..ops import decompositions as D
@@ -46,8 +46,11 @@ def solve_triangular(a, b, trans: int | str = 0, lower: bool = False,
 
 def cholesky(a, lower: bool = False, overwrite_a: bool = False, check_finite: bool = True
              ) -> Any:
-    """Cholesky factor of ``(a + aᵀ)/2``: upper ``U`` (``a = Uᵀ U``) by default, as SciPy."""
+    """Cholesky factor, upper ``U`` (``a = Uᵀ U``) by default, of the symmetric matrix that
+    one triangle of ``a`` defines (the ``lower`` one, else the upper), as SciPy reads it: the
+    derivative lands on that triangle (JAX's differs off symmetric directions)."""
     del overwrite_a, check_finite
+    a = _one_triangle(_square_float(a, "cholesky"), bool(lower))
     return LA.cholesky(a, upper=not lower)
 
 
@@ -222,15 +225,21 @@ def svd(a, full_matrices: bool = True, compute_uv: bool = True, overwrite_a: boo
 
 def qr(a, overwrite_a: bool = False, lwork: Any = None, mode: str = "full",
        pivoting: bool = False, check_finite: bool = True) -> tuple:
-    """``(Q, R)`` (mode 'full' or 'economic'), or ``(R,)`` (mode 'r'), as SciPy."""
+    """``(Q, R)`` (mode 'full' or 'economic'), or ``(R,)`` (mode 'r': the full-mode R), as
+    SciPy."""
     del overwrite_a, lwork, check_finite
     if pivoting:
         raise NotImplementedError("qr: pivoting=True is not supported")
     modes = {"full": "complete", "economic": "reduced", "r": "r"}
     if mode not in modes:
         raise ValueError(f"qr: mode must be 'full', 'economic' or 'r', got {mode!r}")
-    out = LA.qr(a, modes[mode])
-    return (out,) if mode == "r" else tuple(out)
+    if mode == "r":   # the reduced R padded with zero rows: differentiable when tall too
+        r = LA.qr(a, "r")
+        shp = _shape(r)
+        m = _shape(a)[-2]
+        nd = len(shp)
+        return (S.pad(r, 0.0, [(0, 0, 0)] * (nd - 2) + [(0, m - shp[-2], 0), (0, 0, 0)]),)
+    return tuple(LA.qr(a, modes[mode]))
 
 
 # ---------------------------------------------------------------- matrix functions
