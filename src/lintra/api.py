@@ -151,7 +151,10 @@ def _argnums_tuple(argnums) -> tuple[int, ...]:
     return (argnums,) if isinstance(argnums, int) else tuple(argnums)
 
 
-def _check_differentiable(args, argnums, who: str):
+def _check_differentiable(args, argnums, who: str, holomorphic: bool = False,
+                          complex_ok: bool = True):
+    """Inputs at ``argnums`` are floating point (complex too where ``complex_ok``: reverse
+    mode); with ``holomorphic`` every one is complex (JAX's rules)."""
     for i in argnums:
         if i >= len(args):
             raise ValueError(f"{who}: argnums {i} but the function was called with "
@@ -163,6 +166,30 @@ def _check_differentiable(args, argnums, who: str):
                     f"{who}: argument {i} has dtype {aval.dtype}; only floating-point inputs "
                     "can be differentiated (convert it with .astype(float), or leave it out "
                     "of argnums)")
+            if holomorphic and not aval.is_complex:
+                raise NonDifferentiableError(
+                    f"{who} with holomorphic=True requires complex inputs; argument {i} has "
+                    f"dtype {aval.dtype} (convert it with .astype(complex))")
+            if aval.is_complex and not (holomorphic or complex_ok):
+                raise NonDifferentiableError(
+                    f"{who} requires real-valued inputs; argument {i} has dtype {aval.dtype}. "
+                    f"For holomorphic functions pass holomorphic=True; for non-holomorphic "
+                    f"functions of complex inputs use jvp directly")
+
+
+def _check_output(aval, who: str, holomorphic: bool):
+    """Reverse mode seeds real outputs, or complex ones of holomorphic functions (JAX)."""
+    if not aval.is_float:
+        raise NonDifferentiableError(f"{who} requires a floating-point output, got "
+                                     f"{aval.str_short()}")
+    if holomorphic and not aval.is_complex:
+        raise NonDifferentiableError(f"{who} with holomorphic=True requires a complex output, "
+                                     f"got {aval.str_short()}")
+    if aval.is_complex and not holomorphic:
+        raise NonDifferentiableError(
+            f"{who} requires real-valued outputs, got {aval.str_short()}. For holomorphic "
+            "functions pass holomorphic=True; for non-holomorphic functions with complex "
+            "outputs use vjp directly (or differentiate real(f) and imag(f))")
 
 
 def _partial_args(f, args, kwargs, argnums):
@@ -174,13 +201,16 @@ def _partial_args(f, args, kwargs, argnums):
     return g, tuple(args[i] for i in argnums)
 
 
-def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False
-                   ) -> Callable:
+def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   holomorphic: bool = False) -> Callable:
+    """``(f(x), grad(f)(x))``. A real output's gradient with respect to complex ``z = x + iy``
+    is ``df/dx - i df/dy`` (JAX's convention); ``holomorphic=True`` gives ``f'(z)`` of a
+    complex-valued holomorphic ``f``."""
     nums = _argnums_tuple(argnums)
 
     @functools.wraps(f)
     def vg(*args, **kwargs):
-        _check_differentiable(args, nums, "grad")
+        _check_differentiable(args, nums, "grad", holomorphic)
         g, dyn = _partial_args(f, args, kwargs, nums)
         res = vjp(g, *dyn, has_aux=has_aux)
         out, f_vjp = res[0], res[1]
@@ -191,9 +221,7 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
                             + (aval.str_short() if aval is not None else
                                f"a pytree of {len(leaves)} values")
                             + ". Use jacrev for vector outputs, or vjp.")
-        if not aval.is_float:
-            raise NonDifferentiableError(f"grad requires a floating-point output, got "
-                                         f"{aval.str_short()}")
+        _check_output(aval, "grad", holomorphic)
         cts = f_vjp(np.ones((), aval.dtype) if not isinstance(out, (list, tuple, dict))
                     else unflatten(flatten(out)[1], [np.ones((), aval.dtype)]))
         grads = cts[0] if isinstance(argnums, int) else tuple(cts)
@@ -203,9 +231,11 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
     return vg
 
 
-def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
-    """Gradient of a scalar-valued function: linearize, then transpose."""
-    vg = value_and_grad(f, argnums, has_aux)
+def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         holomorphic: bool = False) -> Callable:
+    """Gradient of a scalar-valued function: linearize, then transpose (complex inputs and
+    ``holomorphic``: see ``value_and_grad`` and the README)."""
+    vg = value_and_grad(f, argnums, has_aux, holomorphic)
 
     @functools.wraps(f)
     def g(*args, **kwargs):
@@ -249,14 +279,15 @@ def _jac_block(rows, rows_shape, cols_shape, rows_first: bool):
     return lnp.transpose(rows, perm)
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False
+           ) -> Callable:
     """Jacobian by forward mode: the JVP along every input direction at once, as one
     ``vmap`` of ``jvp`` (it works through anything forward mode works through, ``while_loop``
     included)."""
     nums = _argnums_tuple(argnums)
 
     def jac(*args, **kwargs):
-        _check_differentiable(args, nums, "jacfwd")
+        _check_differentiable(args, nums, "jacfwd", holomorphic, complex_ok=False)
         g, dyn = _partial_args(f, args, kwargs, nums)
         d_leaves, d_tree = flatten(dyn)
         in_avals = [get_aval(x).strip_weak() for x in d_leaves]
@@ -266,6 +297,9 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             out, t_out = jvp(g, dyn, unflatten(d_tree, tangents))
             store["out_tree"] = flatten(out)[1]
             store["out_avals"] = [get_aval(o) for o in flatten(out)[0]]
+            if holomorphic:
+                for a in store["out_avals"]:
+                    _check_output(a, "jacfwd", True)
             return flatten(t_out)[0]
 
         if sum(a.size for a in in_avals) == 0:          # no directions: zero-size Jacobians
@@ -283,20 +317,19 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     return jac
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False
+           ) -> Callable:
     """Jacobian by reverse mode: the transpose of the linear map along every output direction
     at once, as one ``vmap`` of the ``vjp``."""
     nums = _argnums_tuple(argnums)
 
     def jac(*args, **kwargs):
-        _check_differentiable(args, nums, "jacrev")
+        _check_differentiable(args, nums, "jacrev", holomorphic)
         g, dyn = _partial_args(f, args, kwargs, nums)
         out, f_vjp = vjp(g, *dyn)
         out_leaves, out_tree = flatten(out)
         for o in out_leaves:
-            if not get_aval(o).is_float:
-                raise NonDifferentiableError(f"jacrev requires floating-point outputs, got "
-                                             f"{get_aval(o).str_short()}")
+            _check_output(get_aval(o), "jacrev", holomorphic)
         d_leaves, d_tree = flatten(dyn)
         in_avals = [get_aval(x).strip_weak() for x in d_leaves]
         out_avals = [get_aval(o).strip_weak() for o in out_leaves]
@@ -328,9 +361,10 @@ def _assemble(per_in, out_tree, d_tree, single_arg: bool):
     return unflatten(out_tree, by_out)
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False
+            ) -> Callable:
     """Forward-over-reverse: ``jacfwd(jacrev(f))``."""
-    return jacfwd(jacrev(f, argnums), argnums)
+    return jacfwd(jacrev(f, argnums, holomorphic), argnums, holomorphic)
 
 
 def linear_transpose(f: Callable, *primals) -> Callable:

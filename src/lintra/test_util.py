@@ -4,6 +4,10 @@
 - ``check_vjp``: the dot-product test ⟨ct, J·t⟩ = ⟨Jᵀ·ct, t⟩ (J·t from jvp, Jᵀ·ct from vjp);
 - ``check_grads``: both, recursively to ``order`` (derivatives of derivatives);
 - ``check_staged``: eager == jit (staged, interpreted) on the same program.
+
+Complex leaves are perturbed along random complex directions (real and imaginary parts both
+move), and the dot-product test pairs values as Re(sum(a * b)), the pairing under which JAX's
+(and lintra's) transposes are transposes (see ``ops/complex.py``).
 """
 
 from __future__ import annotations
@@ -21,8 +25,13 @@ def _leaves(x) -> list[np.ndarray]:
     return [np.asarray(v) for v in flatten(x)[0]]
 
 
+def _wide(a) -> np.ndarray:
+    a = np.asarray(a)
+    return a.astype(np.complex128) if a.dtype.kind == "c" else a.astype(np.float64)
+
+
 def _inner(xs, ys) -> float:
-    return float(sum(np.sum(np.asarray(a, np.float64) * np.asarray(b, np.float64))
+    return float(sum(np.real(np.sum(_wide(a) * _wide(b)))
                      for a, b in zip(_leaves(xs), _leaves(ys))))
 
 
@@ -33,6 +42,9 @@ def _rand_like(x, rng: np.random.Generator):
         a = np.asarray(v)
         if a.dtype.kind == "f":
             out.append(rng.standard_normal(a.shape).astype(a.dtype))
+        elif a.dtype.kind == "c":
+            out.append((rng.standard_normal(a.shape) + 1j * rng.standard_normal(a.shape))
+                       .astype(a.dtype))
         else:
             out.append(None)
     return unflatten(tree, out)
@@ -51,7 +63,7 @@ def _assert_close(a, b, rtol: float, atol: float, what: str):
         if x.shape != y.shape:
             raise AssertionError(f"{what}: leaf {i} shapes differ: {x.shape} vs {y.shape}")
         if not np.allclose(x, y, rtol=rtol, atol=atol, equal_nan=True):
-            err = np.max(np.abs(np.asarray(x, float) - np.asarray(y, float)))
+            err = np.max(np.abs(_wide(x) - _wide(y)))
             raise AssertionError(f"{what}: leaf {i} differs (max abs err {err:.3g})\n"
                                  f"  got      {x}\n  expected {y}")
 
@@ -62,8 +74,7 @@ def numerical_jvp(f: Callable, args: Sequence, tangents: Sequence, eps: float = 
     minus = f(*_axpy(-eps, tangents, tuple(args)))
     pl, tree = flatten(plus)
     ml = flatten(minus)[0]
-    return unflatten(tree, [(np.asarray(p, np.float64) - np.asarray(m, np.float64)) / (2 * eps)
-                            for p, m in zip(pl, ml)])
+    return unflatten(tree, [(_wide(p) - _wide(m)) / (2 * eps) for p, m in zip(pl, ml)])
 
 
 def check_jvp(f: Callable, args: Sequence, *, eps: float = 1e-6, rtol: float = 1e-5,

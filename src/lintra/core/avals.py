@@ -1,7 +1,11 @@
 """Abstract values (avals): what a traced value is known to be at staging time.
 
 An array aval is a static shape plus a dtype. Python scalars are *weakly typed*: they take the
-dtype of the array they meet, so ``x32 * 2.0`` stays float32, as in NumPy and JAX.
+dtype of the array they meet, so ``x32 * 2.0`` stays float32, as in NumPy and JAX (and
+``1j * x32`` is complex64).
+
+Complex arrays (complex64, complex128) are differentiable like floats: their tangents and
+cotangents are complex of the same dtype (JAX's conventions, see the README).
 """
 
 from __future__ import annotations
@@ -15,9 +19,12 @@ FLOAT_DTYPES = (np.dtype("float16"), np.dtype("float32"), np.dtype("float64"),
                 np.dtype(np.longdouble))
 INT_DTYPES = (np.dtype("int8"), np.dtype("int16"), np.dtype("int32"), np.dtype("int64"),
               np.dtype("uint8"), np.dtype("uint32"), np.dtype("uint64"))
+COMPLEX_DTYPES = (np.dtype("complex64"), np.dtype("complex128"))
+INEXACT_DTYPES = FLOAT_DTYPES + COMPLEX_DTYPES
 BOOL_DTYPE = np.dtype("bool")
 DEFAULT_FLOAT = np.dtype("float64")
 DEFAULT_INT = np.dtype("int64")
+DEFAULT_COMPLEX = np.dtype("complex128")
 
 
 class ShapedArray:
@@ -44,7 +51,12 @@ class ShapedArray:
 
     @property
     def is_float(self) -> bool:
-        return self.dtype in FLOAT_DTYPES
+        """Real or complex floating point: the dtypes that have a tangent space."""
+        return self.dtype in INEXACT_DTYPES
+
+    @property
+    def is_complex(self) -> bool:
+        return self.dtype.kind == "c"
 
     def strip_weak(self) -> ShapedArray:
         return ShapedArray(self.shape, self.dtype) if self.weak_type else self
@@ -62,14 +74,15 @@ class ShapedArray:
 
     def str_short(self) -> str:
         name = {"float32": "f32", "float64": "f64", "int32": "i32", "int64": "i64",
-                "bool": "bool"}.get(self.dtype.name, self.dtype.name)
+                "complex64": "c64", "complex128": "c128", "bool": "bool"
+                }.get(self.dtype.name, self.dtype.name)
         return f"{name}[{','.join(map(str, self.shape))}]"
 
     __repr__ = str_short
 
 
 def is_python_scalar(x: Any) -> bool:
-    return isinstance(x, (bool, int, float)) and not isinstance(x, np.generic)
+    return isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic)
 
 
 def python_scalar_dtype(x: Any) -> np.dtype:
@@ -79,7 +92,7 @@ def python_scalar_dtype(x: Any) -> np.dtype:
         return DEFAULT_INT
     if isinstance(x, float):
         return DEFAULT_FLOAT
-    raise TypeError(f"complex values are not supported: {x!r}")
+    return DEFAULT_COMPLEX
 
 
 _avals: dict = {}
@@ -94,9 +107,7 @@ def concrete_aval(x: Any) -> ShapedArray:
         if a is not None:
             return a
         dt = x.dtype
-        if dt.kind == "c":
-            raise TypeError("complex arrays are not supported by lintra")
-        if dt.kind not in "fiub":
+        if dt.kind not in "fiubc":
             raise TypeError(f"lintra cannot trace arrays of dtype {dt}")
         if len(_avals) > 4096:
             _avals.clear()
@@ -121,7 +132,24 @@ def result_dtype(*avals: ShapedArray) -> np.dtype:
             dt = DEFAULT_FLOAT
         elif w.kind in "iu" and dt.kind == "b":
             dt = DEFAULT_INT
+        elif w.kind == "c" and dt.kind != "c":     # 1j * x32 is complex64 (JAX, NumPy 2)
+            dt = np.dtype("complex64") if dt == np.dtype("float32") else DEFAULT_COMPLEX
     return dt
+
+
+def real_dtype(dtype) -> np.dtype:
+    """The real dtype of a complex one (complex64 -> float32); other dtypes unchanged."""
+    dtype = np.dtype(dtype)
+    return np.finfo(dtype).dtype if dtype.kind == "c" else dtype
+
+
+def complex_dtype(dtype) -> np.dtype:
+    """The complex dtype of a float one (float32 -> complex64); integers -> complex128."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "c":
+        return dtype
+    return np.dtype("complex64") if dtype in (np.dtype("float32"), np.dtype("float16")) \
+        else DEFAULT_COMPLEX
 
 
 def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:

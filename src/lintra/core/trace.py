@@ -182,8 +182,8 @@ class Tracer:
                            "print traced values at run time)")
         return format(v.item() if isinstance(v, np.ndarray) and v.shape == () else v, spec)
 
-    def __complex__(self):
-        raise TypeError("lintra does not support complex values")
+    def __complex__(self) -> complex:
+        return complex(self._concrete("a Python complex"))
 
     def __array__(self, dtype=None, copy=None):
         hint = ""
@@ -222,7 +222,7 @@ class Tracer:
         return f"{type(self).__name__}<{self.aval.str_short()}>"
 
 
-_UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "positive"}
+_UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "conjugate"}
 
 # The NumPy-style namespace (``lintra.numpy``) that operators and methods on traced values
 # follow. ``core`` does not import it (it sits above core); it registers itself on import.
@@ -242,7 +242,8 @@ _BINARY_OPERATORS = {
 _COMPARISONS = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
                 "eq": "equal", "ne": "not_equal"}
 _METHODS = ("sum", "mean", "max", "min", "prod", "var", "std", "argmax", "argmin", "cumsum",
-            "cumprod", "dot", "clip", "swapaxes", "repeat", "astype", "squeeze")
+            "cumprod", "dot", "clip", "swapaxes", "repeat", "astype", "squeeze", "conj",
+            "conjugate")
 
 
 def _define_operators() -> None:
@@ -263,6 +264,8 @@ def _define_operators() -> None:
     T.__getitem__ = _method("getitem")
     T.at = property(_method("at_property"))
     T.T = property(_method("transpose"))
+    T.real = property(_method("real"))
+    T.imag = property(_method("imag"))
     T.mT = property(lambda self: array_namespace.swapaxes(self, -1, -2))
     T.reshape = lambda self, *shape, **kw: array_namespace.reshape(
         self, shape[0] if len(shape) == 1 else shape, **kw)

@@ -20,8 +20,9 @@ from ..core import trace as _trace
 from ..core.array import Array, as_array
 from ..core.function import is_function_arg as _is_function_arg
 from ..ops.elementwise import NUMPY_NAMES as _UNARY
-from . import linalg  # noqa: F401  (lintra.numpy.linalg)
+from . import fft, linalg  # noqa: F401  (lintra.numpy.fft, lintra.numpy.linalg)
 from ._basic import *  # noqa: F401,F403
+from ._complex import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
@@ -33,7 +34,7 @@ ndarray = Array
 # names the submodules import for themselves; getitem/at_property serve x[i] and x.at
 _INTERNAL = {"E", "R", "S", "L", "I", "base", "np", "Tracer", "get_aval", "annotations",
              "Any", "Sequence", "Callable", "broadcast_shapes", "getitem", "at_property",
-             "functools", "operator", "ConcretizationError", "as_array"}
+             "functools", "operator", "ConcretizationError", "as_array", "C", "F"}
 
 
 def _concrete_results(fn):
@@ -88,9 +89,11 @@ for _name in _LINALG_NAMES:          # they apply pointwise to function values t
         setattr(linalg, _name, _pointwise_on_functions(_obj))
 for _name in linalg.__all__:
     globals()[_name] = getattr(linalg, _name)
+_FFT_NAMES = sorted(set(_publish(fft)) & set(fft.__all__))
+fft.__dir__ = lambda: list(_FFT_NAMES)
 getitem = _concrete_results(getitem)  # noqa: F405
 at_property = _concrete_results(at_property)  # noqa: F405
-_NAMES = _publish(_sys.modules[__name__]) + ["Array", "linalg", "ndarray"]
+_NAMES = _publish(_sys.modules[__name__]) + ["Array", "fft", "linalg", "ndarray"]
 # every function of arrays applies pointwise to function values (lnp.sum(f), lnp.dot(f, g),
 # f @ W) except those that make arrays; the unary float functions check for themselves
 _MAKERS = {"asarray", "array", "zeros", "ones", "full", "arange", "linspace", "eye",
@@ -104,7 +107,7 @@ for _name in _NAMES:
             and id(_obj) not in _UNARY_IDS and not isinstance(_obj, _types.ModuleType)):
         globals()[_name] = _pointwise_on_functions(_obj)
 
-__all__ = sorted(set(_NAMES) - {"linalg"})
+__all__ = sorted(set(_NAMES) - {"fft", "linalg"})
 
 
 def __dir__():

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..core.trace import get_aval
 from ..ops import base
+from ..ops import complex as C
 from ..ops import elementwise as E
 from ..ops import extrema as X
 from ._basic import _as_value
@@ -32,6 +33,9 @@ globals().update(E.NUMPY_NAMES)
 
 
 def round(x, decimals: int = 0):  # noqa: A001
+    """Half to even; complex values round their real and imaginary parts (NumPy)."""
+    if get_aval(_as_value(x)).dtype.kind == "c":
+        return C.complex(round(C.real(x), decimals), round(C.imag(x), decimals))
     if decimals:
         scale = 10.0 ** decimals
         return E.div(E.round(E.mul(x, scale)), scale)
@@ -109,7 +113,10 @@ def logaddexp(x, y):
 
 
 def float_power(x, y):
-    return E.pow(_as_value(x, np.dtype("float64")), y)
+    """``x ** y`` in float64 (complex128 for complex operands)."""
+    x, y = _as_value(x), _as_value(y)
+    complex_ = "c" in (get_aval(x).dtype.kind, get_aval(y).dtype.kind)
+    return E.pow(_as_value(x, np.dtype("complex128" if complex_ else "float64")), y)
 
 
 def logical_and(x, y):

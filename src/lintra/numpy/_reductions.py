@@ -8,6 +8,7 @@ import numpy as np
 
 from ..core.trace import get_aval
 from ..ops import base
+from ..ops import complex as C
 from ..ops import elementwise as E
 from ..ops import extrema as X
 from ..ops import reductions as R
@@ -52,7 +53,11 @@ def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
     axes = R.normalize_axes(axis, get_aval(a).ndim)
     centered = E.sub(a, mean(a, axes, keepdims=True))
     n = _count(a, axes)
-    return E.div(_sum(E.square(centered), axes, keepdims=keepdims), float(np.maximum(n - ddof,
+    if get_aval(centered).dtype.kind == "c":           # |c|^2 = Re(c conj(c)), real
+        sq = C.real(E.mul(centered, C.conj(centered)))
+    else:
+        sq = E.square(centered)
+    return E.div(_sum(sq, axes, keepdims=keepdims), float(np.maximum(n - ddof,
                                                                                         0)))
 
 

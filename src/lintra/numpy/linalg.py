@@ -18,6 +18,7 @@ import numpy as np
 from ..core.avals import broadcast_shapes
 from ..core.trace import get_aval
 from ..ops import base
+from ..ops import complex as C
 from ..ops import elementwise as E
 from ..ops import extrema as X
 from ..ops import linalg as L
@@ -148,8 +149,9 @@ def inner(a, b) -> Any:
 
 
 def vdot(a, b) -> Any:
-    """Dot product of the flattened operands (real values: no conjugation)."""
+    """Dot product of the flattened operands, the first conjugated (NumPy)."""
     a, b = _operands(a, b)
+    a = C.conj(a)
     if get_aval(a).size != get_aval(b).size:
         raise ValueError(f"vdot: operands of sizes {get_aval(a).size} and "
                          f"{get_aval(b).size} differ")
@@ -351,14 +353,16 @@ def cholesky(a, upper: bool = False) -> Any:
 
 
 def slogdet(a) -> tuple[Any, Any]:
-    """``(sign, log|det a|)``; ``sign`` has a zero derivative."""
+    """``(sign, log|det a|)``; ``sign`` has a zero derivative for real ``a`` (for complex
+    ``a`` it is the phase of the determinant, and moves with it)."""
     sign, logdet = L.slogdet(_square_float(a, "slogdet"))
     return sign, logdet
 
 
 def det(a) -> Any:
     sign, logdet = slogdet(a)
-    return E.mul(sign, E.exp(logdet))
+    return E.mul(sign, E.exp(logdet) if get_aval(sign).dtype == get_aval(logdet).dtype
+                 else base.convert_element_type(E.exp(logdet), get_aval(sign).dtype))
 
 
 def inv(a) -> Any:
@@ -423,6 +427,9 @@ def norm(x, ord=None, axis=None, keepdims: bool = False) -> Any:  # noqa: A002
     derivative is undefined), not nan."""
     (x,) = base.promote_float(_as_value(x))
     nd = len(_shape(x))
+    matrix = (axis is None and nd == 2) or (isinstance(axis, (tuple, list)) and len(axis) == 2)
+    if get_aval(x).dtype.kind == "c" and not (matrix and ord in (2, -2, "nuc")):
+        x = E.abs(x)                # every entrywise norm is the norm of the moduli
     if axis is None:
         if ord is None:
             axes = tuple(range(nd))

@@ -3,11 +3,13 @@
 from . import (  # noqa: F401
     base,
     call,
+    complex,
     control,
     debug,
     decompositions,
     elementwise,
     extrema,
+    fft,
     indexing,
     linalg,
     matrix_functions,

@@ -78,7 +78,10 @@ convert_element_type_p = Primitive("convert_element_type")
 
 @convert_element_type_p.def_impl
 def _convert_impl(x, *, dtype):
-    return np.asarray(x).astype(dtype)
+    x = np.asarray(x)
+    if x.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        x = x.real                  # complex -> real keeps the real part (no NumPy warning)
+    return x.astype(dtype)
 
 
 @convert_element_type_p.def_shape
@@ -96,12 +99,14 @@ def convert_element_type(x, dtype) -> Any:
 def _convert_jvp(primals, tangents, *, dtype):
     (x,), (t,) = primals, tangents
     out = convert_element_type_p.bind(x, dtype=dtype)
-    if isinstance(t, Zero) or np.dtype(dtype).kind != "f":
+    if isinstance(t, Zero) or np.dtype(dtype).kind not in "fc":
         return out, Zero(ShapedArray(np.shape(out), dtype))
     return out, convert_element_type_p.bind(t, dtype=dtype)
 
 
 jvp_rules[convert_element_type_p] = _convert_jvp
+# real -> complex is t + 0j, whose transpose keeps Re(ct); complex -> real keeps the real part,
+# whose transpose is ct + 0j: both are the conversion back (see ops/complex.py)
 transpose_rules[convert_element_type_p] = lambda ct, x, *, dtype: [
     convert_element_type_p.bind(ct, dtype=x.aval.dtype)]
 linear_positions[convert_element_type_p] = first_position

@@ -26,9 +26,14 @@ from .shape import broadcast_like, broadcasting_batcher, unbroadcast
 
 # ---------------------------------------------------------------- shape rules
 
-NUMERIC, FLOAT, ANY, INTEGRAL = "fiu", "f", "fiub", "iub"
-KIND_NAMES = {NUMERIC: "a numeric", FLOAT: "a floating-point", ANY: "an array",
-               INTEGRAL: "a boolean or integer"}
+# dtype kinds a primitive accepts: "c" is complex (INEXACT: real or complex floating point;
+# ORDERED: what <, <=, >, >= compare, as in JAX)
+NUMERIC, FLOAT, ANY, INTEGRAL = "fiuc", "f", "fiubc", "iub"
+INEXACT, ORDERED, REAL = "fc", "fiub", "fiu"
+KIND_NAMES = {NUMERIC: "a numeric", ANY: "an array",
+              INTEGRAL: "a boolean or integer", INEXACT: "a floating-point",
+              ORDERED: "a real (ordered)", REAL: "a real numeric", "c": "a complex",
+              "f": "a real floating-point"}
 
 
 def check_kind(name: str, kinds: str, *avals: ShapedArray) -> None:
@@ -77,10 +82,10 @@ def binary_primitive(name: str, impl, kinds: str = NUMERIC, out_dtype=None) -> P
 
 eq_p = binary_primitive("eq", np.equal, ANY, BOOL_DTYPE)
 ne_p = binary_primitive("ne", np.not_equal, ANY, BOOL_DTYPE)
-lt_p = binary_primitive("lt", np.less, ANY, BOOL_DTYPE)
-le_p = binary_primitive("le", np.less_equal, ANY, BOOL_DTYPE)
-gt_p = binary_primitive("gt", np.greater, ANY, BOOL_DTYPE)
-ge_p = binary_primitive("ge", np.greater_equal, ANY, BOOL_DTYPE)
+lt_p = binary_primitive("lt", np.less, ORDERED, BOOL_DTYPE)
+le_p = binary_primitive("le", np.less_equal, ORDERED, BOOL_DTYPE)
+gt_p = binary_primitive("gt", np.greater, ORDERED, BOOL_DTYPE)
+ge_p = binary_primitive("ge", np.greater_equal, ORDERED, BOOL_DTYPE)
 and_p = binary_primitive("and", np.bitwise_and, INTEGRAL)
 or_p = binary_primitive("or", np.bitwise_or, INTEGRAL)
 xor_p = binary_primitive("xor", np.bitwise_xor, INTEGRAL)

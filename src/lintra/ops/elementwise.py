@@ -22,23 +22,28 @@ from ..ad.rules import (
     bilinear,
     defzero_jvp,
     first_position,
+    jvp_rules,
     linear_positions,
     transpose_rules,
+    zero_like,
 )
 from ..batching.core import vectorized, vmap_rules
 from ..core import function
 from ..core.array import as_array
-from ..core.avals import broadcast_shapes
+from ..core.avals import broadcast_shapes, real_dtype
 from ..core.eval import scalar_impls
 from ..core.function import is_function_arg
 from ..core.primitive import Primitive
 from ..core.trace import Tracer, get_aval
-from .base import FAST_UNARY, asarray_value, promote, promote_float
+from .base import FAST_UNARY, asarray_value, convert_element_type, promote, promote_float
 from .compare import (  # noqa: F401  (re-exported: every elementwise primitive is E.<name>)
     ANY,
     FLOAT,
+    INEXACT,
     INTEGRAL,
     NUMERIC,
+    ORDERED,
+    REAL,
     and_p,
     binary_primitive,
     bitwise_and,
@@ -65,6 +70,7 @@ from .compare import (  # noqa: F401  (re-exported: every elementwise primitive 
     unary_primitive,
     xor_p,
 )
+from .complex import conj, real
 from .shape import defjvp, unbroadcast
 
 # NumPy name -> function, for the functions made by ``_op``: ``lintra.numpy`` exports them all
@@ -151,7 +157,7 @@ scalar_impls[sub_p] = operator.sub
 # ---------------------------------------------------------------- mul, div
 
 mul_p = binary_primitive("mul", np.multiply, ANY)
-div_p = binary_primitive("div", np.true_divide, FLOAT)
+div_p = binary_primitive("div", np.true_divide, INEXACT)
 
 
 def mul(x, y):
@@ -235,87 +241,93 @@ def _op(p, *numpy_names: str):
     return op
 
 
-exp_p = unary_primitive("exp", np.exp)
+exp_p = unary_primitive("exp", np.exp, INEXACT)
 exp = _op(exp_p, "exp")
 defjvp(exp_p, lambda t, x: mul(t, exp(x)))
 scalar_impls[exp_p] = _guarded(math.exp, exp_p)
 
-expm1_p = unary_primitive("expm1", np.expm1)
+expm1_p = unary_primitive("expm1", np.expm1, INEXACT)
 expm1 = _op(expm1_p, "expm1")
 defjvp(expm1_p, lambda t, x: mul(t, exp(x)))
 scalar_impls[expm1_p] = _guarded(math.expm1, expm1_p)
 
-log_p = unary_primitive("log", np.log)
+log_p = unary_primitive("log", np.log, INEXACT)
 log = _op(log_p, "log")
 defjvp(log_p, lambda t, x: div(t, x))
 scalar_impls[log_p] = _guarded(math.log, log_p)
 
-log1p_p = unary_primitive("log1p", np.log1p)
+log1p_p = unary_primitive("log1p", np.log1p, INEXACT)
 log1p = _op(log1p_p, "log1p")
 defjvp(log1p_p, lambda t, x: div(t, add(x, 1.0)))
 scalar_impls[log1p_p] = _guarded(math.log1p, log1p_p)
 
-sqrt_p = unary_primitive("sqrt", np.sqrt)
+sqrt_p = unary_primitive("sqrt", np.sqrt, INEXACT)
 sqrt = _op(sqrt_p, "sqrt")
 defjvp(sqrt_p, lambda t, x: div(t, mul(2.0, sqrt(x))))
 scalar_impls[sqrt_p] = _guarded(math.sqrt, sqrt_p)
 
-sin_p = unary_primitive("sin", np.sin)
+sin_p = unary_primitive("sin", np.sin, INEXACT)
 sin = _op(sin_p, "sin")
 defjvp(sin_p, lambda t, x: mul(t, cos(x)))
 scalar_impls[sin_p] = _guarded(math.sin, sin_p)         # sin(inf): math raises, NumPy nan
 
-cos_p = unary_primitive("cos", np.cos)
+cos_p = unary_primitive("cos", np.cos, INEXACT)
 cos = _op(cos_p, "cos")
 defjvp(cos_p, lambda t, x: mul(t, neg(sin(x))))   # the negation stays on the primal side
 scalar_impls[cos_p] = _guarded(math.cos, cos_p)
 
-tan_p = unary_primitive("tan", np.tan)
+tan_p = unary_primitive("tan", np.tan, INEXACT)
 tan = _op(tan_p, "tan")
 defjvp(tan_p, lambda t, x: mul(t, add(1.0, square(tan(x)))))
 scalar_impls[tan_p] = _guarded(math.tan, tan_p)
 
-asin_p = unary_primitive("asin", np.arcsin)
+asin_p = unary_primitive("asin", np.arcsin, INEXACT)
 asin = _op(asin_p, "arcsin")
 defjvp(asin_p, lambda t, x: div(t, sqrt(sub(1.0, square(x)))))
 scalar_impls[asin_p] = _guarded(math.asin, asin_p)      # |x| > 1: math raises, NumPy nan
 
-acos_p = unary_primitive("acos", np.arccos)
+acos_p = unary_primitive("acos", np.arccos, INEXACT)
 acos = _op(acos_p, "arccos")
 defjvp(acos_p, lambda t, x: div(t, neg(sqrt(sub(1.0, square(x))))))
 scalar_impls[acos_p] = _guarded(math.acos, acos_p)
 
-atan_p = unary_primitive("atan", np.arctan)
+atan_p = unary_primitive("atan", np.arctan, INEXACT)
 atan = _op(atan_p, "arctan")
 defjvp(atan_p, lambda t, x: div(t, add(1.0, square(x))))
 scalar_impls[atan_p] = _guarded(math.atan, atan_p)
 
-sinh_p = unary_primitive("sinh", np.sinh)
+sinh_p = unary_primitive("sinh", np.sinh, INEXACT)
 sinh = _op(sinh_p, "sinh")
 defjvp(sinh_p, lambda t, x: mul(t, cosh(x)))
 scalar_impls[sinh_p] = _guarded(math.sinh, sinh_p)      # overflow: math raises, NumPy ±inf
 
-cosh_p = unary_primitive("cosh", np.cosh)
+cosh_p = unary_primitive("cosh", np.cosh, INEXACT)
 cosh = _op(cosh_p, "cosh")
 defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
 scalar_impls[cosh_p] = _guarded(math.cosh, cosh_p)
 
-tanh_p = unary_primitive("tanh", np.tanh)
+tanh_p = unary_primitive("tanh", np.tanh, INEXACT)
 tanh = _op(tanh_p, "tanh")
 defjvp(tanh_p, lambda t, x: mul(t, sub(1.0, square(tanh(x)))))
 scalar_impls[tanh_p] = _guarded(math.tanh, tanh_p)
 
-asinh_p = unary_primitive("asinh", np.arcsinh)
+asinh_p = unary_primitive("asinh", np.arcsinh, INEXACT)
 asinh = _op(asinh_p, "arcsinh")
 defjvp(asinh_p, lambda t, x: div(t, sqrt(add(square(x), 1.0))))
 scalar_impls[asinh_p] = _guarded(math.asinh, asinh_p)
 
-acosh_p = unary_primitive("acosh", np.arccosh)
+acosh_p = unary_primitive("acosh", np.arccosh, INEXACT)
 acosh = _op(acosh_p, "arccosh")
-defjvp(acosh_p, lambda t, x: div(t, sqrt(sub(square(x), 1.0))))
+def _acosh_jvp(t, x):
+    if get_aval(x).dtype.kind == "c":       # the principal branch: sqrt(z-1) sqrt(z+1)
+        return div(t, mul(sqrt(sub(x, 1.0)), sqrt(add(x, 1.0))))
+    return div(t, sqrt(sub(square(x), 1.0)))
+
+
+defjvp(acosh_p, _acosh_jvp)
 scalar_impls[acosh_p] = _guarded(math.acosh, acosh_p)   # x < 1: math raises, NumPy nan
 
-atanh_p = unary_primitive("atanh", np.arctanh)
+atanh_p = unary_primitive("atanh", np.arctanh, INEXACT)
 atanh = _op(atanh_p, "arctanh")
 defjvp(atanh_p, lambda t, x: div(t, sub(1.0, square(x))))
 scalar_impls[atanh_p] = _guarded(math.atanh, atanh_p)   # atanh(±1): math raises, NumPy ±inf
@@ -360,6 +372,8 @@ def square(x):
 # ---------------------------------------------------------------- piecewise
 
 abs_p = unary_primitive("abs", np.abs, NUMERIC)
+_numeric_shape = abs_p.shape_rule
+abs_p.def_shape(lambda x: _numeric_shape(x).update(dtype=real_dtype(x.dtype)))  # |z| is real
 sign_p = unary_primitive("sign", np.sign, NUMERIC)
 floor_p = unary_primitive("floor", np.floor)
 ceil_p = unary_primitive("ceil", np.ceil)
@@ -387,8 +401,34 @@ def _rounding(p):
 
 floor, ceil, round = map(_rounding, (floor_p, ceil_p, round_p))  # noqa: A001
 
-defjvp(abs_p, lambda t, x: mul(t, sign(x)))
-for _p in (sign_p, floor_p, ceil_p, round_p):
+def _unit(x):
+    """z / |z| of complex ``z``, 0 at 0; with the |z| it divides by (1 at 0)."""
+    a = abs(x)
+    safe = select(eq(a, 0.0), 1.0, a)
+    return div(x, convert_element_type(safe, get_aval(x).dtype)), safe
+
+
+def _abs_jvp(t, x):
+    if get_aval(x).dtype.kind == "c":       # d|z| = Re(conj(z/|z|) dz); 0 at z = 0 (JAX)
+        return real(mul(conj(_unit(x)[0]), t))
+    return mul(t, sign(x))
+
+
+def _sign_jvp(primals, tangents):
+    """Piecewise constant on reals; z/|z| on complex moves with z: d(z/|z|) =
+    (dz - u Re(conj(u) dz)) / |z| with u = z/|z| (0 at z = 0)."""
+    (x,), (t,) = primals, tangents
+    out = sign_p.bind(x)
+    if isinstance(t, Zero) or get_aval(x).dtype.kind != "c":
+        return out, zero_like(out)
+    u, a = _unit(x)
+    radial = mul(u, convert_element_type(real(mul(conj(u), t)), get_aval(x).dtype))
+    return out, div(sub(t, radial), convert_element_type(a, get_aval(x).dtype))
+
+
+defjvp(abs_p, _abs_jvp)
+jvp_rules[sign_p] = _sign_jvp
+for _p in (floor_p, ceil_p, round_p):
     defzero_jvp(_p)
 
 
@@ -416,7 +456,7 @@ scalar_impls[round_p] = lambda x: builtins.round(x, 0)   # half to even, like np
 
 pow_p = binary_primitive("pow", np.power)
 atan2_p = binary_primitive("atan2", np.arctan2, FLOAT)
-rem_p = binary_primitive("rem", np.remainder)
+rem_p = binary_primitive("rem", np.remainder, REAL)
 
 integer_pow_p = Primitive("integer_pow")
 integer_pow_p.def_impl(lambda x, *, n: np.power(x, np.asarray(n, np.asarray(x).dtype)))

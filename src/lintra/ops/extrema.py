@@ -8,14 +8,14 @@ import numpy as np
 from ..core.eval import scalar_impls
 from ..core.trace import get_aval
 from .base import promote
-from .compare import ANY, binary_primitive, eq, gt, lt, select
+from .compare import ORDERED, binary_primitive, eq, gt, lt, select
 from .elementwise import mul, sqrt
 from .shape import defjvp
 
 # ---------------------------------------------------------------- maximum, minimum
 
-max_p = binary_primitive("max", np.maximum, ANY)
-min_p = binary_primitive("min", np.minimum, ANY)
+max_p = binary_primitive("max", np.maximum, ORDERED)
+min_p = binary_primitive("min", np.minimum, ORDERED)
 
 
 def maximum(x, y):

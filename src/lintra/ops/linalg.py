@@ -18,10 +18,11 @@ import numpy as np
 
 from ..ad.rules import UndefinedPrimal, Zero, bilinear, jvp_rules, linear_positions, transpose_rules
 from ..batching.core import vmap_rules
-from ..core.avals import ShapedArray, concrete_aval
+from ..core.avals import ShapedArray, concrete_aval, real_dtype
 from ..core.eval import unchecked_impls
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
+from . import complex as C
 from . import elementwise as E
 from . import structure as S
 from .base import asarray_value, promote
@@ -303,9 +304,10 @@ cholesky_p = Primitive("cholesky")
 
 @_checked(cholesky_p)
 def _cholesky_impl(a):
-    # symmetrize, as JAX does: the function then depends on (A + Aᵀ)/2, matching its JVP
+    # symmetrize, as JAX does: the function then depends on (A + Aᴴ)/2, matching its JVP
     a = np.asarray(a)
-    return np.linalg.cholesky((a + np.swapaxes(a, -1, -2)) / 2).astype(a.dtype, copy=False)
+    return np.linalg.cholesky((a + np.swapaxes(a, -1, -2).conj()) / 2).astype(a.dtype,
+                                                                           copy=False)
 
 
 @cholesky_p.def_shape
@@ -325,10 +327,11 @@ def _cholesky_jvp(primals, tangents):
     aval = get_aval(L).strip_weak()
     if isinstance(ta, Zero):
         return L, Zero(aval)
-    # dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ: lower triangle with halved diagonal
-    s = E.mul(E.add(ta, matrix_transpose(ta)), 0.5)
+    # dL = L Φ(L⁻¹ dA L⁻ᴴ), Φ: lower triangle with halved diagonal (ᴴ = ᵀ on reals)
+    s = E.mul(E.add(ta, C.conj(matrix_transpose(ta))), 0.5)
     tmp = triangular_solve(L, s, lower=True)
-    x = triangular_solve(L, tmp, lower=True, transpose_a=True, left_side=False)
+    x = C.conj(triangular_solve(L, C.conj(tmp), lower=True, transpose_a=True,
+                                left_side=False))
     n = aval.shape[-1]
     phi = np.tril(np.ones((n, n), aval.dtype), -1) + 0.5 * np.eye(n, dtype=aval.dtype)
     return L, matmul_batched(L, E.mul(x, phi))
@@ -350,8 +353,7 @@ def _slogdet_impl(a):
 @slogdet_p.def_shape
 def _slogdet_shape(a):
     _check_square(a, "slogdet")
-    out = ShapedArray(a.shape[:-2], a.dtype)
-    return [out, out]
+    return [ShapedArray(a.shape[:-2], a.dtype), ShapedArray(a.shape[:-2], real_dtype(a.dtype))]
 
 
 def slogdet(a) -> list:
@@ -362,14 +364,19 @@ def slogdet(a) -> list:
 def _slogdet_jvp(primals, tangents):
     (a,), (ta,) = primals, tangents
     sign, logdet = slogdet_p.bind(a)
-    aval = get_aval(logdet).strip_weak()
+    s_aval, aval = get_aval(sign).strip_weak(), get_aval(logdet).strip_weak()
     if isinstance(ta, Zero):
-        return [sign, logdet], [Zero(aval), Zero(aval)]
-    # d log|det A| = tr(A⁻¹ dA) = Σ A⁻ᵀ ∘ dA
+        return [sign, logdet], [Zero(s_aval), Zero(aval)]
+    # d log det A = tr(A⁻¹ dA) = Σ A⁻ᵀ ∘ dA: its real part moves log|det A|, its imaginary
+    # part (complex A) the phase, sign = e^{iθ}: d sign = sign · i Im(tr)
     a_aval = get_aval(a)
     inv_t = solve_p.bind(matrix_transpose(a), _eye_like(a_aval))
     nd = a_aval.ndim
-    return [sign, logdet], [Zero(aval), reduce_sum(E.mul(inv_t, ta), (nd - 2, nd - 1))]
+    tr = reduce_sum(E.mul(inv_t, ta), (nd - 2, nd - 1))
+    if not a_aval.is_complex:
+        return [sign, logdet], [Zero(s_aval), tr]
+    d_sign = E.mul(sign, C.complex(np.zeros((), aval.dtype), C.imag(tr)))
+    return [sign, logdet], [d_sign, C.real(tr)]
 
 
 jvp_rules[slogdet_p] = _slogdet_jvp
