@@ -372,3 +372,71 @@ def test_linearized_decompositions_are_linear():
         lin = f_lin.linear_function
         n_res = len(lin.residuals)
         check_linear(lin.program, [False] * n_res + [True] * (len(lin.program.params) - n_res))
+
+
+# ---------------------------------------------------------------- eig, eigvals (complex outputs)
+
+
+def jeig(x):
+    return jax.lax.linalg.eig(x, compute_left_eigenvectors=False, enable_eigvec_derivs=True)
+
+
+def real_summary(outs, w):
+    """A real scalar of complex outputs (grad needs a real function)."""
+    return sum(lnp.sum(lnp.real(o) * wi) + lnp.sum(lnp.imag(o) * wi ** 2)
+               for o, wi in zip(outs, w))
+
+
+def jreal_summary(outs, w):
+    return sum(jnp.sum(jnp.real(o) * wi) + jnp.sum(jnp.imag(o) * wi ** 2)
+               for o, wi in zip(outs, w))
+
+
+EIG_INPUTS = {
+    "real_spectrum": lambda: rand(0, 3, 3) + np.diag([0.0, 2.0, 4.0]),
+    "complex_pairs": lambda: rand(1, 4, 4),                # real matrix, conjugate pairs
+    "complex_input": lambda: rand(2, 3, 3) + 1j * rand(3, 3, 3),
+    "batch": lambda: rand(4, 2, 3, 3),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EIG_INPUTS))
+def test_eig(case):
+    a = EIG_INPUTS[case]()
+    w, v = LA.eig(a)
+    assert w.dtype.kind == "c" and v.dtype.kind == "c"
+    close(np.sort_complex(w), np.sort_complex(np.linalg.eigvals(a)))
+    close(a @ v, v * w[..., None, :])
+    close(np.linalg.norm(v, axis=-2), np.ones(w.shape))
+    close(LA.eigvals(a), w)
+    jw, jv = jeig(a) if a.ndim == 2 else jax.vmap(jeig)(a)
+    close(w, jw)
+    close(v, jv)
+    check_grads(LA.eigvals, (a,), order=2)
+    check_grads(lambda x: tuple(LA.eig(x)), (a,), order=2)
+    check_staged(lambda x: tuple(LA.eig(x)), (a,))
+    # forward and reverse derivatives against JAX (vectors: enable_eigvec_derivs=True)
+    t = rand(5, *a.shape) + (1j * rand(6, *a.shape) if a.dtype.kind == "c" else 0)
+    jf = jeig if a.ndim == 2 else jax.vmap(jeig)
+    _, (tw, tv) = lt.jvp(lambda x: tuple(LA.eig(x)), (a,), (t,))
+    _, (jtw, jtv) = jax.jvp(jf, (a,), (t,))
+    close(tw, jtw, 1e-8, 1e-9)
+    close(tv, jtv, 1e-8, 1e-9)
+    wts = [rand(8, *w.shape), rand(9, *v.shape)]
+    g = lt.grad(lambda x: real_summary(LA.eig(x), wts))(a)
+    jg = jax.grad(lambda x: jreal_summary(jf(x), wts))(a)
+    close(g, jg, 1e-8, 1e-9)
+    check_vmap(lambda x: tuple(LA.eig(x)), a if a.ndim == 3 else a[None])
+
+
+def test_eig_errors_and_scipy_names():
+    import lintra.scipy.linalg as lsl
+    a = rand(0, 3, 3)
+    close(lsl.eigvals(a), LA.eigvals(a))
+    close(lsl.eig(a)[1], LA.eig(a).eigenvectors)
+    with pytest.raises(NotImplementedError, match="eig: the generalized problem"):
+        lsl.eig(a, left=True)
+    with pytest.raises(ValueError, match="eig: expects square matrices"):
+        LA.eig(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="eigvals: expects square matrices"):
+        LA.eigvals(np.ones((2, 3)))

@@ -1,6 +1,6 @@
-"""NumPy-style decompositions and what is built on them (``lintra.numpy.linalg``): ``eigh``,
-``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``qr``, ``lstsq``, ``matrix_power`` (the
-primitives are in ``ops/decompositions.py``).
+"""NumPy-style decompositions and what is built on them (``lintra.numpy.linalg``): ``eig``,
+``eigvals``, ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``qr``, ``lstsq``,
+``matrix_power`` (the primitives are in ``ops/decompositions.py`` and ``ops/eig.py``).
 
 Derivatives exist where the factors are smooth: distinct eigenvalues for ``eigh``'s vectors
 (at a degenerate eigenvalue the eigenvectors are not unique and their derivative is inf/nan,
@@ -19,11 +19,17 @@ from ..core.trace import get_aval
 from ..ops import base
 from ..ops import compare as C
 from ..ops import decompositions as D
+from ..ops import eig as EG
 from ..ops import elementwise as E
 from ..ops import linalg as L
 from ..ops import reductions as R
 from ..ops import structure as S
 from ._basic import _as_value
+
+
+class EigResult(NamedTuple):
+    eigenvalues: Any
+    eigenvectors: Any
 
 
 class EighResult(NamedTuple):
@@ -70,6 +76,19 @@ def _one_triangle(a, lower: bool):
     tri = E.mul(a, np.tril(ones) if lower else np.triu(ones))
     strict = E.mul(a, np.tril(ones, -1) if lower else np.triu(ones, 1))
     return E.add(tri, S.transpose(strict, tuple(range(nd - 2)) + (nd - 1, nd - 2)))
+
+
+def eig(a) -> EigResult:
+    """Eigenvalues and right eigenvectors (unit norm, largest component real) of general
+    square matrices; always complex, as in JAX. Vector derivatives follow that normalization
+    and need distinct eigenvalues."""
+    w, v = EG.eig(_square_float(a, "eig"))
+    return EigResult(w, v)
+
+
+def eigvals(a) -> Any:
+    """Eigenvalues (complex) of general square matrices; differentiable where simple."""
+    return EG.eig(_square_float(a, "eigvals"), vectors=False)[0]
 
 
 def eigh(a, UPLO: str | None = None, symmetrize_input: bool = True) -> EighResult:  # noqa: N803

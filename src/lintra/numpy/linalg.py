@@ -3,7 +3,7 @@
 Products (``dot``, ``matmul``, ``tensordot``, ``einsum``, ``outer``, ``inner``, ``vdot``) are
 thin wrappers over the one ``dot_general`` primitive and are exported to ``lintra.numpy``;
 ``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``norm``, ``solve_triangular`` and the
-decompositions of ``_decompositions.py`` (``eigh``, ``svd``, ``qr``, ``pinv``, ``lstsq``,
+decompositions of ``_decompositions.py`` (``eig``, ``eigh``, ``svd``, ``qr``, ``pinv``, ``lstsq``,
 ``matrix_power``, ...) live only here, as ``lintra.numpy.linalg.<name>``. Batched (leading)
 dims broadcast like NumPy.
 """
@@ -27,11 +27,14 @@ from ..ops import structure as S
 from ._basic import _as_value
 from ._decompositions import (  # noqa: F401  (re-exported as lintra.numpy.linalg.<name>)
     EighResult,
+    EigResult,
     QRResult,
     SVDResult,
     _singular_value_norm,
     _square_float,
+    eig,
     eigh,
+    eigvals,
     eigvalsh,
     lstsq,
     matrix_power,

@@ -7,6 +7,7 @@ from . import (  # noqa: F401
     control,
     debug,
     decompositions,
+    eig,
     elementwise,
     extrema,
     fft,

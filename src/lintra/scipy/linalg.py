@@ -23,9 +23,9 @@ from ..ops import matrix_functions as M
 from ..ops import reductions as R
 from ..ops import structure as S
 
-__all__ = ["cho_factor", "cho_solve", "cholesky", "det", "eigh", "expm", "expm_frechet", "inv",
-           "lu", "lu_factor", "lu_solve", "pinv", "qr", "solve", "solve_sylvester",
-           "solve_triangular", "sqrtm", "svd"]
+__all__ = ["cho_factor", "cho_solve", "cholesky", "det", "eig", "eigh", "eigvals", "expm",
+           "expm_frechet", "inv", "lu", "lu_factor", "lu_solve", "pinv", "qr", "solve",
+           "solve_sylvester", "solve_triangular", "sqrtm", "svd"]
 
 
 def _shape(x) -> tuple[int, ...]:
@@ -213,6 +213,24 @@ def eigh(a, b: Any = None, lower: bool = True, eigvals_only: bool = False,
                                   "supported")
     w, v = LA.eigh(a, UPLO="L" if lower else "U", symmetrize_input=False)
     return w if eigvals_only else (w, v)
+
+
+def eig(a, b: Any = None, left: bool = False, right: bool = True,
+        overwrite_a: bool = False, overwrite_b: bool = False, check_finite: bool = True,
+        homogeneous_eigvals: bool = False) -> Any:
+    """``(w, vr)`` (``w`` alone when not ``right``), complex; the generalized problem
+    (``b``), left eigenvectors and homogeneous eigenvalues are not supported."""
+    del overwrite_a, overwrite_b, check_finite
+    if b is not None or left or homogeneous_eigvals:
+        raise NotImplementedError("eig: the generalized problem (b), left eigenvectors and "
+                                  "homogeneous_eigvals are not supported")
+    return tuple(LA.eig(a)) if right else LA.eigvals(a)
+
+
+def eigvals(a, b: Any = None, overwrite_a: bool = False, check_finite: bool = True,
+            homogeneous_eigvals: bool = False) -> Any:
+    return eig(a, b, right=False, overwrite_a=overwrite_a, check_finite=check_finite,
+               homogeneous_eigvals=homogeneous_eigvals)
 
 
 def svd(a, full_matrices: bool = True, compute_uv: bool = True, overwrite_a: bool = False,
