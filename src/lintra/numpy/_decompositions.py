@@ -18,6 +18,7 @@ import numpy as np
 from ..core.trace import get_aval
 from ..ops import base
 from ..ops import compare as C
+from ..ops import complex as Cx
 from ..ops import decompositions as D
 from ..ops import eig as EG
 from ..ops import elementwise as E
@@ -56,9 +57,9 @@ def _matrix_float(a, who: str, square: bool = False):
     """``a`` as floats with at least two dims (square ones when asked)."""
     (a,) = base.promote_float(_as_value(a))
     shp = _shape(a)
-    if len(shp) < 2:
+    if len(shp) < 2 and not square:
         raise ValueError(f"{who}: expects a matrix (at least 2-D), got shape {shp}")
-    if square and shp[-1] != shp[-2]:
+    if square and (len(shp) < 2 or shp[-1] != shp[-2]):
         raise ValueError(f"{who}: expects square matrices in the last two dims, got shape "
                          f"{shp}")
     return a
@@ -69,13 +70,17 @@ def _square_float(a, who: str):
 
 
 def _one_triangle(a, lower: bool):
-    """The symmetric matrix that one triangle of ``a`` defines (NumPy's ``UPLO``)."""
+    """The symmetric (Hermitian) matrix that one triangle of ``a`` defines (NumPy's
+    ``UPLO``); for complex input the diagonal's imaginary part is dropped, as LAPACK does."""
     nd = len(_shape(a))
     n = _shape(a)[-1]
     ones = np.ones((n, n), get_aval(a).dtype)
-    tri = E.mul(a, np.tril(ones) if lower else np.triu(ones))
     strict = E.mul(a, np.tril(ones, -1) if lower else np.triu(ones, 1))
-    return E.add(tri, S.transpose(strict, tuple(range(nd - 2)) + (nd - 1, nd - 2)))
+    diag = E.mul(a, np.eye(n, dtype=get_aval(a).dtype))
+    if get_aval(a).is_complex:
+        diag = base.convert_element_type(Cx.real(diag), get_aval(a).dtype)
+    mirrored = Cx.conj(S.transpose(strict, tuple(range(nd - 2)) + (nd - 1, nd - 2)))
+    return E.add(E.add(strict, diag), mirrored)
 
 
 def eig(a) -> EigResult:
@@ -172,9 +177,9 @@ def lstsq(a, b, rcond: float | None = None, *, numpy_resid: bool = False
     rank = R.reduce_sum(base.convert_element_type(keep, np.int64), (0,)) if min(m, n) \
         else np.asarray(0)
     r = E.sub(bm, L.matmul_batched(a, x))
-    resid = R.reduce_sum(E.mul(r, r), (0,))
+    resid = R.reduce_sum(Cx.real(E.mul(Cx.conj(r), r)), (0,))
     if numpy_resid and (int(rank) < n or m <= n):
-        resid = np.zeros((0,), dtype)
+        resid = np.zeros((0,), get_aval(resid).dtype)
     return (S.reshape(x, (n,)) if len(sb) == 1 else x), resid, rank, s
 
 

@@ -330,10 +330,14 @@ def solve(a, b) -> Any:
 def solve_triangular(a, b, trans: int | str = 0, lower: bool = False,
                      unit_diagonal: bool = False) -> Any:
     """``scipy.linalg.solve_triangular``: solve ``op(a) x = b`` reading one triangle of
-    ``a``; ``trans`` 0/'N' (``a``), 1/'T' or 2/'C' (``a.T``)."""
+    ``a``; ``trans`` 0/'N' (``a``), 1/'T' (``a.T``) or 2/'C' (``a.conj().T``)."""
     codes = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}
     if trans not in codes:
         raise ValueError(f"solve_triangular: invalid trans {trans!r}")
+    a, b = base.promote_float(_as_value(a), _as_value(b))
+    if trans in (2, "C") and get_aval(a).is_complex:   # aᴴ x = b  <=>  aᵀ x̄ = b̄
+        return C.conj(triangular_solve(a, C.conj(b), lower=lower, transpose_a=True,
+                                       unit_diagonal=unit_diagonal))
     return triangular_solve(a, b, lower=lower, transpose_a=codes[trans],
                             unit_diagonal=unit_diagonal)
 
@@ -349,10 +353,10 @@ def triangular_solve(a, b, *, lower: bool = False, transpose_a: bool = False,
 
 
 def cholesky(a, upper: bool = False) -> Any:
-    """Cholesky factor of the symmetric positive-definite ``(a + aᵀ)/2`` (lower, or ``Lᵀ``
+    """Cholesky factor of the Hermitian positive-definite ``(a + aᴴ)/2`` (lower, or ``Lᴴ``
     when ``upper``)."""
     out = L.cholesky(_square_float(a, "cholesky"))
-    return L.matrix_transpose(out) if upper else out
+    return C.conj(L.matrix_transpose(out)) if upper else out
 
 
 def slogdet(a) -> tuple[Any, Any]:

@@ -28,10 +28,11 @@ import numpy as np
 
 from ..ad.rules import Zero, defzero_jvp, jvp_rules, zero_like
 from ..batching.core import vmap_rules
-from ..core.avals import ShapedArray
+from ..core.avals import ShapedArray, real_dtype
 from ..core.primitive import Primitive
 from ..core.trace import get_aval
 from . import compare as C
+from . import complex as Cx
 from . import elementwise as E
 from . import structure as S
 from .base import convert_element_type
@@ -41,6 +42,17 @@ from .shape import moveaxis, reduce_sum
 
 def _mT(x):
     return matrix_transpose(x)
+
+
+def _mH(x):
+    """The conjugate transpose (the transpose of a real matrix)."""
+    return Cx.conj(matrix_transpose(x))
+
+
+def _as(x, like):
+    """``x`` (real) converted to ``like``'s dtype (complex) where they differ."""
+    dt = get_aval(like).dtype
+    return x if get_aval(x).dtype == dt else convert_element_type(x, dt)
 
 
 def _mm(*xs):
@@ -98,21 +110,21 @@ eigh_p = Primitive("eigh", multiple_results=True)
 
 @_checked(eigh_p)
 def _eigh_impl(a):
-    # symmetrize (as cholesky does): the function depends on (A + Aᵀ)/2, matching the JVP
+    # symmetrize (as cholesky does): the function depends on (A + Aᴴ)/2, matching the JVP
     a = np.asarray(a)
-    w, v = np.linalg.eigh((a + np.swapaxes(a, -1, -2)) / 2)
-    return [w.astype(a.dtype, copy=False), v.astype(a.dtype, copy=False)]
+    w, v = np.linalg.eigh((a + np.swapaxes(a, -1, -2).conj()) / 2)
+    return [w.astype(real_dtype(a.dtype), copy=False), v.astype(a.dtype, copy=False)]
 
 
 @eigh_p.def_shape
 def _eigh_shape(a):
     _check_square(a, "eigh")
-    return [ShapedArray(a.shape[:-1], a.dtype), a.strip_weak()]
+    return [ShapedArray(a.shape[:-1], real_dtype(a.dtype)), a.strip_weak()]
 
 
 def eigh(a) -> list:
-    """``[w, v]``: ascending eigenvalues and orthonormal eigenvectors (columns) of
-    ``(a + aᵀ)/2``."""
+    """``[w, v]``: ascending (real) eigenvalues and orthonormal eigenvectors (columns) of
+    ``(a + aᴴ)/2``."""
     return eigh_p.bind(a)
 
 
@@ -121,10 +133,10 @@ def _eigh_jvp(primals, tangents):
     w, v = eigh_p.bind(a)
     if isinstance(ta, Zero):
         return [w, v], [zero_like(w), zero_like(v)]
-    # Vᵀ dA V in the eigenbasis: its diagonal moves the eigenvalues, the rest rotates V
-    sym = E.mul(E.add(ta, _mT(ta)), 0.5)
-    vdv = _mm(_mT(v), sym, v)
-    return [w, v], [_diag(vdv), _mm(v, E.mul(_gap_inverse(w), vdv))]
+    # Vᴴ dA V in the eigenbasis: its diagonal moves the eigenvalues, the rest rotates V
+    sym = E.mul(E.add(ta, _mH(ta)), 0.5)
+    vdv = _mm(_mH(v), sym, v)
+    return [w, v], [Cx.real(_diag(vdv)), _mm(v, E.mul(_as(_gap_inverse(w), v), vdv))]
 
 
 jvp_rules[eigh_p] = _eigh_jvp
@@ -140,9 +152,10 @@ svd_p = Primitive("svd", multiple_results=True)
 def _svd_impl(a, *, full_matrices, compute_uv):
     a = np.asarray(a)
     if not compute_uv:
-        return [np.linalg.svd(a, compute_uv=False).astype(a.dtype, copy=False)]
+        return [np.linalg.svd(a, compute_uv=False).astype(real_dtype(a.dtype), copy=False)]
     u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
-    return [x.astype(a.dtype, copy=False) for x in (u, s, vt)]
+    return [u.astype(a.dtype, copy=False), s.astype(real_dtype(a.dtype), copy=False),
+            vt.astype(a.dtype, copy=False)]
 
 
 @svd_p.def_shape
@@ -150,7 +163,7 @@ def _svd_shape(a, *, full_matrices, compute_uv):
     m, n = _check_matrix(a, "svd")
     k = min(m, n)
     lead = a.shape[:-2]
-    s = ShapedArray(lead + (k,), a.dtype)
+    s = ShapedArray(lead + (k,), real_dtype(a.dtype))
     if not compute_uv:
         return [s]
     cu, rv = (m, n) if full_matrices else (k, k)
@@ -159,29 +172,36 @@ def _svd_shape(a, *, full_matrices, compute_uv):
 
 def svd(a, full_matrices: bool = False, compute_uv: bool = True) -> list:
     """``[u, s, vt]`` with ``a = u diag(s) vt`` (``[s]`` without ``compute_uv``); ``s``
-    descending."""
+    real, descending."""
     return svd_p.bind(a, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
 
 
 def _svd_tangents(a, ta, u, s, vt):
-    """Tangents of the reduced factors (distinct nonzero singular values)."""
+    """Tangents of the reduced factors (distinct nonzero singular values). For complex
+    input the phase freedom of each singular pair is fixed as in JAX (Vᴴ dV has a zero
+    diagonal; U absorbs the imaginary part)."""
     m, n = get_aval(a).shape[-2:]
-    v = _mT(vt)
-    ds_mat = _mm(_mT(u), ta, v)
-    ds = _diag(ds_mat)
+    v = _mH(vt)
+    ds_mat = _mm(_mH(u), ta, v)
+    ds = Cx.real(_diag(ds_mat))
     nd = get_aval(s).ndim
-    s_row, s_col = S.expand_dims(s, nd - 1), S.expand_dims(s, nd)
-    f = _gap_inverse(E.mul(s, s))                     # 1 / (s_j² − s_i²)
+    s_row, s_col = _as(S.expand_dims(s, nd - 1), u), _as(S.expand_dims(s, nd), u)
+    f = _as(_gap_inverse(E.mul(s, s)), u)             # 1 / (s_j² − s_i²)
     dss, sds = E.mul(ds_mat, s_row), E.mul(s_col, ds_mat)
-    du = _mm(u, E.mul(f, E.add(dss, _mT(dss))))
-    dv = _mm(v, E.mul(f, E.add(sds, _mT(sds))))
+    inner = E.mul(f, E.add(dss, _mH(dss)))
+    if get_aval(u).is_complex:   # the imaginary diagonal of Uᴴ dA V, split over U
+        k = get_aval(s).shape[-1]
+        diag_inv = E.mul(np.eye(k), E.div(1.0, S.expand_dims(s, nd - 1)))
+        inner = E.add(inner, E.mul(E.mul(E.sub(ds_mat, _mH(ds_mat)), 0.5), _as(diag_inv, u)))
+    du = _mm(u, inner)
+    dv = _mm(v, E.mul(f, E.add(sds, _mH(sds))))
     if m > n:   # the part of dA V outside span(U)
         dav = _mm(ta, v)
-        du = E.add(du, E.div(E.sub(dav, _mm(u, _mT(u), dav)), s_row))
+        du = E.add(du, E.div(E.sub(dav, _mm(u, _mH(u), dav)), s_row))
     if n > m:
-        dau = _mm(_mT(ta), u)
+        dau = _mm(_mH(ta), u)
         dv = E.add(dv, E.div(E.sub(dau, _mm(v, vt, dau)), s_row))
-    return du, ds, _mT(dv)
+    return du, ds, _mH(dv)
 
 
 def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
@@ -192,7 +212,7 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
     m, n = get_aval(a).shape[-2:]
     if not compute_uv:
         u, s, vt = svd_p.bind(a, full_matrices=False, compute_uv=True)
-        return out, [_diag(_mm(_mT(u), ta, _mT(vt)))]
+        return out, [Cx.real(_diag(_mm(_mH(u), ta, _mH(vt))))]
     if full_matrices and m != n:
         raise NotImplementedError(
             "svd: the derivative of the full_matrices=True factors of a non-square matrix is "
@@ -231,12 +251,16 @@ def qr(a, full_matrices: bool = False) -> list:
 
 
 def _qr_tall_tangents(q, r, ta):
-    """dQ, dR of ``a = q r`` with square invertible ``r`` (m ≥ n): with X = Qᵀ dA R⁻¹,
-    dR R⁻¹ = X − Ω and Qᵀ dQ = Ω − ... where Ω is the skew part fixed by triangularity."""
+    """dQ, dR of ``a = q r`` with square invertible ``r`` (m ≥ n): with X = Qᴴ dA R⁻¹,
+    dR R⁻¹ = X − Ω where Ω (skew-Hermitian, imaginary diagonal for complex input) is fixed
+    by R staying upper triangular with a real diagonal."""
     dx_rinv = triangular_solve(r, ta, lower=False, left_side=False)
-    qt = _mm(_mT(q), dx_rinv)
+    qt = _mm(_mH(q), dx_rinv)
     low = _tri(qt, -1, True)
-    omega = E.sub(low, _mT(low))
+    omega = E.sub(low, _mH(low))
+    if get_aval(qt).is_complex:
+        n = get_aval(qt).shape[-1]
+        omega = E.add(omega, E.mul(np.eye(n), E.sub(qt, _as(Cx.real(qt), qt))))
     dq = E.add(_mm(q, E.sub(omega, qt)), dx_rinv)
     return dq, _mm(E.sub(qt, omega), r)
 
@@ -262,7 +286,7 @@ def _qr_jvp(primals, tangents, *, full_matrices):
         return [q, r], list(_qr_tall_tangents(q, r, ta))
     # wide: a = [X | Y] with X square; q r₁ = X, r₂ = qᵀ Y
     dq, dr1 = _qr_tall_tangents(q, _cols(r, 0, m), _cols(ta, 0, m))
-    dr2 = E.add(_mm(_mT(dq), _cols(a, m, n)), _mm(_mT(q), _cols(ta, m, n)))
+    dr2 = E.add(_mm(_mH(dq), _cols(a, m, n)), _mm(_mH(q), _cols(ta, m, n)))
     return [q, r], [dq, S.concatenate([dr1, dr2], aval.ndim - 1)]
 
 
@@ -296,7 +320,7 @@ def pinv(a, rtol: float, hermitian: bool = False) -> Any:
 
 
 def _pinv_jvp(primals, tangents, *, rtol, hermitian):
-    """Golub & Pereyra: dP = −P dA P + (I − P A) dAᵀ Pᵀ P + P Pᵀ dAᵀ (I − A P), which holds
+    """Golub & Pereyra: dP = −P dA P + (I − P A) dAᴴ Pᴴ P + P Pᴴ dAᴴ (I − A P), which holds
     wherever the rank is locally constant."""
     (a,), (ta,) = primals, tangents
     p = pinv_p.bind(a, rtol=rtol, hermitian=hermitian)
@@ -305,10 +329,10 @@ def _pinv_jvp(primals, tangents, *, rtol, hermitian):
     aval = get_aval(a)
     m, n = aval.shape[-2:]
     dt = aval.dtype
-    tat = _mT(ta)
+    tat = _mH(ta)
     term1 = E.neg(_mm(p, ta, p))
-    term2 = _mm(E.sub(np.eye(n, dtype=dt), _mm(p, a)), tat, _mT(p), p)
-    term3 = _mm(p, _mT(p), tat, E.sub(np.eye(m, dtype=dt), _mm(a, p)))
+    term2 = _mm(E.sub(np.eye(n, dtype=dt), _mm(p, a)), tat, _mH(p), p)
+    term3 = _mm(p, _mH(p), tat, E.sub(np.eye(m, dtype=dt), _mm(a, p)))
     return p, E.add(E.add(term1, term2), term3)
 
 

@@ -230,7 +230,7 @@ def _sqrtm_one(a: np.ndarray) -> np.ndarray:
     else:
         w, v = np.linalg.eig(a)
         x = (v * np.sqrt(w.astype(complex))) @ np.linalg.inv(v)
-    if np.iscomplexobj(x):
+    if np.iscomplexobj(x) and not np.iscomplexobj(a):
         if np.abs(x.imag).max(initial=0.0) > 1e-8 * max(np.abs(x.real).max(initial=0.0), 1):
             raise ValueError("sqrtm: the principal square root of this real matrix is "
                              "complex (it has negative real eigenvalues)")

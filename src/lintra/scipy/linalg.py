@@ -16,6 +16,7 @@ from ..numpy._basic import _as_value
 from ..numpy._decompositions import _matrix_float, _one_triangle, _square_float
 from ..ops import base
 from ..ops import compare as C
+from ..ops import complex as Cx
 from ..ops import decompositions as D
 from ..ops import elementwise as EW
 from ..ops import linalg as L
@@ -70,9 +71,9 @@ def cho_solve(c_and_lower: tuple, b, overwrite_b: bool = False, check_finite: bo
         raise TypeError("cho_solve: c_and_lower must be the pair (c, lower) that cho_factor "
                         "returns") from None
     lower = bool(lower)
-    # a = L Lᵀ (lower) or Uᵀ U: solve with the factor, then with its transpose
-    y = LA.solve_triangular(c, b, trans=0 if lower else 1, lower=lower)
-    return LA.solve_triangular(c, y, trans=1 if lower else 0, lower=lower)
+    # a = L Lᴴ (lower) or Uᴴ U: solve with the factor, then with its conjugate transpose
+    y = LA.solve_triangular(c, b, trans=0 if lower else 2, lower=lower)
+    return LA.solve_triangular(c, y, trans=2 if lower else 0, lower=lower)
 
 
 # ---------------------------------------------------------------- LU
@@ -127,7 +128,8 @@ def lu(a, permute_l: bool = False, overwrite_a: bool = False, check_finite: bool
 
 def lu_solve(lu_and_piv: tuple, b, trans: int = 0, overwrite_b: bool = False,
              check_finite: bool = True) -> Any:
-    """Solve ``a x = b`` (``trans`` 0), ``aᵀ x = b`` (1 or 2) from ``lu_factor(a)``; linear
+    """Solve ``a x = b`` (``trans`` 0), ``aᵀ x = b`` (1) or ``aᴴ x = b`` (2) from
+    ``lu_factor(a)``; linear
     in ``b``, and differentiable in ``lu`` through the triangular solves."""
     del overwrite_b, check_finite
     try:
@@ -139,6 +141,9 @@ def lu_solve(lu_and_piv: tuple, b, trans: int = 0, overwrite_b: bool = False,
         raise ValueError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}")
     lu_mat = _square_float(lu_mat, "lu_solve")
     n = _shape(lu_mat)[-1]
+    lu_mat, b = base.promote_float(lu_mat, _as_value(b))
+    if trans == 2 and get_aval(lu_mat).is_complex:     # aᴴ x = b  <=>  aᵀ x̄ = b̄
+        return Cx.conj(lu_solve((lu_mat, piv), Cx.conj(b), trans=1))
     perm = D.lu_pivots_to_permutation(_as_value(piv), n)
     lu_mat, b = base.promote_float(lu_mat, _as_value(b))
     pm = D.permutation_matrix(perm, get_aval(lu_mat).dtype)
