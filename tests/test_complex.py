@@ -369,3 +369,23 @@ def test_numpy_helpers_on_complex():
             close(lt.jit(getattr(lnp, name))(*args), want)
     close(lnp.round(z, 1), np.round(z, 1))
     check_grads(lambda z: lnp.float_power(z, 2.5) + lnp.round(z) * z, [z[:2]], order=2)
+
+
+def test_complex_from_real_and_imaginary_parts():
+    from lintra.ops import complex as C
+    re, im = RNG.standard_normal(3), RNG.standard_normal(())
+    close(C.complex(re, im), re + 1j * im)
+    assert C.complex(1, 2) == 1 + 2j
+    assert C.complex(np.float32(1), np.ones(2, np.float32)).dtype == np.complex64
+    check_grads(C.complex, [re, im], order=2)          # transpose: (Re ct, -Im ct)
+    check_staged(C.complex, [re, im])
+    close(lt.vmap(C.complex)(re, 2 * re), re + 2j * re)
+    close(lt.vjp(C.complex, 1.0, 2.0)[1](3.0 + 4.0j), (3.0, -4.0))
+    with pytest.raises(TypeError, match="complex: expects real parts"):
+        C.complex(Z, 1.0)
+
+
+def test_vjp_of_a_real_output_takes_a_real_cotangent():
+    with pytest.raises(TypeError, match="vjp: cotangent 0 is complex .* the output is real"):
+        lt.vjp(lnp.abs, Z)[1](Z)
+    close(lt.vjp(lnp.sin, Z)[1](np.ones(5))[0], np.cos(Z))   # real cotangent, complex output

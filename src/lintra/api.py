@@ -138,6 +138,9 @@ def vjp(f: Callable, *primals, has_aux: bool = False):
             if ca.shape != a.shape:
                 raise ValueError(f"vjp: cotangent {i} has shape {ca.shape}, the output has "
                                  f"shape {a.shape}")
+            if ca.is_complex and not a.is_complex:
+                raise TypeError(f"vjp: cotangent {i} is complex ({ca.str_short()}) but the "
+                                f"output is real ({a.str_short()}): its cotangent is real")
             cts.append(np.asarray(c, a.dtype) if ca.dtype != a.dtype and a.is_float
                        and not hasattr(c, "_trace") else c)
         cts += [Zero(get_aval(o).strip_weak()) for o in outs[n_out:]]

@@ -59,6 +59,10 @@ class FnType:
         return all(a.is_float for a in out_leaves(self.out))
 
     @property
+    def is_complex(self) -> bool:
+        return any(a.is_complex for a in out_leaves(self.out))
+
+    @property
     def nargs(self) -> int:
         return len(self.args)
 

@@ -23,7 +23,7 @@ from ..ad.rules import (
 from ..core.avals import ShapedArray, complex_dtype, real_dtype
 from ..core.trace import get_aval
 from .base import asarray_value, convert_element_type, promote
-from .compare import INEXACT, binary_primitive, check_kind, unary_primitive
+from .compare import binary_primitive, check_kind, unary_primitive
 from .shape import broadcast_like, unbroadcast
 
 
@@ -75,8 +75,9 @@ def complex(re, im):  # noqa: A001
     """``re + 1j * im`` from real arrays (promoted to a common float dtype)."""
     re, im = promote(re, im)
     dt = get_aval(re).dtype
+    if dt.kind == "c":
+        raise TypeError(f"complex: expects real parts, got {get_aval(re)} and {get_aval(im)}")
     if dt.kind != "f":
-        check_kind("complex", INEXACT, get_aval(re))       # complex inputs: a clear error
         re, im = convert_element_type(re, np.float64), convert_element_type(im, np.float64)
     return complex_p.bind(re, im)
 
