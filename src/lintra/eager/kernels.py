@@ -20,7 +20,7 @@ from ..ad.transpose import transpose_program
 from ..ad.unzip import unzip_program
 from ..core.avals import BOOL_DTYPE, ShapedArray, concrete_aval
 from ..core.eval import eval_program, scalar_impls
-from ..core.ir import Eqn, Literal, Program, Var
+from ..core.ir import Eqn, Literal, Program, Var, dce
 from ..ops import elementwise as E
 from ..ops.indexing import TakeCotangent, scatter_add_p
 
@@ -30,10 +30,10 @@ _MATH_ERRORS = (ValueError, ArithmeticError)
 
 class Kernel:
     __slots__ = ("fwd", "bwd", "n_out", "lin_in", "float_out", "out_avals", "trivial",
-                 "tape_bwd", "fwd_program")
+                 "tape_bwd", "fwd_program", "bwd_subset")
 
     def __init__(self, fwd, bwd, n_out, lin_in, float_out, out_avals, tape_bwd=None,
-                 fwd_program=None):
+                 fwd_program=None, bwd_subset=None):
         self.fwd = fwd              # (*primals) -> (out, residuals) or (outs, residuals)
         self.bwd = bwd              # (*cts, *residuals) -> cotangents of the lin_in inputs
         self.n_out = n_out
@@ -45,6 +45,33 @@ class Kernel:
         # transpose as bwd, called without unpacking (a small function for the FORMS)
         self.tape_bwd = tape_bwd
         self.fwd_program = fwd_program   # the primal half, for fast paths that inline it
+        # several outputs: bwd_subset(live) is bwd for the outputs with a cotangent only
+        self.bwd_subset = bwd_subset
+
+
+class _SubsetBwd:
+    """``bwd`` of a multi-output primitive restricted to the outputs that received a
+    cotangent (compiled once per subset). The other outputs' linear equations are dropped
+    before transposing, so an output nobody reads costs nothing and its coefficients never
+    multiply a zero: an eigenvector tangent that is inf at a repeated eigenvalue cannot turn
+    the eigenvalues' gradient into nan (0 · inf), just as with symbolic zeros when staged."""
+
+    __slots__ = ("linear", "n_res", "k", "name", "cache")
+
+    def __init__(self, linear: Program, n_res: int, k: int, name: str):
+        self.linear, self.n_res, self.k, self.name = linear, n_res, k, name
+        self.cache: dict = {}
+
+    def __call__(self, live: tuple):
+        f = self.cache.get(live)
+        if f is None:
+            lin = dce(self.linear, list(live))
+            tprog = transpose_program(lin, tuple([False] * self.n_res + [True] * self.k))
+            order = list(range(self.n_res, self.n_res + sum(live))) + list(range(self.n_res))
+            f = self.cache[live] = _codegen(tprog, f"bwd_{self.name}", param_order=order,
+                                            sparse_outputs=True)
+            f.traced = _bind_bwd(tprog, order)
+        return f
 
 
 def _scale0(ct, res):
@@ -190,11 +217,13 @@ def _derive(prim, avals: tuple, params: dict, live: tuple | None = None) -> Kern
     bwd.traced = _bind_bwd(tprog, order)
     lin_in = tuple(i for i, nz in enumerate(nonzero) if nz)
     float_out = list(out_nz)
-    tape_bwd = None
+    tape_bwd = subset = None
     if n_out == 1:
         form = _form(tprog, n_res) if _all_scalar_f64(avals) else None
         tape_bwd = FORMS[form] if form else _tape_bwd(tprog, n_res, prim.name, bwd.traced)
-    return Kernel(fwd, bwd, n_out, lin_in, float_out, out_avals, tape_bwd, u.known)
+    else:
+        subset = _SubsetBwd(u.unknown, n_res, k, prim.name)
+    return Kernel(fwd, bwd, n_out, lin_in, float_out, out_avals, tape_bwd, u.known, subset)
 
 
 def _tape_bwd(tprog: Program, n_res: int, name: str, traced):

@@ -152,7 +152,8 @@ def apply(trace: EagerTrace, prim, tracers, params) -> list:
         return [EagerTracer(trace, o, None, -1) for o in outs]
     idx = len(entries)
     entries.append(MultiOutput(kernel.bwd, res, tuple(parents), tuple(
-        a if f else None for a, f in zip(kernel.out_avals, kernel.float_out))))
+        a if f else None for a, f in zip(kernel.out_avals, kernel.float_out)),
+        kernel.bwd_subset))
     entries.extend([None] * (kernel.n_out - 1))
     return [EagerTracer(trace, o, tape, idx + j) if f else EagerTracer(trace, o, None, -1)
             for j, (o, f) in enumerate(zip(outs, kernel.float_out))]
@@ -227,13 +228,13 @@ class Entry:
 
 class MultiOutput(Entry):
     """An operation with several outputs (IDs i, i+1, ...; ``out_avals[j]`` None where output
-    j has no tangent)."""
+    j has no tangent; ``subset(live)``: the transpose for the outputs that got a cotangent)."""
 
-    __slots__ = ("transpose", "residuals", "parents", "out_avals")
+    __slots__ = ("transpose", "residuals", "parents", "out_avals", "subset")
 
-    def __init__(self, transpose, residuals, parents, out_avals):
+    def __init__(self, transpose, residuals, parents, out_avals, subset=None):
         self.transpose, self.residuals = transpose, residuals
-        self.parents, self.out_avals = parents, out_avals
+        self.parents, self.out_avals, self.subset = parents, out_avals, subset
 
     def backward(self, bp: Backward, i: int) -> int:
         values = bp.slots.values
@@ -242,9 +243,16 @@ class MultiOutput(Entry):
         if all(c is None for c in cts):
             return 0
         values[i:i + n] = [None] * n
-        cts = [np.zeros(a.shape, a.dtype) if c is None else c
-               for c, a in zip(cts, self.out_avals) if a is not None]
-        f = self.transpose.traced if bp.traced else self.transpose
+        cts = [c for c, a in zip(cts, self.out_avals) if a is not None]
+        f = self.transpose
+        if any(c is None for c in cts):
+            if self.subset is None:
+                cts = [np.zeros(a.shape, a.dtype) if c is None else c
+                       for c, a in zip(cts, (a for a in self.out_avals if a is not None))]
+            else:
+                f = self.subset(tuple(c is not None for c in cts))
+                cts = [c for c in cts if c is not None]
+        f = f.traced if bp.traced else f
         return _add_to_parents(bp, self.parents, f(*cts, *self.residuals))
 
 

@@ -2,8 +2,10 @@
 
 Products (``dot``, ``matmul``, ``tensordot``, ``einsum``, ``outer``, ``inner``, ``vdot``) are
 thin wrappers over the one ``dot_general`` primitive and are exported to ``lintra.numpy``;
-``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``norm`` and ``solve_triangular`` live
-only here, as ``lintra.numpy.linalg.<name>``. Batched (leading) dims broadcast like NumPy.
+``solve``, ``inv``, ``det``, ``slogdet``, ``cholesky``, ``norm``, ``solve_triangular`` and the
+decompositions of ``_decompositions.py`` (``eig``, ``eigh``, ``svd``, ``qr``, ``pinv``, ``lstsq``,
+``matrix_power``, ...) live only here, as ``lintra.numpy.linalg.<name>``. Batched (leading)
+dims broadcast like NumPy.
 """
 
 from __future__ import annotations
@@ -23,6 +25,24 @@ from ..ops import linalg as L
 from ..ops import reductions as R
 from ..ops import structure as S
 from ._basic import _as_value
+from ._decompositions import (  # noqa: F401  (re-exported as lintra.numpy.linalg.<name>)
+    EighResult,
+    EigResult,
+    QRResult,
+    SVDResult,
+    _singular_value_norm,
+    _square_float,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    lstsq,
+    matrix_power,
+    pinv,
+    qr,
+    svd,
+    svdvals,
+)
 from ._einsum_sublists import sublists_to_subscripts
 
 __all__ = ["dot", "matmul", "tensordot", "einsum", "outer", "inner", "vdot"]
@@ -277,15 +297,6 @@ def einsum(subscripts: Any, *operands, optimize: Any = None) -> Any:
 # ---------------------------------------------------------------- solvers and decompositions
 
 
-def _square_float(a, who: str):
-    (a,) = base.promote_float(_as_value(a))
-    shp = _shape(a)
-    if len(shp) < 2 or shp[-1] != shp[-2]:
-        raise ValueError(f"{who}: expects square matrices in the last two dims, got shape "
-                         f"{shp}")
-    return a
-
-
 def _broadcast_rhs(a, b, who: str, vector_axis: int = -1):
     """Broadcast batch dims of ``a`` (..., n, n) and a matrix ``b``; a 1-D ``b`` becomes a
     column (``vector_axis=-1``) or a row (``-2``). Returns (a, b, output shape)."""
@@ -320,10 +331,14 @@ def solve(a, b) -> Any:
 def solve_triangular(a, b, trans: int | str = 0, lower: bool = False,
                      unit_diagonal: bool = False) -> Any:
     """``scipy.linalg.solve_triangular``: solve ``op(a) x = b`` reading one triangle of
-    ``a``; ``trans`` 0/'N' (``a``), 1/'T' or 2/'C' (``a.T``)."""
+    ``a``; ``trans`` 0/'N' (``a``), 1/'T' (``a.T``) or 2/'C' (``a.conj().T``)."""
     codes = {0: False, "N": False, 1: True, "T": True, 2: True, "C": True}
     if trans not in codes:
         raise ValueError(f"solve_triangular: invalid trans {trans!r}")
+    a, b = base.promote_float(_as_value(a), _as_value(b))
+    if trans in (2, "C") and get_aval(a).is_complex:   # aᴴ x = b  <=>  aᵀ x̄ = b̄
+        return C.conj(triangular_solve(a, C.conj(b), lower=lower, transpose_a=True,
+                                       unit_diagonal=unit_diagonal))
     return triangular_solve(a, b, lower=lower, transpose_a=codes[trans],
                             unit_diagonal=unit_diagonal)
 
@@ -339,10 +354,10 @@ def triangular_solve(a, b, *, lower: bool = False, transpose_a: bool = False,
 
 
 def cholesky(a, upper: bool = False) -> Any:
-    """Cholesky factor of the symmetric positive-definite ``(a + aᵀ)/2`` (lower, or ``Lᵀ``
+    """Cholesky factor of the Hermitian positive-definite ``(a + aᴴ)/2`` (lower, or ``Lᴴ``
     when ``upper``)."""
     out = L.cholesky(_square_float(a, "cholesky"))
-    return L.matrix_transpose(out) if upper else out
+    return C.conj(L.matrix_transpose(out)) if upper else out
 
 
 def slogdet(a) -> tuple[Any, Any]:
@@ -402,8 +417,7 @@ def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002
     if ord is None or ord == "fro":
         return X.safe_sqrt(_sum(E.mul(x, x), (row, col)))
     if ord in (2, -2, "nuc"):
-        raise NotImplementedError(f"norm: matrix norm ord={ord!r} needs singular values, "
-                                  "which lintra does not provide yet")
+        return _singular_value_norm(x, ord, row, col)
     if ord in (1, -1, np.inf, -np.inf):
         inner_ax, outer_ax = (row, col) if ord in (1, -1) else (col, row)
         s = _keep(_sum(E.abs(x), (inner_ax,)), (inner_ax,), len(_shape(x)))
@@ -415,8 +429,10 @@ def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002
 
 def norm(x, ord=None, axis=None, keepdims: bool = False) -> Any:  # noqa: A002
     """``numpy.linalg.norm``: vector norms (ord None/1/2/inf/-inf/0/p) over one axis, matrix
-    norms ('fro', 1, -1, inf, -inf) over two. The 2-norm and Frobenius norm have derivative
-    0 at the origin (a subgradient, where the true derivative is undefined), not nan."""
+    norms ('fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two (2, -2 and 'nuc' from singular
+    values: differentiable where those are distinct and nonzero). The vector 2-norm and
+    the Frobenius norm have derivative 0 at the origin (a subgradient, where the true
+    derivative is undefined), not nan."""
     (x,) = base.promote_float(_as_value(x))
     nd = len(_shape(x))
     matrix = (axis is None and nd == 2) or (isinstance(axis, (tuple, list)) and len(axis) == 2)

@@ -1,4 +1,4 @@
-"""``lintra.scipy``: SciPy-style functions (``special``, ``stats``) built on lintra's
-primitives. Needs SciPy: ``pip install lintra[scipy]``."""
+"""``lintra.scipy``: SciPy-style functions (``linalg``, ``special``, ``stats``) built on
+lintra's primitives. ``special`` needs SciPy: ``pip install lintra[scipy]``."""
 
-from . import special, stats  # noqa: F401
+from . import linalg, special, stats  # noqa: F401
