@@ -1,0 +1,190 @@
+"""The xla backend (lintra programs lowered to JAX): the property suites of the primitive
+families and transformations re-run with ``jit`` on XLA, so that every staged program is
+checked as interpret == xla (eager == staged in ``check_staged``, jit vs eager values in the
+tests); plus the backend's own behaviour (float64, transfers, errors, coverage)."""
+
+import functools
+import importlib
+import os
+
+import numpy as np
+import pytest
+
+jax = pytest.importorskip("jax", reason="the xla backend needs JAX (pip install lintra[xla])")
+
+from hypothesis import settings  # noqa: E402
+
+import lintra as lt  # noqa: E402
+import lintra.numpy as lnp  # noqa: E402
+from lintra.backends import get_backend  # noqa: E402
+from lintra.core import config  # noqa: E402
+from lintra.core.primitive import registry  # noqa: E402
+
+xla = importlib.import_module("lintra.backends.xla")
+
+# the suites re-run here with every ``lt.jit`` on XLA
+SUITES = ["test_elementwise", "test_reductions", "test_structure", "test_indexing",
+          "test_linalg", "test_control", "test_control_cond", "test_control_compose",
+          "test_fn_checkpoint_custom", "test_transformations", "test_vmap",
+          "test_vmap_arrays", "test_vmap_control", "test_idioms", "test_regressions"]
+# tests of interpreter behaviour XLA cannot have, each with its reason
+NOT_ON_XLA: dict[str, str] = {}
+
+
+# examples per property test here (each new shape is one more XLA compilation)
+EXAMPLES = int(os.environ.get("LINTRA_XLA_EXAMPLES", "4"))
+
+
+def _fewer_examples(test):
+    """``test`` (a hypothesis test) run with ``EXAMPLES`` examples; its original (collected
+    in its own module) keeps its settings."""
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        old = test._hypothesis_internal_use_settings
+        test._hypothesis_internal_use_settings = settings(old, max_examples=EXAMPLES)
+        try:
+            return test(*args, **kwargs)
+        finally:
+            test._hypothesis_internal_use_settings = old
+    return run
+
+
+def _collect(suites):
+    for mod_name in suites:
+        mod = importlib.import_module(mod_name)
+        for name, obj in vars(mod).items():
+            if name.startswith("test_") and callable(obj):
+                key = f"{mod_name}::{name}"
+                if getattr(obj, "is_hypothesis_test", False):
+                    obj = _fewer_examples(obj)
+                if key in NOT_ON_XLA:
+                    obj = pytest.mark.skip(reason=NOT_ON_XLA[key])(obj)
+                globals()[f"test_xla_{mod_name[5:]}__{name[5:]}"] = obj
+            elif getattr(obj, "_fixture_function_marker", None) or type(obj).__name__ == \
+                    "FixtureFunctionDefinition":
+                globals().setdefault(name, obj)
+
+
+_collect(SUITES)
+
+
+@pytest.fixture(autouse=True)
+def _on_xla(monkeypatch):
+    monkeypatch.setattr(config, "default_backend", "xla")
+
+
+# ---------------------------------------------------------------- the backend itself
+
+# primitives with no XLA lowering, on purpose: function values (lintra.functional) are Python
+# objects, run by the interpreter. Primitives being added on other branches (complex, FFT,
+# special functions, more linear algebra) get their lowerings when they are merged: until
+# then this test names them.
+ALLOWED_MISSING = sorted([
+    "fn_broadcast_arg", "fn_compose", "fn_constant", "fn_eval", "fn_integrate",
+    "fn_linear_transpose", "fn_linearize", "fn_nabla", "fn_partial", "fn_permute_args",
+    "fn_split", "fn_zip"])
+
+
+def test_every_array_primitive_has_a_lowering():
+    assert xla.missing_lowerings(registry.values()) == ALLOWED_MISSING
+    assert sorted(xla.NOT_LOWERED) == ALLOWED_MISSING
+    assert all(registry.get(p.name) is p for p in xla.lowerings)
+
+
+def test_a_primitive_without_lowering_is_named():
+    from lintra.core.avals import ShapedArray
+    from lintra.core.primitive import Primitive
+    p = Primitive("test_unlowered")
+    try:
+        p.def_impl(lambda x: x)
+        p.def_shape(lambda x: ShapedArray(x.shape, x.dtype))
+        f = lt.jit(lambda x: p.bind(x) * 2.0, backend="xla")
+        with pytest.raises(xla.MissingLoweringError, match="`test_unlowered` has no XLA"):
+            f(np.ones(3))
+        assert lt.jit(lambda x: p.bind(x) * 2.0, backend="interpret")(1.0) == 2.0
+    finally:
+        del registry["test_unlowered"]
+
+
+def test_float64_without_touching_the_users_jax_config():
+    before = jax.config.jax_enable_x64
+    x = np.linspace(0.1, 1.0, 7)
+    f = lt.jit(lambda x: lnp.sum(lnp.exp(x) / 3.0) + 1e-12, backend="xla")
+    y = f(x)
+    assert y.dtype == np.float64 and isinstance(y, np.ndarray)
+    np.testing.assert_allclose(y, np.sum(np.exp(x) / 3.0) + 1e-12, rtol=1e-15)
+    assert jax.config.jax_enable_x64 == before
+    y32 = f(x.astype(np.float32))
+    assert y32.dtype == np.float32
+    ints = lt.jit(lambda i: lnp.sum(i * 3), backend="xla")(np.arange(5, dtype=np.int32))
+    assert ints.dtype == np.sum(np.arange(5, dtype=np.int32) * 3).dtype and ints == 30
+
+
+def test_results_kept_on_the_device_chain_without_transfers():
+    step = lt.jit(lambda w, x: w - 0.1 * lt.grad(lambda w: lnp.sum(lnp.sin(x @ w)))(w),
+                  backend="xla", keep_on_device=True)
+    w0, x = np.linspace(-1, 1, 3), np.linspace(0, 1, 12).reshape(4, 3)
+    w = lt.device_put(w0)
+    xd = lt.device_put(x)
+    assert isinstance(w, jax.Array) and w.dtype == np.float64
+    for _ in range(3):
+        w = step(w, xd)
+    assert isinstance(w, jax.Array)
+    ref = w0
+    for _ in range(3):
+        ref = lt.jit(step.__wrapped__, backend="interpret")(ref, x)
+    np.testing.assert_allclose(np.asarray(w), ref, rtol=1e-13)
+    tree = lt.device_put({"a": x, "b": (w0, 2.0)})
+    assert all(isinstance(v, jax.Array) for v in lt.tree_leaves(tree))
+
+
+def test_default_backend_and_options():
+    assert get_backend().name == "xla"       # the fixture of this module sets it
+    with pytest.raises(TypeError, match="backend 'interpret' takes no option 'keep_on_"):
+        lt.jit(lambda x: x, backend="interpret", keep_on_device=True)(1.0)
+    with pytest.raises(ValueError, match="in_shardings has 1 entries for 2 positional"):
+        lt.jit(lambda x, y: x, backend="xla", in_shardings=(None,))(1.0, 2.0)
+
+
+def _jaxpr_of(f, *args):
+    exe, ins = lt.jit(f, backend="xla").executable(*args)
+    return str(exe.jaxpr(ins))
+
+
+def test_loops_stay_loops_and_calls_stay_calls():
+    def f(x):
+        c = lt.fori_loop(0, 100, lambda i, c: c * 0.99 + lnp.sin(c), x)
+        w = lt.while_loop(lambda c: c[0] < 10, lambda c: (c[0] + 1, c[1] * 1.01), (0, c))[1]
+        return lt.cond(w > 0, lambda w: w * 2, lambda w: -w, w)
+    df = lambda x: lt.jvp(f, (x,), (1.0,))[1]  # noqa: E731  (forward mode: while_loop)
+    text = _jaxpr_of(df, 0.5)
+    assert "scan[" in text and "while[" in text and "cond[" in text
+    np.testing.assert_allclose(lt.jit(df, backend="xla")(0.5),
+                               lt.jit(df, backend="interpret")(0.5), rtol=1e-12)
+    g = lt.grad(lambda x: lt.scan(lambda c, x: (lnp.sin(c) * x, c), x, np.arange(3.0))[0])
+    assert "scan[" in _jaxpr_of(g, 0.5)
+
+
+def _nested(depth):
+    fs = [lt.fn(lnp.sin, name="f0")]
+    for k in range(depth):
+        fs.append(lt.fn((lambda p: lambda x: p(x) + p(x))(fs[-1]), name=f"f{k + 1}"))
+    return fs[-1]
+
+
+def test_nested_fns_lower_to_nested_jitted_functions():
+    f = _nested(30)
+    for fun, expect in ((f, 2.0 ** 30 * np.sin(0.3)), (lt.grad(f), 2.0 ** 30 * np.cos(0.3))):
+        np.testing.assert_allclose(lt.jit(fun, backend="xla")(0.3), expect, rtol=1e-12)
+    text = _jaxpr_of(f, 0.3)
+    # one jitted function per @fn (f0..f30), each called once: linear in the depth
+    assert text.count("name=lintra_f") == 31 and len(text.splitlines()) < 20 * 31
+
+
+def test_debug_print_prints_from_xla(capfd):
+    def f(x):
+        lt.debug_print("x={}", x)
+        return x * 2
+    assert lt.jit(f, backend="xla")(3.0) == 6.0
+    jax.effects_barrier()
+    assert "x=3.0" in capfd.readouterr().out
