@@ -188,3 +188,102 @@ def test_debug_print_prints_from_xla(capfd):
     assert lt.jit(f, backend="xla")(3.0) == 6.0
     jax.effects_barrier()
     assert "x=3.0" in capfd.readouterr().out
+
+
+# ---------------------------------------------------------------- in fresh processes
+
+def _run_py(code: str, env: dict | None = None, timeout: int = 300) -> str:
+    import subprocess
+    import sys
+    import textwrap
+    full = {**os.environ, "JAX_PLATFORMS": "cpu", **(env or {})}
+    src = str(__import__("pathlib").Path(lt.__file__).parent.parent)
+    full["PYTHONPATH"] = src + os.pathsep + full.get("PYTHONPATH", "")
+    r = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=full,
+                       capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def test_without_jax_the_error_names_the_extra():
+    out = _run_py("""
+        import sys
+        class NoJax:
+            def find_spec(self, name, path=None, target=None):
+                if name == "jax" or name.startswith(("jax.", "jaxlib")):
+                    raise ImportError(f"No module named {name!r}", name=name)
+        sys.meta_path.insert(0, NoJax())
+        import lintra as lt
+        assert lt.jit(lambda x: x * 2.0)(1.0) == 2.0          # interpret works
+        try:
+            lt.jit(lambda x: x, backend="xla")
+        except ImportError as e:
+            print(type(e).__name__, e)
+        """)
+    assert "BackendUnavailableError" in out and "pip install lintra[xla]" in out
+
+
+def test_default_backend_from_the_environment():
+    out = _run_py("""
+        import numpy as np, jax, lintra as lt, lintra.numpy as lnp
+        from lintra.backends import get_backend
+        f = lt.jit(lambda x: lnp.sin(x) * 2.0)
+        exe, ins = f.executable(np.ones(3))
+        print(get_backend().name, type(exe).__name__, f(np.ones(3)).dtype)
+        """, {"LINTRA_BACKEND": "xla"})
+    assert out.split() == ["xla", "XlaExecutable", "float64"]
+
+
+_MULTI = """
+    import numpy as np, jax, lintra as lt, lintra.numpy as lnp
+    assert jax.device_count() == 8
+    def loss(w, x, y):
+        return lnp.mean((lnp.tanh(x @ w["a"]) + w["b"] - y) ** 2)
+    g = lt.grad(loss)
+    rng = np.random.default_rng(0)
+    w = {"a": rng.normal(size=(5, 3)), "b": rng.normal(size=3)}
+    x, y = rng.normal(size=(64, 5)), rng.normal(size=(64, 3))
+    ref = lt.jit(g, backend="interpret")(w, x, y)
+    one = lt.jit(g, backend="xla")(w, x, y)
+    dp = lt.data_parallel(g, batch_argnums=(1, 2))(w, x, y)
+    for k in ref:
+        np.testing.assert_allclose(one[k], ref[k], rtol=1e-12)
+        np.testing.assert_allclose(dp[k], ref[k], rtol=1e-12)
+        assert isinstance(dp[k], np.ndarray)
+    batch, rep = lt.backends.get_backend("xla").data_parallel_shardings("data")
+    f = lt.jit(g, backend="xla", in_shardings=(rep, batch, batch), out_shardings=rep,
+               keep_on_device=True)
+    exe, ins = f.executable(w, x, y)
+    hlo = exe.as_text(ins)
+    xs = lt.device_put(x, batch)
+    shards = sorted({s.data.shape for s in xs.addressable_shards})
+    out = f(w, xs, lt.device_put(y, batch))
+    np.testing.assert_allclose(np.asarray(out["a"]), ref["a"], rtol=1e-12)
+    print("all-reduce" in hlo, shards, out["a"].sharding.is_fully_replicated,
+          jax.config.jax_enable_x64)
+"""
+
+
+def test_data_parallel_on_eight_devices_is_partitioned_and_equal():
+    out = _run_py(_MULTI, {"XLA_FLAGS": "--xla_force_host_platform_device_count=8"})
+    assert out.split() == ["True", "[(8,", "5)]", "True", "False"]
+
+
+def test_multi_host_code_path_in_one_process():
+    """``jax.distributed.initialize`` (here one process of a one-process job), then the same
+    data-parallel call every host would make with its part of the batch."""
+    out = _run_py("""
+        import socket, numpy as np, jax, lintra as lt, lintra.numpy as lnp
+        s = socket.socket(); s.bind(("localhost", 0)); port = s.getsockname()[1]; s.close()
+        jax.distributed.initialize(coordinator_address=f"localhost:{port}",
+                                   num_processes=1, process_id=0)
+        g = lt.grad(lambda w, x: lnp.sum(lnp.sin(x @ w)))
+        w, x = np.linspace(-1, 1, 3), np.linspace(0, 2, 24).reshape(8, 3)
+        local = x[jax.process_index() * 8 // jax.process_count():][:8 // jax.process_count()]
+        out = lt.data_parallel(g)(w, local)
+        np.testing.assert_allclose(out, lt.grad(lambda w, x: lnp.sum(lnp.sin(x @ w)))(w, x),
+                                   rtol=1e-12)
+        print(jax.process_count(), jax.device_count())
+        jax.distributed.shutdown()
+        """, {"XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
+    assert out.split()[-2:] == ["1", "4"]
