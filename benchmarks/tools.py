@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 TOOL_NAMES = ("lintra", "lintra-jit", "jax", "torch", "autograd")
-LINTRA_TOOLS = ("lintra", "lintra-jit")
+# tools run on request (``--tools``) and by their own scripts (``python -m benchmarks.xla``)
+EXTRA_TOOLS = ("lintra-xla",)
+LINTRA_TOOLS = ("lintra", "lintra-jit", "lintra-xla")
 
 
 class Unavailable(Exception):
@@ -153,6 +155,28 @@ class LintraJit(LintraEager):
         return self.lt.while_loop(cond, body, init)
 
 
+class LintraXla(LintraJit):
+    """lintra ``jit`` on the xla backend, its inputs and results kept on JAX's device (as the
+    JAX tool's are), so a call costs what the compiled program costs, not a transfer."""
+
+    name = "lintra-xla"
+
+    def __init__(self) -> None:
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+        super().__init__()
+        import jax
+        self.jax = jax
+
+    def asarray(self, a):
+        return self.lt.device_put(np.asarray(a))
+
+    def block(self, y):
+        return self.jax.block_until_ready(y)
+
+    def jit(self, f):
+        return self.lt.jit(f, backend="xla", keep_on_device=True)
+
+
 class Jax(Tool):
     name, family, staged = "jax", "jax", True
 
@@ -269,15 +293,16 @@ class Torch(Tool):
         return self.torch.func.vjp(f, *primals)
 
 
-_CLASSES = {"lintra": LintraEager, "lintra-jit": LintraJit, "jax": Jax, "torch": Torch,
-            "autograd": Autograd}
+_CLASSES = {"lintra": LintraEager, "lintra-jit": LintraJit, "lintra-xla": LintraXla,
+            "jax": Jax, "torch": Torch, "autograd": Autograd}
 _cache: dict[str, Tool] = {}
 
 
 def get_tool(name: str) -> Tool:
     """The (cached) tool called ``name``; raises ImportError when the peer is not installed."""
     if name not in _CLASSES:
-        raise ValueError(f"unknown tool {name!r}; choose from {', '.join(TOOL_NAMES)}")
+        raise ValueError(f"unknown tool {name!r}; choose from "
+                         f"{', '.join(TOOL_NAMES + EXTRA_TOOLS)}")
     if name not in _cache:
         tool = _CLASSES[name]()
         tool.warm_up()

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 from .backends import Executable, get_backend
+from .core import config
+from .core.avals import is_device_array
 from .core.ir import Program, ProgramTable, typecheck
 from .core.pytree import tree_leaves, unflatten
 from .core.staging import Staged, as_tuple
@@ -90,13 +92,24 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
                 in_shardings, args, kwargs, staged.static_argnums, len(consts))}
         return program, [*consts, *flat], out_tree, options
 
+    fast: dict = {}     # flat array arguments -> (executable, consts, out_tree)
+
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
+        key = None if kwargs or staged.static_argnums else _array_key(args, backend)
+        hit = fast.get(key) if key is not None else None
+        if hit is not None:
+            exe, consts, out_tree = hit
+            outs = exe([*consts, *args])
+            return unflatten(out_tree, [_writable(o) for o in outs])
         program, ins, out_tree, options = prepare(args, kwargs)
         if any(isinstance(x, Tracer) for x in ins):
             outs = call_p.bind(*ins, program=program)    # under a transformation
         else:
-            outs = _executable(program, backend, options)(ins)
+            exe = _executable(program, backend, options)
+            if key is not None:
+                fast[key] = (exe, ins[:len(ins) - len(args)], out_tree)
+            outs = exe(ins)
         return unflatten(out_tree, [_writable(o) for o in outs])
 
     def executable(*args, **kwargs) -> tuple[Executable, list]:
@@ -107,6 +120,21 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     wrapped.staged = staged  # type: ignore[attr-defined]
     wrapped.executable = executable  # type: ignore[attr-defined]
     return wrapped
+
+
+def _array_key(args: tuple, backend: str | None) -> tuple | None:
+    """The cache key of a call whose arguments are all arrays or Python scalars (the
+    common case, which then skips flattening and staging's lookup), else None."""
+    key: list = [backend or config.default_backend]
+    for a in args:
+        t = type(a)
+        if t is np.ndarray or is_device_array(a):
+            key.append((t, a.shape, a.dtype))
+        elif t is float or t is int or t is bool:
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
 
 
 def _writable(x):
