@@ -94,20 +94,43 @@ def _index(idx, axis: int) -> tuple:
     return (slice(None),) * axis + tuple(idx[..., j] for j in range(idx.shape[-1]))
 
 
+def _static_window(shape, idx, axis: int):
+    """For one constant index vector: the (start, limit) of the one-element window."""
+    start, limit = [0] * len(shape), list(shape)
+    for j, i in enumerate(idx):
+        start[axis + j], limit[axis + j] = int(i), int(i) + 1
+    return start, limit
+
+
+def _is_static(idx) -> bool:
+    """A constant single index vector (a scalar read in unrolled code): static slices
+    compile far faster than gathers and scatters."""
+    return isinstance(idx, np.ndarray) and idx.ndim == 1
+
+
 @_lower("take")
 def _take(x, idx, *, axis):
+    if _is_static(idx):
+        start, limit = _static_window(x.shape, idx, axis)
+        out = x.shape[:axis] + x.shape[axis + idx.shape[0]:]
+        return lax.slice(jnp.asarray(x), start, limit).reshape(out)
     return jnp.asarray(x).at[_index(idx, axis)].get(mode="promise_in_bounds")
 
 
 @_lower("scatter_add")
 def _scatter_add(op, idx, upd, *, axis):
-    return jnp.asarray(op).at[_index(idx, axis)].add(upd, mode="promise_in_bounds")
+    op = jnp.asarray(op)
+    if _is_static(idx):
+        start, limit = _static_window(op.shape, idx, axis)
+        window = lax.slice(op, start, limit)
+        return lax.dynamic_update_slice(op, window + upd.reshape(window.shape), start)
+    return op.at[_index(idx, axis)].add(upd, mode="promise_in_bounds")
 
 
 def _winners(idx):
     """True where an index vector does not occur again later in row-major order."""
     k = idx.shape[-1]
-    flat = idx.reshape(-1, k)
+    flat = jnp.asarray(idx).reshape(-1, k)
     m = flat.shape[0]
     if m == 0:
         return jnp.zeros(idx.shape[:-1], bool)
