@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo examples test lint bench bench-functional autofd-envs clean
+.PHONY: demo examples test lint bench bench-functional bench-xla autofd-envs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -64,3 +64,7 @@ bench-functional: $(VENV)/.installed-bench autofd-envs
 
 clean:
 	rm -rf $(VENV) $(AUTOFD_A) $(AUTOFD_B) build src/*.egg-info .pytest_cache .hypothesis
+
+# lintra on the xla backend against JAX, every problem (writes the xla section of results.md)
+bench-xla: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.xla

@@ -170,6 +170,9 @@ class LintraXla(LintraJit):
     def asarray(self, a):
         return self.lt.device_put(np.asarray(a))
 
+    def to_numpy(self, y):
+        return _tree_map(np.asarray, y)
+
     def block(self, y):
         return self.jax.block_until_ready(y)
 

@@ -32,6 +32,9 @@ NOT_ON_XLA: dict[str, str] = {
     "test_indexing::test_at_duplicate_index_semantics":
         "a run-time check (duplicate indices of a traced .at[].multiply raise ValueError): "
         "XLA programs cannot raise",
+    "test_indexing::test_indexing_errors":
+        "constant index arrays are bounds-checked when the interpreter runs the program; "
+        "XLA programs cannot raise",
 }
 
 
@@ -291,3 +294,31 @@ def test_multi_host_code_path_in_one_process():
         jax.distributed.shutdown()
         """, {"XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
     assert out.split()[-2:] == ["1", "4"]
+
+
+# ---------------------------------------------------------------- the benchmark tool
+
+def test_lintra_xla_tool_on_every_benchmark_problem():
+    """Every benchmark problem at its tiny size on the ``lintra-xla`` tool (inputs on the
+    device, results kept there) equals lintra eager."""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.harness import rel_err
+    from benchmarks.problems import all_problems
+    from benchmarks.tools import Unavailable, get_tool
+    eager, xtool = get_tool("lintra"), get_tool("lintra-xla")
+    for name, p in all_problems().items():
+        params = p.sizes["tiny"]
+        args = p.inputs(params)
+        for variant in p.variants:
+            ref = p.build(eager, params, variant)
+            try:
+                impl = p.build(xtool, params, variant)
+            except Unavailable:
+                assert name == "particle" and variant[0] == "r"   # reverse through while
+                continue
+            xargs = [xtool.asarray(a) for a in args]
+            for got, want in ((impl.primal(*xargs), ref.primal(*args)),
+                              (impl.deriv(*xargs), ref.deriv(*args))):
+                assert rel_err(xtool.to_numpy(got), want) <= 1e-10, (name, variant)
