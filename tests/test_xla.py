@@ -197,6 +197,10 @@ def test_debug_print_prints_from_xla(capfd):
     assert lt.jit(f, backend="xla")(3.0) == 6.0
     jax.effects_barrier()
     assert "x=3.0" in capfd.readouterr().out
+    g = lt.fn(f)                  # one jitted function, printing at each of its calls
+    assert lt.jit(lambda x: g(x) + g(2 * x), backend="xla")(1.0) == 6.0
+    jax.effects_barrier()
+    assert capfd.readouterr().out.split() == ["x=1.0", "x=2.0"]
 
 
 # ---------------------------------------------------------------- in fresh processes

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...core.errors import MissingRuleError
-from ...core.ir import Literal, Program, ProgramTable, Var
+from ...core.ir import Literal, Program, ProgramTable, Var, eqn_has_effect
 from ...core.primitive import Primitive
 
 lowerings: dict[Primitive, Callable] = {}
@@ -77,9 +77,10 @@ def _run(program: Program, args) -> list:
 
 
 def _share_key(eqn) -> tuple | None:
-    """Calls only (a pure ``call`` of the same program on the same variables)."""
-    if not eqn.prim.higher_order or eqn.prim.has_effect or "program" not in eqn.params \
-            or len(eqn.params) != 1 or any(not isinstance(x, Var) for x in eqn.inputs):
+    """Calls only (a pure ``call`` of the same program on the same variables); a program
+    that prints runs every time it is called."""
+    if not eqn.prim.higher_order or "program" not in eqn.params or len(eqn.params) != 1 \
+            or any(not isinstance(x, Var) for x in eqn.inputs) or eqn_has_effect(eqn):
         return None
     return (eqn.prim, eqn.params["program"].uid, tuple(id(x) for x in eqn.inputs))
 
