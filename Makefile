@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo examples test lint bench bench-native bench-functional bench-rose autofd-envs clean
+.PHONY: demo examples test lint bench bench-native bench-functional bench-rose bench-xla \
+	autofd-envs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -89,3 +90,7 @@ bench-rose: $(VENV)/.installed-examples $(ROSE_STAMP)
 
 clean:
 	rm -rf $(VENV) $(AUTOFD_A) $(AUTOFD_B) benchmarks/rose/node_modules build src/*.egg-info .pytest_cache .hypothesis
+
+# lintra on the xla backend against JAX, every problem (writes the xla section of results.md)
+bench-xla: $(VENV)/.installed-bench
+	$(PY) -m benchmarks.xla

@@ -15,7 +15,7 @@ import time
 from .harness import Mismatch, run_case
 from .problems import all_problems
 from .report import bar_chart, kept_sections, markdown
-from .tools import TOOL_NAMES
+from .tools import EXTRA_TOOLS, TOOL_NAMES
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", action="append", help="variant (ff, fr, rf, rr) for the "
                    "nested problems; default: all")
     p.add_argument("--tools", default=",".join(TOOL_NAMES),
-                   help=f"comma-separated subset of {','.join(TOOL_NAMES)}")
+                   help=f"comma-separated subset of {','.join(TOOL_NAMES + EXTRA_TOOLS)}")
     p.add_argument("--all", action="store_true", help="also run the tool/size pairs that "
                    "the default run skips for time")
     p.add_argument("--budget", type=float, default=0.5,
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                   + (f"\n  variants: {', '.join(p.variants)}" if p.variants != ("",) else ""))
         return 0
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
-    bad = [t for t in tools if t not in TOOL_NAMES]
+    bad = [t for t in tools if t not in TOOL_NAMES + EXTRA_TOOLS]
     if bad:
         print(f"unknown tools {bad}; choose from {', '.join(TOOL_NAMES)}", file=sys.stderr)
         return 2

@@ -38,7 +38,6 @@ if __name__ == "__main__":
 import argparse  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
-import re  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -51,6 +50,7 @@ import lintra as lt  # noqa: E402
 import lintra.functional as lf  # noqa: E402
 import lintra.numpy as lnp  # noqa: E402
 
+from . import report  # noqa: E402
 from .report import fmt_ratio, fmt_time  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -460,18 +460,7 @@ def markdown(tab: str, results: dict, elapsed: float, command: str, profile: str
 
 
 def write_section(path: str, body: str) -> None:
-    """Put ``body`` into ``path`` between this section's markers, replacing an earlier one
-    (``python -m benchmarks`` keeps marked sections when it rewrites results.md)."""
-    begin, end = f"<!-- section:{SECTION} begin -->", f"<!-- section:{SECTION} end -->"
-    block = f"{begin}\n{body.rstrip()}\n{end}\n"
-    text = open(path).read() if os.path.exists(path) else ""
-    pat = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
-    if pat.search(text):
-        text = pat.sub(lambda _: block, text)
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + block
-    with open(path, "w") as f:
-        f.write(text)
+    report.write_section(path, SECTION, body)
 
 
 def _version(pkg: str) -> str:

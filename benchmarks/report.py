@@ -179,3 +179,18 @@ def kept_sections(path: str) -> str:
         blocks = [m.group(0).rstrip("\n") + "\n" for m in _SECTION.finditer(f.read())]
     return "".join("\n" + b for b in blocks)
 
+
+
+def write_section(path: str, name: str, body: str) -> None:
+    """Put ``body`` into ``path`` between the markers of section ``name``, replacing an
+    earlier one (``python -m benchmarks`` keeps marked sections when it rewrites results.md)."""
+    begin, end = f"<!-- section:{name} begin -->", f"<!-- section:{name} end -->"
+    block = f"{begin}\n{body.rstrip()}\n{end}\n"
+    text = open(path).read() if os.path.exists(path) else ""
+    pat = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
+    if pat.search(text):
+        text = pat.sub(lambda _: block, text)
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + block
+    with open(path, "w") as f:
+        f.write(text)

@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 TOOL_NAMES = ("lintra", "lintra-jit", "lintra-native", "jax", "torch", "autograd")
-LINTRA_TOOLS = ("lintra", "lintra-jit", "lintra-native")
+# tools run on request (``--tools``) and by their own scripts (``python -m benchmarks.xla``)
+EXTRA_TOOLS = ("lintra-xla",)
+LINTRA_TOOLS = ("lintra", "lintra-jit", "lintra-native", "lintra-xla")
 
 
 class Unavailable(Exception):
@@ -177,6 +179,31 @@ class LintraNative(LintraJit):
         self.native.wait_for_tier_up(start=True)
 
 
+class LintraXla(LintraJit):
+    """lintra ``jit`` on the xla backend, its inputs and results kept on JAX's device (as the
+    JAX tool's are), so a call costs what the compiled program costs, not a transfer."""
+
+    name = "lintra-xla"
+
+    def __init__(self) -> None:
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+        super().__init__()
+        import jax
+        self.jax = jax
+
+    def asarray(self, a):
+        return self.lt.device_put(np.asarray(a))
+
+    def to_numpy(self, y):
+        return _tree_map(np.asarray, y)
+
+    def block(self, y):
+        return self.jax.block_until_ready(y)
+
+    def jit(self, f):
+        return self.lt.jit(f, backend="xla", keep_on_device=True)
+
+
 class Jax(Tool):
     name, family, staged = "jax", "jax", True
 
@@ -294,6 +321,7 @@ class Torch(Tool):
 
 
 _CLASSES = {"lintra": LintraEager, "lintra-jit": LintraJit, "lintra-native": LintraNative,
+            "lintra-xla": LintraXla,
             "jax": Jax, "torch": Torch, "autograd": Autograd}
 _cache: dict[str, Tool] = {}
 
@@ -301,7 +329,8 @@ _cache: dict[str, Tool] = {}
 def get_tool(name: str) -> Tool:
     """The (cached) tool called ``name``; raises ImportError when the peer is not installed."""
     if name not in _CLASSES:
-        raise ValueError(f"unknown tool {name!r}; choose from {', '.join(TOOL_NAMES)}")
+        raise ValueError(f"unknown tool {name!r}; choose from "
+                         f"{', '.join(TOOL_NAMES + EXTRA_TOOLS)}")
     if name not in _cache:
         tool = _CLASSES[name]()
         tool.warm_up()

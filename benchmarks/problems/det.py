@@ -40,7 +40,7 @@ def build(tool, params, variant):
 
 
 def skip(tool, params, variant):
-    if tool == "jax" and params["l"] > 6:
+    if tool in ("jax", "lintra-xla") and params["l"] > 6:
         return "XLA compile time of the unrolled expansion (e * l! scalar operations)"
     return None
 

@@ -51,9 +51,12 @@ def _build_vec(tool, params, variant) -> Impl:
 
 
 def _skip_loop(tool, params, variant):
-    if tool == "jax" and params["n"] > 1000:
+    if tool in ("jax", "lintra-xla") and params["n"] > 1000:
         return ("XLA compile time of the unrolled loop grows superlinearly (about 30 s at "
                 "n=1000, minutes at n=10^4)")
+    if tool == "lintra-xla" and params["n"] >= 1000:
+        return ("XLA compile time of the unrolled gradient (its 2n index-adjoint updates of "
+                "one buffer: about 12 min at n=1000)")
     return None
 
 

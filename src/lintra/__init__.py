@@ -39,6 +39,7 @@ from .core.pytree import (  # noqa: F401
     tree_map,
     tree_structure,
 )
+from .devices import data_parallel, device_put  # noqa: F401
 from .eager import fork_join, parallel_map  # noqa: F401
 from .jit import fn, jit, make_program  # noqa: F401
 from .ops.checkpoint import (  # noqa: F401

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from .backends import Executable, get_backend
 from .core import config
+from .core.avals import is_device_array
 from .core.ir import Program, ProgramTable, typecheck
-from .core.pytree import unflatten
+from .core.pytree import tree_leaves, unflatten
 from .core.staging import Staged, as_tuple
 from .core.trace import Tracer
 from .ops.call import call_p
@@ -22,56 +24,119 @@ from .ops.call import call_p
 _executables = ProgramTable()
 
 
-def _executable(program: Program, backend: str | None) -> Executable:
-    """``program`` compiled once per backend."""
+def _executable(program: Program, backend: str | None, options: dict) -> Executable:
+    """``program`` compiled once per backend (and backend options)."""
     b = get_backend(backend)
-    exe = _executables.get(program, b.name)
+    key = (b.name, tuple(sorted(options.items()))) if options else b.name
+    exe = _executables.get(program, key)
     if exe is None:
-        exe = _executables.put(program, b.name, b.compile(program))
+        exe = _executables.put(program, key, b.compile(program, **options))
     return exe
 
 
+def _per_leaf(spec: Any, args: Sequence, kwargs: dict, static: Sequence[int],
+              n_consts: int) -> tuple:
+    """``in_shardings`` for each program input: one sharding for every input, or one per
+    positional argument (applied to each of its leaves); consts and keywords get None."""
+    dyn = [a for i, a in enumerate(args) if i not in static]
+    if not isinstance(spec, (tuple, list)):
+        spec = [spec] * len(dyn)
+    if len(spec) != len(dyn):
+        raise ValueError(f"in_shardings has {len(spec)} entries for {len(dyn)} positional "
+                         "arguments")
+    out: list = [None] * n_consts
+    for s, a in zip(spec, dyn):
+        out += [s] * len(tree_leaves(a))
+    return tuple(out + [None] * len(tree_leaves(kwargs)))
+
+
+def _out_per_leaf(spec: Any) -> Any:
+    """``out_shardings``: one sharding for every output, or a pytree of them (as leaves)."""
+    return tuple(tree_leaves(spec)) if isinstance(spec, (tuple, list, dict)) else spec
+
+
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-        static_argnames: str | Sequence[str] = (), backend: str | None = None) -> Callable:
+        static_argnames: str | Sequence[str] = (), backend: str | None = None,
+        in_shardings: Any = None, out_shardings: Any = None,
+        keep_on_device: bool = False) -> Callable:
     """Stage ``fun`` into a program once per input types and run it on ``backend`` (a name
     from ``lintra.backends``; default ``lintra.core.config.default_backend``). Arguments
     named by ``static_argnums`` (positions) or ``static_argnames`` (keyword names) are
-    static: hashable Python values, part of the cache key, seen as themselves by ``fun``."""
+    static: hashable Python values, part of the cache key, seen as themselves by ``fun``.
+
+    Options of the ``xla`` backend: ``in_shardings`` (a ``jax.sharding.Sharding`` for every
+    input, or a tuple with one per positional argument, None for unspecified) and
+    ``out_shardings`` (one, or a pytree of them like the result), passed to ``jax.jit``;
+    ``keep_on_device=True`` returns JAX arrays instead of NumPy arrays, so chained calls
+    (and ``lintra.device_put`` inputs) stay on the device."""
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
-                                 static_argnames=static_argnames, backend=backend)
+                                 static_argnames=static_argnames, backend=backend,
+                                 in_shardings=in_shardings, out_shardings=out_shardings,
+                                 keep_on_device=keep_on_device)
     if backend is not None:
         get_backend(backend)                  # an unknown name fails here, not at the call
     staged = Staged(fun, as_tuple(static_argnums, int),
                     static_argnames=as_tuple(static_argnames, str))
+    fixed: dict = {}
+    if out_shardings is not None:
+        fixed["out_shardings"] = _out_per_leaf(out_shardings)
+    if keep_on_device:
+        fixed["keep_on_device"] = True
+
+    def prepare(args, kwargs):
+        (program, consts, out_tree), flat = staged.stage(args, kwargs)
+        options = fixed
+        if in_shardings is not None:
+            options = {**fixed, "in_shardings": _per_leaf(
+                in_shardings, args, kwargs, staged.static_argnums, len(consts))}
+        return program, [*consts, *flat], out_tree, options
 
     # arrays-only calls skip staging's pytree work: (backend, shapes, dtypes) -> compiled
-    fast: dict = {}
+    fast: dict = {}     # flat array arguments -> (executable, consts, out_tree)
     plain = not staged.static_argnums and not staged.static_argnames
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
-        key = None
-        if plain and not kwargs and all(type(a) is np.ndarray for a in args):
-            key = (backend or config.default_backend,
-                   *[(a.shape, a.dtype) for a in args])
-            hit = fast.get(key)
-            if hit is not None:
-                exe, consts, out_tree = hit
-                return unflatten(out_tree, [_writable(o) for o in exe([*consts, *args])])
-        (program, consts, out_tree), flat = staged.stage(args, kwargs)
-        ins = [*consts, *flat]
+        key = _array_key(args, backend) if plain and not kwargs else None
+        hit = fast.get(key) if key is not None else None
+        if hit is not None:
+            exe, consts, out_tree = hit
+            outs = exe([*consts, *args])
+            return unflatten(out_tree, [_writable(o) for o in outs])
+        program, ins, out_tree, options = prepare(args, kwargs)
         if any(isinstance(x, Tracer) for x in ins):
             outs = call_p.bind(*ins, program=program)    # under a transformation
         else:
-            exe = _executable(program, backend)
-            outs = exe(ins)
+            exe = _executable(program, backend, options)
             if key is not None:
-                fast[key] = (exe, consts, out_tree)
+                fast[key] = (exe, ins[:len(ins) - len(args)], out_tree)
+            outs = exe(ins)
         return unflatten(out_tree, [_writable(o) for o in outs])
 
+    def executable(*args, **kwargs) -> tuple[Executable, list]:
+        """(the backend's compiled object for these arguments, its flat inputs)."""
+        program, ins, _, options = prepare(args, kwargs)
+        return _executable(program, backend, options), ins
+
     wrapped.staged = staged  # type: ignore[attr-defined]
+    wrapped.executable = executable  # type: ignore[attr-defined]
     return wrapped
+
+
+def _array_key(args: tuple, backend: str | None) -> tuple | None:
+    """The cache key of a call whose arguments are all arrays or Python scalars (the
+    common case, which then skips flattening and staging's lookup), else None."""
+    key: list = [backend or config.default_backend]
+    for a in args:
+        t = type(a)
+        if t is np.ndarray or is_device_array(a):
+            key.append((t, a.shape, a.dtype))
+        elif t is float or t is int or t is bool:
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
 
 
 def _writable(x):

@@ -7,13 +7,15 @@ from typing import Any
 
 from ..core.eval import run_program
 from ..core.ir import Program
-from .base import Executable, register_backend
+from .base import Executable, register_backend, reject_options
 
 
 class InterpretBackend:
     name = "interpret"
 
-    def compile(self, program: Program) -> Executable:
+    def compile(self, program: Program, **options: Any) -> Executable:
+        reject_options(self.name, options)
+
         def run(args: Sequence[Any]) -> list:
             return run_program(program, args)
         return run

@@ -97,6 +97,21 @@ def python_scalar_dtype(x: Any) -> np.dtype:
 
 _avals: dict = {}
 
+# array types of device runtimes (a backend registers its own: JAX's ``jax.Array``), taken as
+# concrete arrays by shape and dtype, so that results kept on a device feed the next call
+_device_array_types: tuple[type, ...] = ()
+
+
+def is_device_array(x: Any) -> bool:
+    return isinstance(x, _device_array_types)
+
+
+def register_array_type(cls: type) -> None:
+    """Let values of ``cls`` (with NumPy-style ``shape`` and ``dtype``) enter lintra."""
+    global _device_array_types
+    if cls not in _device_array_types:
+        _device_array_types += (cls,)
+
 
 def concrete_aval(x: Any) -> ShapedArray:
     """The aval of a concrete (non-traced) value (avals are shared per shape and dtype)."""
@@ -113,6 +128,8 @@ def concrete_aval(x: Any) -> ShapedArray:
             _avals.clear()
         a = _avals[(x.shape, dt)] = ShapedArray(x.shape, dt)
         return a
+    if is_device_array(x):
+        return ShapedArray(tuple(x.shape), np.dtype(x.dtype))
     aval = getattr(x, "lintra_aval", None)      # a function value (core/function.py)
     if aval is not None:
         return aval
