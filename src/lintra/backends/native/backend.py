@@ -5,7 +5,9 @@ why)."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import queue
 import threading
 import time
 import weakref
@@ -32,8 +34,32 @@ TIER_UP = os.environ.get("LINTRA_NATIVE_TIERUP", "1") not in ("", "0")
 HOT_CALLS = 3
 
 
-_pending: list[threading.Thread] = []
+# one background thread compiles every O2 tier-up, in order: LLVM compiles one module at a
+# time anyway (engine's lock), and a thread per program piled dozens of them up under load
+_queue: queue.Queue = queue.Queue()
+_worker: list[threading.Thread] = []
 _awaiting: weakref.WeakSet = weakref.WeakSet()
+
+
+_stopping: list[bool] = []
+
+
+def _work() -> None:
+    while True:
+        exe, text, mod = _queue.get()
+        try:
+            if not _stopping:
+                _tier_up(exe, text, mod)
+        finally:
+            _queue.task_done()
+
+
+@atexit.register
+def _stop() -> None:
+    """At exit, finish the compilation under way and skip the rest (LLVM must not be torn
+    down under a running compilation)."""
+    _stopping.append(True)
+    _queue.join()
 
 
 class _Owner:
@@ -74,9 +100,10 @@ class NativeExecutable:
         if self.tier_up is not None:
             text, mod = self.tier_up
             self.tier_up = None
-            t = threading.Thread(target=_tier_up, args=(self, text, mod), name="lintra-O2")
-            _pending.append(t)
-            t.start()
+            if not _worker:
+                _worker.append(threading.Thread(target=_work, name="lintra-O2", daemon=True))
+                _worker[0].start()
+            _queue.put((self, text, mod))
 
 
 def compile_native(program: Program) -> NativeExecutable:
@@ -110,8 +137,7 @@ def wait_for_tier_up(start: bool = False) -> None:
     if start:
         for exe in list(_awaiting):
             exe.start_tier_up()
-    while _pending:
-        _pending.pop().join()
+    _queue.join()
 
 
 def _load(obj: bytes, mod: ModuleEmitter, program: Program):

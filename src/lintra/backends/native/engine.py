@@ -10,6 +10,7 @@ features; delete the folder to clear it."""
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import os
 import pathlib
@@ -53,11 +54,16 @@ def cache_dir() -> pathlib.Path:
     return pathlib.Path(d) if d else pathlib.Path.home() / ".cache" / "lintra" / "native"
 
 
+@functools.cache
+def _host() -> tuple[str, ...]:
+    """What, besides the IR, decides the object code: versions, target, CPU and features."""
+    return (llvmlite.__version__, str(llvm.llvm_version_info), llvm.get_process_triple(),
+            llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten())
+
+
 def cache_key(ir_text: str, opt: int) -> str:
     h = hashlib.sha256()
-    for part in (ir_text, str(opt), llvmlite.__version__, str(llvm.llvm_version_info),
-                 llvm.get_process_triple(), llvm.get_host_cpu_name(),
-                 llvm.get_host_cpu_features().flatten()):
+    for part in (ir_text, str(opt), *_host()):
         h.update(part.encode())
         h.update(b"\0")
     return h.hexdigest()
