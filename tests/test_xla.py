@@ -96,7 +96,9 @@ ALLOWED_MISSING = sorted([
 
 
 def test_every_array_primitive_has_a_lowering():
-    assert xla.missing_lowerings(registry.values()) == ALLOWED_MISSING
+    # less the primitives that tests make (test_vmap's, when run before this in one process)
+    lintras = [p for p in registry.values() if not p.name.startswith("test_")]
+    assert xla.missing_lowerings(lintras) == ALLOWED_MISSING
     assert sorted(xla.NOT_LOWERED) == ALLOWED_MISSING
     assert all(registry.get(p.name) is p for p in xla.lowerings)
 
