@@ -32,12 +32,11 @@ from .lowering import register_deferred
 def _host_lowering(name: str):
     """The lowering that runs primitive ``name``'s ``impl`` on the host."""
     def rule(*args, **params):
-        prim = registry[name]
+        prim = registry[name]       # registered by now: this lowering is keyed by it
+        dtypes = [np.dtype(jnp.result_type(a)) for a in args]
         avals = prim.abstract_eval(
-            *[ShapedArray(jnp.shape(a), jnp.result_type(a)) for a in args], **params)
+            *[ShapedArray(jnp.shape(a), dt) for a, dt in zip(args, dtypes)], **params)
         structs = [_wire_struct(a.shape, a.dtype) for a in avals]
-
-        dtypes = [jnp.result_type(a) for a in args]
 
         def host(*ws):
             xs = [_unwire(w, dt) for w, dt in zip(ws, dtypes)]
