@@ -88,17 +88,17 @@ def _on_xla(monkeypatch):
 # ---------------------------------------------------------------- the backend itself
 
 # primitives with no XLA lowering, on purpose: function values (lintra.functional) are Python
-# objects, run by the interpreter. Primitives being added on other branches (complex, FFT,
-# special functions, more linear algebra) get their lowerings when they are merged: until
-# then this test names them.
+# objects, run by the interpreter.
 ALLOWED_MISSING = sorted([
     "fn_broadcast_arg", "fn_compose", "fn_constant", "fn_eval", "fn_integrate",
     "fn_linear_transpose", "fn_linearize", "fn_nabla", "fn_partial", "fn_permute_args",
-    "fn_split", "fn_zip"])
+    "fn_point_mass", "fn_split", "fn_zip"])
 
 
 def test_every_array_primitive_has_a_lowering():
-    assert xla.missing_lowerings(registry.values()) == ALLOWED_MISSING
+    # less the primitives that tests make (test_vmap's, when run before this in one process)
+    lintras = [p for p in registry.values() if not p.name.startswith("test_")]
+    assert xla.missing_lowerings(lintras) == ALLOWED_MISSING
     assert sorted(xla.NOT_LOWERED) == ALLOWED_MISSING
     assert all(registry.get(p.name) is p for p in xla.lowerings)
 

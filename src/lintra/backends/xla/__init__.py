@@ -17,7 +17,7 @@ import numpy as np
 from ...core.avals import register_array_type
 from ...core.ir import Program
 from ..base import register_backend
-from . import rules  # noqa: F401  (fills the lowering table)
+from . import rules, rules_more  # noqa: F401  (fill the lowering table)
 from .lowering import MissingLoweringError, lower_program, lowerings, missing_lowerings
 from .rules import NOT_LOWERED
 

@@ -19,9 +19,12 @@ import numpy as np
 
 from ...core.errors import MissingRuleError
 from ...core.ir import Literal, Program, ProgramTable, Var, eqn_has_effect
-from ...core.primitive import Primitive
+from ...core.primitive import Primitive, registry
 
 lowerings: dict[Primitive, Callable] = {}
+# lowerings of primitives defined in modules not imported yet (lintra.scipy): resolved to
+# their ``Primitive`` objects, once, as soon as those register (``resolve_deferred``)
+_deferred: dict[str, Callable] = {}
 
 _lowered = ProgramTable()
 
@@ -33,6 +36,19 @@ class MissingLoweringError(MissingRuleError):
 def register_lowering(prim: Primitive, rule: Callable) -> Callable:
     lowerings[prim] = rule
     return rule
+
+
+def register_deferred(name: str, rule: Callable) -> Callable:
+    """``rule`` as the lowering of the primitive registered as ``name``, now or later."""
+    _deferred[name] = rule
+    resolve_deferred()
+    return rule
+
+
+def resolve_deferred() -> None:
+    """Key the deferred lowerings whose primitives are registered by now."""
+    for name in [n for n in _deferred if n in registry]:
+        lowerings[registry[name]] = _deferred.pop(name)
 
 
 def _literal(x: Literal):
@@ -59,6 +75,9 @@ def _run(program: Program, args) -> list:
 
     for eqn in program.eqns:
         rule = lowerings.get(eqn.prim)
+        if rule is None and _deferred:
+            resolve_deferred()
+            rule = lowerings.get(eqn.prim)
         if rule is None:
             raise MissingLoweringError(
                 f"primitive `{eqn.prim.name}` has no XLA lowering (program {program.name}); "
@@ -110,4 +129,5 @@ def jitted_program(program: Program) -> Callable[..., list]:
 
 def missing_lowerings(prims) -> list[str]:
     """Names of the primitives among ``prims`` without a lowering (the coverage test)."""
+    resolve_deferred()
     return sorted(p.name for p in prims if p not in lowerings)
