@@ -43,8 +43,11 @@ def same(f, *args, rtol=1e-9, atol=1e-11):
 
 
 def test_only_function_values_are_not_lowered():
-    assert all(name.startswith("fn_") for name in xla.missing_lowerings(registry.values()))
-    assert "gammainc_da" not in xla.missing_lowerings(registry.values())
+    # less the primitives that tests make (test_vmap's, test_xla's) when run in one process
+    missing = xla.missing_lowerings([p for p in registry.values()
+                                     if not p.name.startswith("test_")])
+    assert all(name.startswith("fn_") for name in missing), missing
+    assert "gammainc_da" not in missing
 
 
 # ---------------------------------------------------------------- complex
