@@ -19,15 +19,15 @@ from lintra.test_util import check_grads, check_staged
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
+import jax_oracle  # noqa: E402  (after the importorskip of jax)
+from jax_oracle import close, rand  # noqa: E402
+
 jsl = pytest.importorskip("jax.scipy.linalg")
 
 LA = lnp.linalg
 seeds = st.integers(0, 2**31 - 1)
 sizes = st.integers(1, 4)
 
-
-def rand(seed, *shape):
-    return np.random.default_rng(seed).standard_normal(shape)
 
 
 def spd(seed, n, batch=()):
@@ -41,27 +41,10 @@ def diag_dominant(seed, n, batch=()):
     return a + (np.abs(a).sum(-1, keepdims=True) + 1.0) * np.eye(n)
 
 
-def close(a, b, rtol=1e-9, atol=1e-10):
-    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol)
 
 
 def check_vs_jax(f, jf, args, rtol=1e-8, atol=1e-9):
-    """Same values, and the same gradient of a scalar summary, as JAX on the same function."""
-    out = f(*args)
-    close(out, jf(*args), rtol, atol)
-    argnums = tuple(range(len(args)))
-    w = [rand(7, *np.shape(o)) for o in lt.tree_leaves(out)]
-
-    def ls(*a):
-        return sum(lnp.sum(lnp.sin(o) * wi) for o, wi in zip(lt.tree_leaves(f(*a)), w))
-
-    def js(*a):
-        return sum(jnp.sum(jnp.sin(o) * wi)
-                   for o, wi in zip(jax.tree_util.tree_leaves(jf(*a)), w))
-
-    for a, b in zip(lt.grad(ls, argnums)(*args), jax.grad(js, argnums)(*args)):
-        close(a, b, rtol, atol)
-
+    return jax_oracle.check_vs_jax(f, jf, args, rtol, atol)
 
 # ---------------------------------------------------------------- dot_general
 

@@ -16,11 +16,10 @@ sl = pytest.importorskip("scipy.linalg")
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
+from jax_oracle import check_vs_jax, close, rand  # noqa: E402  (after the importorskip of jax)
+
 jsl = pytest.importorskip("jax.scipy.linalg")
 
-
-def rand(seed, *shape):
-    return np.random.default_rng(seed).standard_normal(shape)
 
 
 def spd(seed, n, batch=()):
@@ -28,26 +27,6 @@ def spd(seed, n, batch=()):
     return m @ np.swapaxes(m, -1, -2) + n * np.eye(n)
 
 
-def close(a, b, rtol=1e-9, atol=1e-10):
-    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol)
-
-
-def check_vs_jax(f, jf, args, rtol=1e-7, atol=1e-8):
-    out = f(*args)
-    for o, j in zip(lt.tree_leaves(out), jax.tree_util.tree_leaves(jf(*args))):
-        close(o, j, rtol, atol)
-    w = [rand(7, *np.shape(o)) for o in lt.tree_leaves(out)]
-    argnums = tuple(range(len(args)))
-
-    def ls(*a):
-        return sum(lnp.sum(lnp.sin(o) * wi) for o, wi in zip(lt.tree_leaves(f(*a)), w))
-
-    def js(*a):
-        return sum(jnp.sum(jnp.sin(o) * wi)
-                   for o, wi in zip(jax.tree_util.tree_leaves(jf(*a)), w))
-
-    for a, b in zip(lt.grad(ls, argnums)(*args), jax.grad(js, argnums)(*args)):
-        close(a, b, rtol, atol)
 
 
 def sym_arg(f, k=0):
