@@ -1,14 +1,15 @@
 """Lowerings of the primitives to native code (``lintra.backends.native``), one entry per
 primitive in that backend's tables, as ``taylor.py`` holds the jet rules: elementwise
 primitives as scalar code (the backend fuses them into loops), the others on whole values.
-Primitives without an entry (linalg, debug, custom_lin, ...) run on the interpreter."""
+Primitives without an entry (linalg, FFT, special functions, debug, ...) call back into
+their interpreter ``impl`` from native code (``backends/native/callback.py``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..ad.rules import add_any_p
-from ..backends.native.rules import NotLowerable, elementwise_rules, lowering_rules
+from ..backends.native.rules import NotLowerable, elementwise_rules, lowering_rules, opaque_ok
 from . import elementwise as E
 from . import extrema, reductions, shape, structure
 from .base import convert_element_type_p, stop_gradient_p
@@ -223,6 +224,12 @@ L[structure.slice_p] = _slice
 L[structure.rev_p] = _rev
 L[structure.pad_p] = _pad
 L[structure.concatenate_p] = _concatenate
+
+# lowerings that only move elements: they also serve complex and float16 (opaque) buffers
+opaque_ok.update([stop_gradient_p, name_p, call_p, custom_jvp_call_p, custom_vjp_call_p,
+                  cond_p, scan_p, while_p, shape.broadcast_to_p, shape.reshape_p,
+                  shape.transpose_p, structure.slice_p, structure.rev_p, structure.pad_p,
+                  structure.concatenate_p, take_p, scatter_p])
 
 # ---------------------------------------------------------------- reductions
 

@@ -147,7 +147,7 @@ class ControlMixin:
         args = [self.as_scalar(v).v if not v.aval.shape else self.as_buf(v).ptr for v in ins]
         outs = [self.alloc(a) for a in program.out_avals]
         st = self.b.call(fn, args + [o.ptr for o in outs])
-        self.fail_unless(self.b.icmp_signed("==", st, ir.Constant(I32, 0)))
+        self.fail_unless(self.b.icmp_signed("==", st, ir.Constant(I32, 0)), st)
         return [o if a.shape else Scalar(self.load(o, Index(self.b, (), flat=self.i64(0))), a)
                 for o, a in zip(outs, program.out_avals)]
 

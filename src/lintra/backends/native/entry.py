@@ -1,7 +1,8 @@
 """The Python entry point of a compiled program: a METH_FASTCALL function emitted in LLVM IR.
 It takes the program's inputs as positional arguments, checks that each is exactly a NumPy
 array of the expected dtype and shape, C-contiguous and aligned, allocates the results with
-NumPy's ``PyArray_New``, runs the kernel and returns the results as a tuple. Anything else (Python
+NumPy's ``PyArray_New``, runs the kernel and returns the results as a tuple (or NULL, with
+the error set, when a host callback raised). Anything else (Python
 scalars, other layouts, wrong types, a failed run-time check in the kernel) goes to a Python
 ``slow`` function, which converts or raises a TypeError naming the argument."""
 
@@ -44,7 +45,10 @@ def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.
     b.position_at_end(failed)
     for o in made:
         b.call(e.decref, [o])
-    b.branch(e.slow)
+    raised = e.fn.append_basic_block("raised")      # status 2: a host callback raised
+    b.cbranch(b.icmp_signed("==", st, ir.Constant(I32, 2)), raised, e.slow)
+    b.position_at_end(raised)
+    b.ret(ir.Constant(PyObj, None))
     b.position_at_end(good)
     t = b.call(mod.extern("PyTuple_New", PyObj, [I64]), [ir.Constant(I64, len(made))])
     tuple_set = mod.extern("PyTuple_SetItem", I32, [PyObj, I64, PyObj])

@@ -15,6 +15,7 @@ from llvmlite import ir
 from ...core.avals import ShapedArray
 from ...core.ir import Literal, Program, Var
 from .blas import gemm_address
+from .callback import emit_callback, needs_callback
 from .control import ControlMixin
 from .rules import NotLowerable, elementwise_rules, lowering_rules
 from .scalar import ScalarEmitter
@@ -258,13 +259,14 @@ class FunctionEmitter(ControlMixin):
     def out_aval(self) -> ShapedArray:
         return self.eqn.outputs[0].aval
 
-    def fail_unless(self, ok) -> None:
-        """At run time: if ``ok`` is false, return status 1 (the caller then interprets)."""
+    def fail_unless(self, ok, status=None) -> None:
+        """At run time: if ``ok`` is false, return ``status`` (default 1: the caller then
+        interprets; 2: a callback raised, the Python error is set)."""
         good = self.fn.append_basic_block("ok")
         bad = self.fn.append_basic_block("fail")
         self.b.cbranch(ok, good, bad)
         self.b.position_at_end(bad)
-        self.b.store(ir.Constant(I32, 1), self.status)
+        self.b.store(ir.Constant(I32, 1) if status is None else status, self.status)
         self.b.branch(self.exit_block)
         self.b.position_at_end(good)
 
@@ -299,7 +301,9 @@ class FunctionEmitter(ControlMixin):
             vals = [read(x) for x in eqn.inputs]
             for v in eqn.outputs:
                 check_aval(v.aval)
-            if eqn.prim in elementwise_rules:
+            if needs_callback(eqn):
+                outs = emit_callback(self, eqn, vals)
+            elif eqn.prim in elementwise_rules:
                 outs = [self.elementwise(eqn, vals, self._fusable(eqn, info))]
             elif eqn.prim in lowering_rules:
                 self.eqn = eqn

@@ -12,7 +12,7 @@ from ...core.avals import ShapedArray
 from ...core.ir import Program
 from .control import function_type
 from .function import FunctionEmitter, ProgramInfo
-from .types import I8P, I32, I64, Buf, Scalar, check_aval, mem_type
+from .types import I8P, I32, I64, OPAQUE_DTYPES, Buf, Scalar, check_aval, constant, mem_type
 
 
 class ModuleEmitter:
@@ -75,8 +75,9 @@ class ModuleEmitter:
             gv.global_constant, gv.linkage = True, "internal"
             vals = [int(v) for v in arr.ravel().astype(np.uint8)] if arr.dtype.kind == "b" \
                 else arr.ravel().tolist()
-            gv.initializer = ir.Constant(ty, [ir.Constant(t, v) for v in vals] or
-                                         [ir.Constant(t, 0)])
+            consts = [constant(arr.dtype, v) if arr.dtype in OPAQUE_DTYPES else
+                      ir.Constant(t, v) for v in vals]
+            gv.initializer = ir.Constant(ty, consts or [ir.Constant(t, None)])
             hit = self.literals[key] = gv.bitcast(t.as_pointer())
         return Buf(hit, aval, const=arr)
 

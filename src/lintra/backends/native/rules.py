@@ -8,8 +8,14 @@ whether or not llvmlite is installed (``lintra/ops/native.py`` does).
 * ``lowering_rules[p](g, ins, **params) -> list``: any other primitive, on whole values; ``g``
   (a ``FunctionEmitter``) offers loops over static shapes, loads, stores and sub-programs.
 
-A primitive in neither table (or a rule raising ``NotLowerable``) sends its whole program to
-the interpreter; ``fallbacks`` records why, newest last.
+* ``opaque_ok``: the primitives of ``lowering_rules`` that only move elements (reshape,
+  slicing, control flow, calls), so their lowerings also serve dtypes the scalar code cannot
+  compute with (complex, float16: ``types.OPAQUE_DTYPES``).
+
+An equation whose primitive is in neither table, or that computes on an opaque dtype, calls
+back into Python for the primitive's interpreter ``impl`` (``callback.py``). A value that is
+not an array (a function-valued primitive's) or a rule raising ``NotLowerable`` sends the
+whole program to the interpreter; ``fallbacks`` records why, newest last.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from ...core.primitive import Primitive
 
 elementwise_rules: dict[Primitive, Callable] = {}
 lowering_rules: dict[Primitive, Callable] = {}
+opaque_ok: set[Primitive] = set()
 
 # (program name, reason) for the programs the native backend handed to the interpreter
 fallbacks: deque = deque(maxlen=100)

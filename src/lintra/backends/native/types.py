@@ -22,7 +22,13 @@ _MEM_TYPES = {
     np.dtype("int64"): I64, np.dtype("uint8"): I8, np.dtype("uint16"): ir.IntType(16),
     np.dtype("uint32"): I32, np.dtype("uint64"): I64,
 }
-SUPPORTED_DTYPES = frozenset(_MEM_TYPES)
+# dtypes the scalar code cannot compute with: their buffers are opaque memory that native code
+# only moves (copies, loop carries, data-movement lowerings) and hands to host callbacks
+_OPAQUE_TYPES = {np.dtype("float16"): ir.IntType(16), np.dtype("complex64"): ir.ArrayType(F32, 2),
+                 np.dtype("complex128"): ir.ArrayType(F64, 2)}
+OPAQUE_DTYPES = frozenset(_OPAQUE_TYPES)
+_MEM_TYPES.update(_OPAQUE_TYPES)
+SUPPORTED_DTYPES = frozenset(_MEM_TYPES) - OPAQUE_DTYPES
 
 
 def mem_type(dtype: np.dtype) -> ir.Type:
@@ -49,6 +55,11 @@ def constant(dtype: np.dtype, value) -> ir.Constant:
     dtype = np.dtype(dtype)
     if dtype.kind == "b":
         return ir.Constant(I1, int(bool(value)))
+    if dtype.kind == "c":
+        z = complex(value)
+        return ir.Constant(reg_type(dtype), [z.real, z.imag])
+    if dtype in OPAQUE_DTYPES:          # float16: its bits
+        return ir.Constant(reg_type(dtype), int(np.asarray(value, dtype).view(np.uint16)))
     if dtype.kind == "f":
         return ir.Constant(reg_type(dtype), float(value))
     v = int(value)

@@ -1,0 +1,244 @@
+"""Host callbacks in native code: programs with equations the native backend cannot compute
+(linalg, FFT, special functions, complex and float16 arithmetic, sorting, debug_print) compile
+natively, only those equations calling back into their interpreter ``impl``; inside loops and
+``@fn`` functions, under grad and vmap; errors propagate as the original exception; programs
+with function values still run on the interpreter."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import scipy.special as ss
+
+import lintra as lt
+import lintra.functional as lf
+import lintra.numpy as lnp
+import lintra.scipy.special as lss
+from lintra.backends import native as nat
+
+pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not installed")
+if nat.available:
+    from lintra.backends.native import callback as cb
+
+jax.config.update("jax_enable_x64", True)
+RNG = np.random.default_rng(1)
+A = RNG.standard_normal((3, 3))
+SPD = A @ A.T + 3 * np.eye(3)
+B = RNG.standard_normal(3)
+X = RNG.uniform(0.2, 0.9, (2, 3))
+
+
+def native(f, *args, calls: int | None = None, **kw):
+    """``f`` jitted natively: compiled without falling back, at least one (or exactly
+    ``calls``) callback taken, the interpreter's values; returns the native result."""
+    before_fb, before = len(nat.fallbacks), sum(cb.calls.values())
+    out = lt.jit(f, backend="native", **kw)(*args)
+    assert len(nat.fallbacks) == before_fb, list(nat.fallbacks)[before_fb:]
+    taken = sum(cb.calls.values()) - before
+    assert taken == calls if calls is not None else taken > 0
+    ref = lt.jit(f, backend="interpret", **kw)(*args)
+    for a, b in zip(lt.tree_leaves(out), lt.tree_leaves(ref), strict=True):
+        assert np.shape(a) == np.shape(b) and np.asarray(a).dtype == np.asarray(b).dtype
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+    return out
+
+
+def close(a, b, rtol=1e-10, atol=1e-11):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=rtol, atol=atol)
+
+
+# ---------------------------------------------------------------- values
+
+
+@pytest.mark.parametrize("name, f, ref", [
+    ("solve", lambda a, b: lnp.linalg.solve(a, b) * 2.0 + b,
+     lambda a, b: np.linalg.solve(a, b) * 2 + b),
+    ("cholesky", lambda a, b: lnp.sum(lnp.linalg.cholesky(a) * lnp.sin(b)),
+     lambda a, b: np.sum(np.linalg.cholesky(a) * np.sin(b))),
+    ("eigh", lambda a, b: lnp.linalg.eigh(a)[0] + b,
+     lambda a, b: np.linalg.eigh(a)[0] + b),
+    ("svd", lambda a, b: lnp.linalg.svd(a + b, compute_uv=False) ** 2,
+     lambda a, b: np.linalg.svd(a + b, compute_uv=False) ** 2),
+    ("det", lambda a, b: lnp.linalg.det(a * b) - 1.0, lambda a, b: np.linalg.det(a * b) - 1),
+    ("inv", lambda a, b: lnp.linalg.inv(a) @ b, lambda a, b: np.linalg.inv(a) @ b),
+])
+def test_linalg_mixed_with_native_ops(name, f, ref):
+    close(native(f, SPD, B), ref(SPD, B))
+
+
+def test_fft_and_complex_arithmetic():
+    def f(x):
+        z = lnp.fft.fft(x)
+        w = z * (1.0 + 2.0j) + lnp.conj(z)
+        return lnp.real(lnp.fft.ifft(w)), lnp.abs(w), w
+
+    re, ab, w = native(f, B)
+    z = np.fft.fft(B)
+    wr = z * (1 + 2j) + np.conj(z)
+    close(re, np.real(np.fft.ifft(wr)))
+    close(ab, np.abs(wr))
+    close(w, wr)
+    assert w.dtype == np.complex128
+
+
+def test_complex_inputs_outputs_and_data_movement():
+    z = (RNG.standard_normal((2, 3)) + 1j * RNG.standard_normal((2, 3))).astype(np.complex64)
+
+    def f(z, x):
+        t = lnp.concatenate([z.T, z.T[::-1]], axis=0)[1:4]    # moved natively
+        return t * t + x.T, lnp.where(x.T > 0.5, t, 0)
+
+    x = X.astype(np.float32)
+    out = native(f, z, x)
+    t = np.concatenate([z.T, z.T[::-1]], axis=0)[1:4]
+    close(out[0], t * t + x.T, rtol=1e-6)
+    close(out[1], np.where(x.T > 0.5, t, 0), rtol=1e-6)
+    assert out[0].dtype == np.complex64
+
+
+def test_float16_and_bool():
+    def f(x, m):
+        h = (x * 3.0).astype(np.float16)
+        return (h * h).astype(np.float32), lnp.argsort(m, stable=True), lnp.sort(m)
+
+    m = np.array([True, False, True, False])
+    h, idx, s = native(f, X, m)
+    hx = (X * 3).astype(np.float16)
+    close(h, (hx * hx).astype(np.float32), rtol=1e-3)
+    np.testing.assert_array_equal(idx, np.argsort(m, stable=True))
+    np.testing.assert_array_equal(s, np.sort(m))
+
+
+def test_special_functions():
+    def f(x):
+        return lss.erfc(x) + lss.gammaln(x + 1.0) * lss.digamma(x) + lnp.sin(lss.ndtri(x))
+
+    close(native(f, X), ss.erfc(X) + ss.gammaln(X + 1) * ss.digamma(X) + np.sin(ss.ndtri(X)))
+
+
+# ---------------------------------------------------------------- loops, calls, transforms
+
+
+def test_in_fori_loop_one_callback_per_step():
+    def f(a, x):
+        return lt.fori_loop(0, 7, lambda i, c: 0.5 * c + lnp.linalg.solve(a, c), x)
+
+    out = native(f, SPD, B, calls=7)
+    c = B
+    for _ in range(7):
+        c = 0.5 * c + np.linalg.solve(SPD, c)
+    close(out, c)
+
+
+def test_in_scan_with_complex_carry():
+    def f(x):
+        def step(c, xi):
+            c = c * lnp.exp(1j * xi)
+            return c, lnp.abs(lnp.fft.fft(c * xi))
+        return lt.scan(step, lnp.ones(3, dtype=np.complex128), x)
+
+    carry, ys = native(f, X)
+    c, ref = np.ones(3, complex), []
+    for xi in X:
+        c = c * np.exp(1j * xi)
+        ref.append(np.abs(np.fft.fft(c * xi)))
+    close(carry, c)
+    close(ys, np.stack(ref))
+
+
+def test_in_fn_called_from_a_loop():
+    @lt.fn
+    def step(a, c):
+        ch = lnp.linalg.cholesky(a + lnp.outer(c, c))
+        return lnp.linalg.solve_triangular(ch, c, lower=True)
+
+    def f(a, x):
+        return lt.fori_loop(0, 3, lambda i, c: step(a, c) + 0.1, x)
+
+    out = native(f, SPD, B)
+    c = B
+    for _ in range(3):
+        ch = np.linalg.cholesky(SPD + np.outer(c, c))
+        c = np.linalg.solve(ch, c) + 0.1
+    close(out, c)
+
+
+def test_grad_and_vmap():
+    def f(a, b):
+        x = lnp.linalg.solve(a, b)
+        w, v = lnp.linalg.eigh(a)
+        return lnp.sum(x * x) + lnp.sum(w * lnp.abs(v[0])) + lnp.log(lnp.linalg.det(a))
+
+    def jf(a, b):
+        x = jnp.linalg.solve(a, b)
+        w, v = jnp.linalg.eigh(a)
+        return jnp.sum(x * x) + jnp.sum(w * jnp.abs(v[0])) + jnp.log(jnp.linalg.det(a))
+
+    ga, gb = native(lt.grad(f, (0, 1)), SPD, B)
+    ja, jb = jax.grad(jf, (0, 1))(SPD, B)
+    close(ga, ja, rtol=1e-8, atol=1e-9)
+    close(gb, jb, rtol=1e-8, atol=1e-9)
+    bs = RNG.standard_normal((4, 3))
+    close(native(lt.vmap(lambda b: f(SPD, b)), bs), jax.vmap(lambda b: jf(SPD, b))(bs))
+    close(native(lt.grad(lambda x: lnp.sum(lss.erfc(x) ** 2)), X),
+          -4 / np.sqrt(np.pi) * ss.erfc(X) * np.exp(-X ** 2))
+
+
+def test_tiered_up_code_calls_back_too(monkeypatch):
+    monkeypatch.setenv("LINTRA_NATIVE_OPT", "2")
+    f = lambda a, x: lt.fori_loop(0, 4, lambda i, c: lnp.linalg.solve(a, c), x)  # noqa: E731
+    native(f, SPD, B, calls=4)
+
+
+# ---------------------------------------------------------------- errors, fallbacks
+
+
+def test_errors_propagate_as_the_original_exception():
+    f = lt.jit(lambda a, b: lnp.linalg.solve(a, b) + 1.0, backend="native")
+    with pytest.raises(np.linalg.LinAlgError, match="Singular"):
+        f(np.zeros((3, 3)), B)
+    close(f(SPD, B), np.linalg.solve(SPD, B) + 1)            # still usable
+
+    calls = {"n": 0}
+
+    @lt.fn
+    def step(a, c):
+        return lnp.linalg.cholesky(a - c[0] * lnp.eye(3))[:, 0]
+
+    def g(a, x):
+        return lt.fori_loop(0, 50, lambda i, c: c + step(a, c) * 0.0 + 1.0, x)
+
+    before = sum(cb.calls.values())
+    h = lt.jit(g, backend="native")
+    with pytest.raises(np.linalg.LinAlgError):   # a - c0 I stops being positive definite
+        h(SPD, np.zeros(3))
+    calls["n"] = sum(cb.calls.values()) - before
+    assert 1 < calls["n"] < 50
+    with pytest.raises(np.linalg.LinAlgError):
+        lt.jit(g, backend="interpret")(SPD, np.zeros(3))
+
+
+def test_debug_print_runs_per_iteration(capsys):
+    def f(x):
+        def body(i, c):
+            lt.debug_print("step {} {}", i, c)
+            return c * 2.0
+        return lt.fori_loop(0, 3, body, x)
+
+    assert float(native(f, np.array(1.0), calls=3)) == 8.0
+    out = capsys.readouterr().out        # native run, then the interpreter's
+    assert out.count("step 0 1.0") == 2 and out.count("step 2 4.0") == 2
+
+
+def test_callback_programs_no_longer_fall_back():
+    f = lambda m: lnp.linalg.cholesky(m).sum() * 2.0  # noqa: E731
+    before = len(nat.fallbacks)
+    exe = nat.NativeBackend().compile(lt.make_program(f)(SPD))
+    assert isinstance(exe, nat.NativeExecutable) and len(nat.fallbacks) == before
+    assert cb.compiled[-1][1] == "cholesky"
+
+
+def test_function_values_still_fall_back():
+    F = lt.jit(lambda f, x: f(x).sum(), backend="native")
+    close(F(lf.function(lnp.sin), 0.3), np.sin(0.3))
+    assert "not an array" in nat.fallbacks[-1][1]
