@@ -242,3 +242,14 @@ def test_function_values_still_fall_back():
     F = lt.jit(lambda f, x: f(x).sum(), backend="native")
     close(F(lf.function(lnp.sin), 0.3), np.sin(0.3))
     assert "not an array" in nat.fallbacks[-1][1]
+
+
+def test_declined_elementwise_rules_call_back():
+    i = np.arange(5)
+    out = native(lambda i, j: i ** j + i, i, i[::-1].copy())      # integer pow: no rule
+    np.testing.assert_array_equal(out, i ** i[::-1] + i)
+    before = sum(cb.calls.values())
+    x = np.array([1.7, -2.5, 3.0, 250.9])                          # in range: native
+    np.testing.assert_array_equal(lt.jit(lambda x: x.astype(np.int32) * 2, backend="native")(x),
+                                  x.astype(np.int32) * 2)
+    assert sum(cb.calls.values()) == before

@@ -6,7 +6,8 @@ Which equations: those whose primitive has no native lowering (decompositions an
 ``eig``/``eigh``/``svd``/``qr``/``lu``, FFT, ``scipy.special`` functions, sorting,
 ``debug_print``, ...), and those that compute on a dtype the scalar code does not know
 (complex64/complex128 arithmetic, float16: ``types.OPAQUE_DTYPES``), unless the primitive only
-moves elements (``rules.opaque_ok``: reshapes, slices, control flow, calls). Native code keeps
+moves elements (``rules.opaque_ok``: reshapes, slices, control flow, calls), and elementwise
+equations whose rule declines their dtypes (``pow`` of integers). Native code keeps
 those dtypes as opaque memory. Values that are not arrays (function-valued primitives) cannot
 be passed: their programs still go to the interpreter (``rules.fallbacks``).
 
@@ -30,6 +31,7 @@ call takes ~4 µs. ``calls`` counts the callbacks run per primitive; ``compiled`
 from __future__ import annotations
 
 import ctypes
+import os
 import weakref
 from collections import Counter, deque
 
@@ -38,13 +40,15 @@ from llvmlite import ir
 
 from ...core.eval import unchecked_impls
 from .entry import pyarray_new_address
-from .rules import elementwise_rules, lowering_rules, opaque_ok
-from .types import I8P, I32, I64, OPAQUE_DTYPES, Buf, Index, Scalar
+from .rules import NotLowerable, elementwise_rules, lowering_rules, opaque_ok
+from .scalar import ScalarEmitter
+from .types import I8P, I32, I64, OPAQUE_DTYPES, Buf, Index, Scalar, reg_type
 
 PyObj = I8P
 _READONLY = 0x0001 | 0x0100            # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED
 _WRITEABLE = _READONLY | 0x0400         # | NPY_ARRAY_WRITEABLE
 
+STRICT = os.environ.get("LINTRA_NATIVE_STRICT", "") not in ("", "0")
 calls: Counter = Counter()              # primitive name -> callbacks run
 compiled: deque = deque(maxlen=100)     # (program name, primitive name) per call site compiled
 
@@ -60,8 +64,49 @@ def needs_callback(eqn) -> bool:
         return True
     if p in opaque_ok:
         return False
-    return any(getattr(x.aval, "dtype", None) in OPAQUE_DTYPES
-               for x in (*eqn.inputs, *eqn.outputs))
+    if any(getattr(x.aval, "dtype", None) in OPAQUE_DTYPES for x in (*eqn.inputs,
+                                                                     *eqn.outputs)):
+        return True
+    return p in elementwise_rules and _declined(eqn)
+
+
+_declines: dict = {}
+
+
+def _declined(eqn) -> bool:
+    """Whether ``eqn``'s elementwise rule declines its dtypes or parameters (integer ``pow``,
+    integer division): found by running the rule once per (primitive, dtypes, parameters)
+    on a scratch function, since a rule runs lazily inside its consumer's loop, where a
+    decline could not be undone."""
+    ins = tuple(np.dtype(x.aval.dtype) for x in eqn.inputs)
+    out = np.dtype(eqn.outputs[0].aval.dtype)
+    try:
+        key = (eqn.prim, ins, out, tuple(sorted(eqn.params.items())))
+        hit = _declines.get(key)
+    except TypeError:                    # unhashable parameters: no caching
+        key, hit = None, None
+    if hit is None:
+        hit = _dry_run(eqn, ins, out)
+        if key is not None:
+            _declines[key] = hit
+    return hit
+
+
+def _dry_run(eqn, ins: tuple, out: np.dtype) -> bool:
+    module = ir.Module("dry_run")
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [reg_type(d) for d in ins]), "f")
+    b = ir.IRBuilder(fn.append_basic_block())
+    dtype = next((d for d in ins if d.kind != "b"), ins[0] if ins else out)
+    try:
+        elementwise_rules[eqn.prim](ScalarEmitter(module, b, dtype, out), *fn.args,
+                                    **eqn.params)
+    except NotLowerable:
+        return True
+    except Exception:
+        if STRICT:
+            raise
+        return True
+    return False
 
 
 def make_site(eqn):

@@ -125,8 +125,11 @@ class ScalarEmitter:
         if src.kind == "f" and to.kind == "f":
             return b.fptrunc(x, tt) if tt == F32 else b.fpext(x, F64)
         if src.kind == "f":
+            # llvmlite's declare_intrinsic does not know the saturating conversions
             sat = "llvm.fptosi.sat" if to.kind == "i" else "llvm.fptoui.sat"
-            fn = self.module.declare_intrinsic(sat, [tt, st])
+            name = f"{sat}.i{tt.width}.f{32 if st == F32 else 64}"
+            fn = self.module.globals.get(name) or ir.Function(
+                self.module, ir.FunctionType(tt, [st]), name)
             return b.call(fn, [x])
         if to.kind == "f":
             return b.uitofp(x, tt) if src.kind in "ub" else b.sitofp(x, tt)
