@@ -19,6 +19,7 @@ from lintra.backends import native as nat
 pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not installed")
 if nat.available:
     from lintra.backends.native import callback as cb
+    from lintra.ops import native_linalg
 
 jax.config.update("jax_enable_x64", True)
 RNG = np.random.default_rng(1)
@@ -28,7 +29,7 @@ B = RNG.standard_normal(3)
 X = RNG.uniform(0.2, 0.9, (2, 3))
 
 
-def native(f, *args, calls: int | None = None, **kw):
+def native(f, *args, calls: int | None = None, rtol: float = 1e-12, **kw):
     """``f`` jitted natively: compiled without falling back, at least one (or exactly
     ``calls``) callback taken, the interpreter's values; returns the native result."""
     before_fb, before = len(nat.fallbacks), sum(cb.calls.values())
@@ -39,7 +40,7 @@ def native(f, *args, calls: int | None = None, **kw):
     ref = lt.jit(f, backend="interpret", **kw)(*args)
     for a, b in zip(lt.tree_leaves(out), lt.tree_leaves(ref), strict=True):
         assert np.shape(a) == np.shape(b) and np.asarray(a).dtype == np.asarray(b).dtype
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=rtol / 10)
     return out
 
 
@@ -50,7 +51,7 @@ def close(a, b, rtol=1e-10, atol=1e-11):
 # ---------------------------------------------------------------- values
 
 
-@pytest.mark.parametrize("name, f, ref", [
+LINALG = [
     ("solve", lambda a, b: lnp.linalg.solve(a, b) * 2.0 + b,
      lambda a, b: np.linalg.solve(a, b) * 2 + b),
     ("cholesky", lambda a, b: lnp.sum(lnp.linalg.cholesky(a) * lnp.sin(b)),
@@ -61,9 +62,40 @@ def close(a, b, rtol=1e-10, atol=1e-11):
      lambda a, b: np.linalg.svd(a + b, compute_uv=False) ** 2),
     ("det", lambda a, b: lnp.linalg.det(a * b) - 1.0, lambda a, b: np.linalg.det(a * b) - 1),
     ("inv", lambda a, b: lnp.linalg.inv(a) @ b, lambda a, b: np.linalg.inv(a) @ b),
-])
-def test_linalg_mixed_with_native_ops(name, f, ref):
-    close(native(f, SPD, B), ref(SPD, B))
+    ("triangular", lambda a, b: lnp.linalg.solve_triangular(a, b, lower=True, trans=1),
+     lambda a, b: np.linalg.solve(np.tril(a).T, b)),
+]
+NATIVE_LINALG = ("solve", "cholesky", "det", "inv", "triangular")
+
+
+@pytest.mark.parametrize("n", [3, 20])
+@pytest.mark.parametrize("name, f, ref", LINALG)
+def test_linalg_mixed_with_native_ops(name, f, ref, n):
+    """Small real solves/factorizations are native loops, larger ones call back."""
+    a = RNG.standard_normal((n, n))
+    a = a @ a.T + n * np.eye(n)
+    b = RNG.standard_normal(n)
+    small = n <= native_linalg.SMALL_N and name in NATIVE_LINALG
+    close(native(f, a, b, calls=0 if small else None), ref(a, b), rtol=1e-9)
+
+
+def test_native_small_linalg_edge_cases():
+    batch = RNG.standard_normal((4, 3, 3))
+    native(lambda a: lnp.linalg.slogdet(a), batch, calls=0)
+    native(lambda a: lnp.linalg.det(a), np.array([[1.0, 2.0], [2.0, 4.0]]), calls=0)
+    native(lambda a: lnp.linalg.det(a), np.zeros((3, 3)), calls=0)
+    native(lambda a, b: lnp.linalg.solve(a, b), batch.astype(np.float32),
+           batch[..., :2].astype(np.float32), calls=0, rtol=1e-5)
+    for unit in (False, True):
+        native(lambda a, b, u=unit: lnp.linalg.solve_triangular(a, b, unit_diagonal=u), SPD, B,
+               calls=0)
+    close(native(lt.grad(lambda a: lnp.linalg.det(a)), A, calls=0),
+          np.linalg.det(A) * np.linalg.inv(A).T)
+    for f, a in [(lambda a: lnp.linalg.solve(a, a), np.zeros((2, 2))),
+                 (lambda a: lnp.linalg.cholesky(a), -np.eye(2)),
+                 (lambda a: lnp.linalg.solve_triangular(a, a[:, 0]), np.zeros((2, 2)))]:
+        with pytest.raises(np.linalg.LinAlgError):
+            lt.jit(f, backend="native")(a)
 
 
 def test_fft_and_complex_arithmetic():
@@ -121,12 +153,13 @@ def test_special_functions():
 
 def test_in_fori_loop_one_callback_per_step():
     def f(a, x):
-        return lt.fori_loop(0, 7, lambda i, c: 0.5 * c + lnp.linalg.solve(a, c), x)
+        return lt.fori_loop(0, 7, lambda i, c: 0.5 * c + lnp.linalg.solve(a, c)
+                            + 1e-3 * lnp.linalg.eigh(a * c[0])[0], x)
 
-    out = native(f, SPD, B, calls=7)
+    out = native(f, SPD, B, calls=7)            # eigh by callback, solve native
     c = B
     for _ in range(7):
-        c = 0.5 * c + np.linalg.solve(SPD, c)
+        c = 0.5 * c + np.linalg.solve(SPD, c) + 1e-3 * np.linalg.eigh(SPD * c[0])[0]
     close(out, c)
 
 
@@ -150,16 +183,17 @@ def test_in_fn_called_from_a_loop():
     @lt.fn
     def step(a, c):
         ch = lnp.linalg.cholesky(a + lnp.outer(c, c))
-        return lnp.linalg.solve_triangular(ch, c, lower=True)
+        return lnp.linalg.solve_triangular(ch, c, lower=True) + lnp.linalg.svd(
+            ch, compute_uv=False)
 
     def f(a, x):
         return lt.fori_loop(0, 3, lambda i, c: step(a, c) + 0.1, x)
 
-    out = native(f, SPD, B)
+    out = native(f, SPD, B, calls=3)
     c = B
     for _ in range(3):
         ch = np.linalg.cholesky(SPD + np.outer(c, c))
-        c = np.linalg.solve(ch, c) + 0.1
+        c = np.linalg.solve(ch, c) + np.linalg.svd(ch, compute_uv=False) + 0.1
     close(out, c)
 
 
@@ -178,16 +212,24 @@ def test_grad_and_vmap():
     ja, jb = jax.grad(jf, (0, 1))(SPD, B)
     close(ga, ja, rtol=1e-8, atol=1e-9)
     close(gb, jb, rtol=1e-8, atol=1e-9)
-    bs = RNG.standard_normal((4, 3))
-    close(native(lt.vmap(lambda b: f(SPD, b)), bs), jax.vmap(lambda b: jf(SPD, b))(bs))
+    m = RNG.standard_normal((4, 3, 3))
+    spds = m @ np.swapaxes(m, 1, 2) + 3 * np.eye(3)
+    close(native(lt.vmap(lambda a: f(a, B)), spds), jax.vmap(lambda a: jf(a, B))(spds))
     close(native(lt.grad(lambda x: lnp.sum(lss.erfc(x) ** 2)), X),
           -4 / np.sqrt(np.pi) * ss.erfc(X) * np.exp(-X ** 2))
 
 
-def test_tiered_up_code_calls_back_too(monkeypatch):
-    monkeypatch.setenv("LINTRA_NATIVE_OPT", "2")
-    f = lambda a, x: lt.fori_loop(0, 4, lambda i, c: lnp.linalg.solve(a, c), x)  # noqa: E731
-    native(f, SPD, B, calls=4)
+def test_tiered_up_code_calls_back_too():
+    f = lambda a, x: lt.fori_loop(0, 4, lambda i, c: lnp.fft.ifft(  # noqa: E731
+        lnp.fft.fft(c) * a).real, x)
+    exe = nat.NativeBackend().compile(lt.make_program(f)(B, B))
+    ref = lt.jit(f, backend="interpret")(B, B)
+    close(exe([B, B])[0], ref)
+    nat.wait_for_tier_up(start=True)
+    assert exe.opt == 2
+    before = cb.calls["fft"]
+    close(exe([B, B])[0], ref)
+    assert cb.calls["fft"] - before == 8
 
 
 # ---------------------------------------------------------------- errors, fallbacks
@@ -195,15 +237,18 @@ def test_tiered_up_code_calls_back_too(monkeypatch):
 
 def test_errors_propagate_as_the_original_exception():
     f = lt.jit(lambda a, b: lnp.linalg.solve(a, b) + 1.0, backend="native")
+    b = np.ones(20)
     with pytest.raises(np.linalg.LinAlgError, match="Singular"):
-        f(np.zeros((3, 3)), B)
-    close(f(SPD, B), np.linalg.solve(SPD, B) + 1)            # still usable
+        f(np.zeros((20, 20)), b)
+    close(f(np.eye(20) * 2, b), b / 2 + 1)            # still usable
 
     calls = {"n": 0}
 
+    big = np.kron(SPD, np.eye(7))       # 21x21: cholesky by callback
+
     @lt.fn
     def step(a, c):
-        return lnp.linalg.cholesky(a - c[0] * lnp.eye(3))[:, 0]
+        return lnp.linalg.cholesky(a - c[0] * lnp.eye(21))[:, 0]
 
     def g(a, x):
         return lt.fori_loop(0, 50, lambda i, c: c + step(a, c) * 0.0 + 1.0, x)
@@ -211,11 +256,11 @@ def test_errors_propagate_as_the_original_exception():
     before = sum(cb.calls.values())
     h = lt.jit(g, backend="native")
     with pytest.raises(np.linalg.LinAlgError):   # a - c0 I stops being positive definite
-        h(SPD, np.zeros(3))
+        h(big, np.zeros(21))
     calls["n"] = sum(cb.calls.values()) - before
     assert 1 < calls["n"] < 50
     with pytest.raises(np.linalg.LinAlgError):
-        lt.jit(g, backend="interpret")(SPD, np.zeros(3))
+        lt.jit(g, backend="interpret")(big, np.zeros(21))
 
 
 def test_debug_print_runs_per_iteration(capsys):
@@ -231,11 +276,11 @@ def test_debug_print_runs_per_iteration(capsys):
 
 
 def test_callback_programs_no_longer_fall_back():
-    f = lambda m: lnp.linalg.cholesky(m).sum() * 2.0  # noqa: E731
+    f = lambda m: lnp.linalg.eigh(m)[1].sum() * 2.0  # noqa: E731
     before = len(nat.fallbacks)
     exe = nat.NativeBackend().compile(lt.make_program(f)(SPD))
     assert isinstance(exe, nat.NativeExecutable) and len(nat.fallbacks) == before
-    assert cb.compiled[-1][1] == "cholesky"
+    assert cb.compiled[-1][1] == "eigh"
 
 
 def test_function_values_still_fall_back():

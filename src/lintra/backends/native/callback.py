@@ -70,6 +70,20 @@ def needs_callback(eqn) -> bool:
     return p in elementwise_rules and _declined(eqn)
 
 
+def lower_or_call_back(g, eqn, vals: list) -> list:
+    """``eqn`` by its lowering rule; by a callback if the rule declines (``NotLowerable``)
+    before emitting any code (a size or parameter it does not handle)."""
+    b = g.b
+    block, emitted, blocks = b.block, len(b.block.instructions), len(g.fn.blocks)
+    try:
+        return lowering_rules[eqn.prim](g, vals, **eqn.params)
+    except NotLowerable:
+        if b.block is not block or len(block.instructions) != emitted or \
+                len(g.fn.blocks) != blocks:
+            raise                        # code half emitted: the program is interpreted
+        return emit_callback(g, eqn, vals)
+
+
 _declines: dict = {}
 
 

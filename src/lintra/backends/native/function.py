@@ -15,7 +15,7 @@ from llvmlite import ir
 from ...core.avals import ShapedArray
 from ...core.ir import Literal, Program, Var
 from .blas import gemm_address
-from .callback import emit_callback, needs_callback
+from .callback import emit_callback, lower_or_call_back, needs_callback
 from .control import ControlMixin
 from .rules import NotLowerable, elementwise_rules, lowering_rules
 from .scalar import ScalarEmitter
@@ -310,7 +310,7 @@ class FunctionEmitter(ControlMixin):
                 self.updatable = [isinstance(v, Buf) and v.owned and isinstance(x, Var)
                                   and info.reads.get(id(x)) == 1
                                   for x, v in zip(eqn.inputs, vals)]
-                outs = lowering_rules[eqn.prim](self, vals, **eqn.params)
+                outs = lower_or_call_back(self, eqn, vals)
             else:
                 raise NotLowerable(f"no native lowering for `{eqn.prim.name}`")
             for v, o in zip(eqn.outputs, outs):
