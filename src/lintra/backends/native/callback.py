@@ -2,14 +2,18 @@
 ``impl`` (the one ``core.eval.run_program`` uses) from inside the compiled program, so one such
 equation no longer sends its whole program to the interpreter.
 
-Which equations: those whose primitive has no native lowering (decompositions and solves,
-``eig``/``eigh``/``svd``/``qr``/``lu``, FFT, ``scipy.special`` functions, sorting,
-``debug_print``, ...), and those that compute on a dtype the scalar code does not know
+Which equations: those whose primitive has no native lowering — ``eig``, ``eigh``, ``svd``,
+``qr``, ``lu``, ``pinv``, ``expm``, ``sqrtm``, ``sylvester``, FFT, the ``scipy.special``
+functions (``erfc``, ``gammaln``, Bessel functions, ...), ``argsort``/``argpartition``,
+``complex``/``real``/``imag``/``conj``, ``debug_print`` (``test_native_callback`` holds the
+full list); those whose rule declines before emitting code (``solve``, ``cholesky``,
+``triangular_solve``, ``slogdet`` of matrices larger than ``ops/native_linalg.SMALL_N``: the
+small real ones are native loops); those that compute on a dtype the scalar code does not know
 (complex64/complex128 arithmetic, float16: ``types.OPAQUE_DTYPES``), unless the primitive only
-moves elements (``rules.opaque_ok``: reshapes, slices, control flow, calls), and elementwise
-equations whose rule declines their dtypes (``pow`` of integers). Native code keeps
-those dtypes as opaque memory. Values that are not arrays (function-valued primitives) cannot
-be passed: their programs still go to the interpreter (``rules.fallbacks``).
+moves elements (``rules.opaque_ok``: reshapes, slices, control flow, calls); and elementwise
+equations whose rule declines their dtypes (``pow`` of integers). Native code keeps opaque
+dtypes as memory only. Values that are not arrays (function-valued primitives) cannot be
+passed: their programs still go to the interpreter (``rules.fallbacks``).
 
 How: at each call site the generated code takes the GIL (``PyGILState_Ensure``; the entry is
 called with it held and nothing releases it, so this is a counter bump, but code run on
@@ -22,10 +26,14 @@ returns NULL with the Python error set: the function returns status 2 through it
 the entry returns NULL, so the caller gets the original exception (a ``LinAlgError`` for a
 singular matrix), and nothing is rerun.
 
-Cost: about 1.2 µs per callback with one operand and one result beyond what ``impl`` itself
-takes (``benchmarks/bench_native_callback.py``), e.g. ~5 µs for a 3x3 ``solve`` whose NumPy
-call takes ~4 µs. ``calls`` counts the callbacks run per primitive; ``compiled`` lists the
-(program, primitive) call sites compiled, newest last.
+Cost: about 1.4 µs per callback beyond what ``impl`` itself takes (a no-op primitive on a
+quiet machine; 2-3 µs under load), and ``impl`` is NumPy's call plus lintra's checks, e.g.
+~6 µs for a scalar ``erfc``, ~20 µs for a 3x3 ``eigh`` (``python -m
+benchmarks.native_callback``). Operands in buffers are not copied (a fused elementwise value
+or a scalar in a register is materialized first); results are copied once, from ``impl``'s
+arrays into native buffers.
+``calls`` counts the callbacks run per primitive; ``compiled`` lists the (program, primitive)
+call sites compiled, newest last.
 """
 
 from __future__ import annotations
