@@ -1,7 +1,8 @@
 """The native backend (``jit(f, backend="native")``, the default when llvmlite imports):
-programs compiled to machine code through LLVM (llvmlite). Without llvmlite, or for a program
-with a primitive or dtype it cannot lower, programs run on the NumPy interpreter
-(``lintra.core.config.backend_note`` and ``rules.fallbacks`` say why)."""
+programs compiled to machine code through LLVM (llvmlite). Equations it cannot compute call
+their interpreter implementation back from the native code (``callback.py``). Without
+llvmlite, or for a program with values that are not arrays, programs run on the NumPy
+interpreter (``lintra.core.config.backend_note`` and ``rules.fallbacks`` say why)."""
 
 from __future__ import annotations
 
