@@ -26,6 +26,7 @@ from llvmlite import ir
 
 from ...core.avals import is_python_scalar
 from ...core.ir import Program
+from ...core.staging import gc_paused
 from . import engine
 from .rules import elementwise_rules
 from .scalar import ScalarEmitter
@@ -135,7 +136,8 @@ class VMExecutable:
 def compile_vm(program: Program) -> VMExecutable:
     """``NotLowerable`` unless every equation encodes."""
     t0 = time.perf_counter()
-    enc = encode(program)
+    with gc_paused():
+        enc = encode(program)
     return VMExecutable(program, enc, time.perf_counter() - t0)
 
 

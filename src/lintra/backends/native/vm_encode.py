@@ -12,6 +12,7 @@ matching binary case. Encoding is NumPy work per equation, so it is linear in pr
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -167,7 +168,7 @@ class Encoder:
         op = self.case(add, {}, [dtype, dtype], dtype)
         out = buf if in_place else buf.copy()
         flat = out.reshape(-1)
-        where = gather(np.arange(buf.size).reshape(buf.shape), idx, **eqn.params)
+        where = gather(_positions(buf.shape), idx, **eqn.params)
         if where.size == 1:
             w = int(where.reshape(-1)[0])
             flat[w] = self.emit(op, [flat[w], np.reshape(upd, -1)[0]], ())
@@ -246,6 +247,15 @@ def _encode_eqn(enc: Encoder, eqn, read) -> list[np.ndarray]:
                 for k, x in enumerate(eqn.inputs)]
         return [_value(np.asarray(move(*args, **eqn.params)))]
     raise NotLowerable(f"vm: no encoding for `{prim.name}`")
+
+
+@functools.lru_cache(maxsize=64)
+def _positions(shape: tuple[int, ...]) -> np.ndarray:
+    """Flat positions in an array of ``shape`` (made once per shape: a scatter into a long
+    buffer must not cost the buffer's length)."""
+    out = np.arange(int(np.prod(shape, dtype=np.int64))).reshape(shape)
+    out.flags.writeable = False
+    return out
 
 
 def _value(regs: np.ndarray):
