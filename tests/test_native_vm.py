@@ -161,3 +161,12 @@ def test_vm_is_shared_by_programs_with_the_same_operations():
     ea, _ = a.executable(x)
     eb, _ = b.executable(x + 1)
     assert ea.vm is eb.vm and len(vm._vms) >= 1
+
+
+def test_large_elementwise_values_compile_instead():
+    def f(x):
+        for _ in range(25):
+            x = lnp.sin(x) * 1.5
+        return x
+    exe, _ = lt.jit(f, backend="native").executable(np.ones(5000))
+    assert not isinstance(exe, VMExecutable)

@@ -29,6 +29,9 @@ from .rules import (
 
 VM_DTYPES = frozenset(map(np.dtype, ("float64", "float32", "bool")))
 MAX_REGISTERS = 1 << 24
+# elementwise results larger than this run faster as compiled loops than as one
+# instruction per element
+MAX_VALUE_SIZE = 4096
 
 
 @dataclass
@@ -104,6 +107,9 @@ class Encoder:
             ins = [int(x) for x in operands] + [0] * (3 - len(operands))
             self.rows.append((op, dst, *ins))
             return dst
+        if dst.size > MAX_VALUE_SIZE:
+            raise NotLowerable(f"vm: {dst.size} elements computed at once (compiled loops "
+                               "are faster)")
         self.flush()
         rows = np.zeros((dst.size, 5), np.int32)
         rows[:, 0] = op
@@ -196,6 +202,8 @@ def encode(program: Program) -> Encoded:
     def read(x):
         if isinstance(x, Literal):
             _check(x.aval)
+            if x.aval.size > 16 * MAX_VALUE_SIZE:
+                raise NotLowerable("vm: a large constant")
             return enc.constant(x.val, x.aval.dtype)
         return env[id(x)]
 
