@@ -225,8 +225,8 @@ def _int_index(x, idx):
             return None
     else:
         idx = (idx,)
-    shape = x.aval.shape
-    if len(idx) > len(shape):
+    shape = getattr(x.aval, "shape", None)
+    if shape is None or len(idx) > len(shape):
         return None
     vec = []
     for ax, (i, n) in enumerate(zip(idx, shape)):
