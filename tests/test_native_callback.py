@@ -292,6 +292,13 @@ def test_callback_programs_no_longer_fall_back():
     assert cb.compiled[-1][1] == "eigh"
 
 
+def test_callbacks_can_be_turned_off(monkeypatch):
+    monkeypatch.setattr(cb, "ENABLED", False)
+    f = lambda m: lnp.linalg.eigh(m)[0] * 2.0  # noqa: E731
+    close(lt.jit(f, backend="native")(SPD), np.linalg.eigh(SPD)[0] * 2)
+    assert "eigh" in nat.fallbacks[-1][1] and "CALLBACKS" in nat.fallbacks[-1][1]
+
+
 def test_function_values_still_fall_back():
     F = lt.jit(lambda f, x: f(x).sum(), backend="native")
     close(F(lf.function(lnp.sin), 0.3), np.sin(0.3))

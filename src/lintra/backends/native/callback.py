@@ -33,7 +33,8 @@ benchmarks.native_callback``). Operands in buffers are not copied (a fused eleme
 or a scalar in a register is materialized first); results are copied once, from ``impl``'s
 arrays into native buffers.
 ``calls`` counts the callbacks run per primitive; ``compiled`` lists the (program, primitive)
-call sites compiled, newest last.
+call sites compiled, newest last. ``LINTRA_NATIVE_CALLBACKS=0`` turns callbacks off: such
+programs then run on the interpreter (``rules.fallbacks`` says which equation).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ _READONLY = 0x0001 | 0x0100            # NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIG
 _WRITEABLE = _READONLY | 0x0400         # | NPY_ARRAY_WRITEABLE
 
 STRICT = os.environ.get("LINTRA_NATIVE_STRICT", "") not in ("", "0")
+# LINTRA_NATIVE_CALLBACKS=0: no callbacks; such programs run on the interpreter, as before
+ENABLED = os.environ.get("LINTRA_NATIVE_CALLBACKS", "1") not in ("", "0")
 calls: Counter = Counter()              # primitive name -> callbacks run
 compiled: deque = deque(maxlen=100)     # (program name, primitive name) per call site compiled
 
@@ -192,6 +195,8 @@ def _wrap(g, s: dict, buf: Buf, flags: int):
 
 def emit_callback(g, eqn, vals: list) -> list:
     """Code for ``eqn`` that calls its ``impl`` on the host; its results as values."""
+    if not ENABLED:
+        raise NotLowerable(f"`{eqn.prim.name}` needs a host callback (LINTRA_NATIVE_CALLBACKS=0)")
     mod, b = g.mod, g.b
     s = _shared(mod)
     site = make_site(eqn)
