@@ -228,11 +228,23 @@ L[structure.concatenate_p] = _concatenate
 
 
 def _reducer(init, combine):
+    """Reduction over trailing axes: one accumulator in a register per output element
+    (LLVM vectorizes it where ``combine`` allows). Over other axes: the input in memory
+    order, accumulated into the output buffer (contiguous, vectorizable inner loops; each
+    output element still sees its inputs in order)."""
     def rule(g, ins, *, axes):
         (x,) = ins
         se = g.scalar_emitter(x.aval.dtype)
         axes = tuple(sorted(a % x.aval.ndim for a in axes))
         red = [x.aval.shape[a] for a in axes]
+        if axes != tuple(range(x.aval.ndim - len(axes), x.aval.ndim)):
+            out = g.fill(g.out_aval, init(se, x.aval.dtype))
+
+            def step(m):
+                o = [i for d, i in enumerate(m) if d not in axes]
+                g.store_at(out, o, combine(se, g.load_at(out, o), g.load_at(x, m)))
+            g.loop_nest(x.aval.shape, step)
+            return [out]
 
         def at(m):
             acc = g.slot(g.out_aval)
@@ -257,10 +269,18 @@ def _extreme(dtype, big: bool):
     return info.min if big else info.max
 
 
-L[shape.reduce_sum_p] = _reducer(lambda se, dt: se.const(0), _add)
+def _sum(se, acc, x):
+    """A sum's accumulation, reassociable (vectorized: several partial sums), as NumPy's
+    pairwise sum reorders too; results agree to rounding, not bit for bit."""
+    return se.or_(acc, x) if se.is_bool else se.add(acc, x, reassoc=True)
+
+
+L[shape.reduce_sum_p] = _reducer(lambda se, dt: se.const(0), _sum)
 L[reductions.reduce_prod_p] = _reducer(lambda se, dt: se.const(1), lambda se, a, x: se.mul(a, x))
-L[reductions.reduce_max_p] = _reducer(lambda se, dt: se.const(_extreme(dt, True)), _max)
-L[reductions.reduce_min_p] = _reducer(lambda se, dt: se.const(_extreme(dt, False)), _min)
+L[reductions.reduce_max_p] = _reducer(lambda se, dt: se.const(_extreme(dt, True)),
+                                      lambda se, a, x: se.maximum(a, x))
+L[reductions.reduce_min_p] = _reducer(lambda se, dt: se.const(_extreme(dt, False)),
+                                      lambda se, a, x: se.minimum(a, x))
 
 
 def _arg(better: str):
@@ -436,7 +456,7 @@ def _dot_general(g, ins, *, dimension_numbers):
             for dx, dy, i in zip(xc, yc, r):
                 xi[dx], yi[dy] = i, i
             prod = se.mul(g.load_at(x, xi), g.load_at(y, yi))
-            g.b.store(_add(se, g.b.load(acc), prod), acc)
+            g.b.store(_sum(se, g.b.load(acc), prod), acc)
         g.loop_nest(inner, step)
         return g.b.load(acc)
     return [g.tabulate(g.out_aval, at)]

@@ -19,7 +19,7 @@ import numpy as np
 from ...core.avals import is_python_scalar
 from ...core.eval import run_program
 from ...core.ir import Program
-from . import engine
+from . import engine, vecmath
 from .entry import emit_entry
 from .module import ModuleEmitter
 from .rules import NotLowerable, fallbacks
@@ -119,6 +119,7 @@ def compile_native(program: Program) -> NativeExecutable:
     mod = ModuleEmitter(program.name)
     kernel = mod.kernel(program)
     emit_entry(mod, program, kernel, {})
+    vecmath.finish(mod.module)
     text = str(mod.module)
     opt = 2 if mod.loops and size <= O2_LIMIT else 0
     opt = int(os.environ.get("LINTRA_NATIVE_OPT", opt))

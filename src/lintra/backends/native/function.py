@@ -55,6 +55,14 @@ class ProgramInfo:
                 self.reader[id(o)] = None
 
 
+def _uniform(val, aval: ShapedArray):
+    """The one value of an array literal whose elements are all the same (bit for bit, so
+    -0.0 and NaN payloads stay), else None."""
+    arr = np.ascontiguousarray(val, dtype=aval.dtype).reshape(-1)
+    bits = arr.view(f"u{arr.dtype.itemsize}")
+    return arr[0].item() if bits.size and (bits == bits[0]).all() else None
+
+
 class FunctionEmitter(ControlMixin):
     def __init__(self, mod, fn: ir.Function):
         self.mod, self.module, self.fn = mod, mod.module, fn
@@ -68,6 +76,7 @@ class FunctionEmitter(ControlMixin):
         self.mallocs: list = []
         self.eqn = None
         self.updatable: list[bool] = []
+        self.direct_outputs = None   # the program whose outputs are written where they go
 
     def finish(self) -> None:
         self.ab.branch(self.start_block)
@@ -118,7 +127,8 @@ class FunctionEmitter(ControlMixin):
 
     def known(self, value: Value, idx: Index):
         """The element at ``idx`` as a Python number when known at compile time, else None."""
-        if not isinstance(value, Buf) or value.const is None or value.aval.shape != idx.shape:
+        if not isinstance(value, Buf) or value.const is None or value.aval.shape != idx.shape \
+                or not value.aval.size:
             return None
         multi = idx.multi if idx._multi is not None or not isinstance(idx._flat, ir.Constant) \
             else [ir.Constant(I64, int(v)) for v in np.unravel_index(
@@ -282,6 +292,9 @@ class FunctionEmitter(ControlMixin):
             return Scalar(constant(aval.dtype, lit.val), aval)
         if aval.size <= SMALL_LITERAL:
             return self.mod.small_literal(lit.val, aval)
+        v = _uniform(lit.val, aval)
+        if v is not None:          # e.g. the ones a sum's cotangent broadcasts: not read
+            return Lazy(lambda idx: constant(aval.dtype, v), aval)
         ptr = self.ab.load(self.mod.const_array(lit.val, aval))
         return Buf(self.ab.bitcast(ptr, mem_type(aval.dtype).as_pointer()), aval)
 
@@ -300,7 +313,9 @@ class FunctionEmitter(ControlMixin):
             for v in eqn.outputs:
                 check_aval(v.aval)
             if eqn.prim in elementwise_rules:
-                outs = [self.elementwise(eqn, vals, self._fusable(eqn, info))]
+                lazy = self._fusable(eqn, info) or (program is self.direct_outputs and
+                                                    self._output_only(eqn, info))
+                outs = [self.elementwise(eqn, vals, lazy)]
             elif eqn.prim in lowering_rules:
                 self.eqn = eqn
                 self.updatable = [isinstance(v, Buf) and v.owned and isinstance(x, Var)
@@ -320,6 +335,12 @@ class FunctionEmitter(ControlMixin):
         return (info.reads.get(id(out)) == 1 and reader is not None
                 and reader.prim in elementwise_rules
                 and reader.outputs[0].aval.shape == out.aval.shape)
+
+    @staticmethod
+    def _output_only(eqn, info: ProgramInfo) -> bool:
+        """Only read as a program output: computed in the loop that writes the output."""
+        out = eqn.outputs[0]
+        return info.reads.get(id(out)) == 1 and info.reader.get(id(out), 0) is None
 
     def elementwise(self, eqn, vals: list[Value], lazy: bool) -> Value:
         aval = eqn.outputs[0].aval

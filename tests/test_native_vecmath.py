@@ -1,0 +1,286 @@
+"""Vectorized loops of the native backend: elementwise math through libmvec (x86-64 + AVX2)
+or scalar libm (forced here through ``vecmath.enabled`` and a library that does not load),
+and reductions (sum, max, min, dot) vectorized by LLVM. Every case runs the O2 code (where
+the loop vectorizer runs) at lengths that leave every possible remainder, in float32 and
+float64, against NumPy: within a few ulp for math, to rounding for sums (NumPy's sum is
+pairwise, the native one keeps several partial sums), exactly for max/min (NaN included)."""
+
+import re
+
+import llvmlite.binding as llvm
+import numpy as np
+import pytest
+import scipy.special
+
+import lintra as lt
+import lintra.numpy as lnp
+import lintra.scipy.special as lsp
+from lintra.backends import native as nat
+from lintra.jit import make_program
+
+pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not installed")
+
+if nat.available:
+    from lintra.backends.native import backend, engine, vecmath
+    from lintra.backends.native.entry import emit_entry
+    from lintra.backends.native.module import ModuleEmitter
+
+LENGTHS = [0, 1, 3, 4, 5, 7, 8, 9, 17, 1000]
+DTYPES = ["float64", "float32"]
+RTOL = {"float64": 1e-13, "float32": 4e-6}
+
+# lintra.numpy name -> (libm name, input maker)
+TINY = {"float64": [5e-324, -5e-324, 1e-310, -2.2e-308], "float32": [1e-45, -1e-45, 1e-39]}
+SPECIAL = [0.0, -0.0, np.inf, -np.inf, np.nan]
+
+
+def _mixed(lo, hi, big=()):
+    def make(n, dtype, rng):
+        base = rng.uniform(lo, hi, n)
+        extra = list(SPECIAL) + TINY[dtype] + list(big)
+        base[:min(n, len(extra))] = extra[:n]      # specials land in the vector and tail
+        with np.errstate(over="ignore"):        # 1e300 as float32 is inf
+            return rng.permutation(base).astype(dtype)
+    return make
+
+
+UNARY = {
+    "sin": _mixed(-10, 10, [1e22, -1e300, 3e5, 710.0]),
+    "cos": _mixed(-10, 10, [1e22, -1e300, 3e5, 710.0]),
+    "tan": _mixed(-1.5, 1.5, [1e22, 1e10, -3e5]),
+    "exp": _mixed(-50, 50, [709.0, 710.0, -745.0, -1000.0, 88.0, -103.0]),
+    "expm1": _mixed(-20, 20, [1e-20, -1e-20, 709.0, 710.0, -800.0]),
+    "log": _mixed(1e-3, 1e3, [1e300, 1e-300, -1.0, 1.0]),
+    "log1p": _mixed(-0.99, 10, [1e-20, -1.0, -2.0, 1e300]),
+    "arcsin": _mixed(-1, 1, [1.0, -1.0, 1.5]),
+    "arccos": _mixed(-1, 1, [1.0, -1.0, -1.5]),
+    "arctan": _mixed(-20, 20, [1e300, -1e300, 1e-300]),
+    "sinh": _mixed(-20, 20, [710.0, -711.0, 1e-20, 89.0]),
+    "cosh": _mixed(-20, 20, [710.0, -711.0, 89.0]),
+    "tanh": _mixed(-20, 20, [1e-20, 30.0, -30.0, 1e300]),
+    "arcsinh": _mixed(-20, 20, [1e300, -1e300, 1e-20]),
+    "arccosh": _mixed(1, 30, [1.0, 1e300, 0.5]),
+    "arctanh": _mixed(-0.99, 0.99, [1.0, -1.0, 1e-20, 2.0]),
+}
+
+
+@pytest.fixture(autouse=True)
+def o2(monkeypatch, tmp_path):
+    """Compile at O2 before the first call (the vectorizer runs at O2), into a fresh cache."""
+    monkeypatch.setattr(backend, "TIER_UP", False)
+    monkeypatch.setenv("LINTRA_CACHE_DIR", str(tmp_path))
+
+
+def native(f, *args):
+    """f compiled natively at O2 and run; fails if the program would be interpreted."""
+    exe = nat.compile_native(make_program(f)(*args))
+    assert exe.opt == 2
+    return [np.asarray(o) for o in exe(list(args))]
+
+
+def optimized_ir(f, *args) -> str:
+    """The program's IR after LLVM's O2 pipeline (what the loop vectorizer made of it)."""
+    program = make_program(f)(*args)
+    mod = ModuleEmitter(program.name)
+    emit_entry(mod, program, mod.kernel(program), {})
+    vecmath.finish(mod.module)
+    tm = engine._target_machine(2)
+    m = llvm.parse_assembly(str(mod.module))
+    m.triple, m.data_layout = llvm.get_process_triple(), str(tm.target_data)
+    llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=2)) \
+        .getModulePassManager().run(m, llvm.create_pass_builder(
+            tm, llvm.create_pipeline_tuning_options(speed_level=2)))
+    return str(m)
+
+
+def called(ir_text: str) -> set:
+    return set(re.findall(r"call [^@]*@\"?([\w.]+)", ir_text))
+
+
+def close(got, want, dtype, rtol=None):
+    """Within ``rtol`` (a few ulp), NaN, infinities and signed zeros where NumPy has them."""
+    rtol = RTOL[dtype] if rtol is None else rtol
+    tiny = float(np.finfo(dtype).smallest_subnormal) * 8
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=tiny, equal_nan=True)
+    zero = want == 0
+    np.testing.assert_array_equal(np.signbit(got[zero]), np.signbit(want[zero]))
+
+
+@pytest.fixture(params=["libmvec", "scalar"])
+def mode(request, monkeypatch):
+    if request.param == "libmvec":
+        if not vecmath.active():
+            pytest.skip(f"no libmvec here: {vecmath.status()}")
+    else:
+        monkeypatch.setattr(vecmath, "enabled", False)
+    return request.param
+
+
+# ---------------------------------------------------------------- elementwise math
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_unary_vs_numpy(name, dtype, mode):
+    rng = np.random.default_rng(len(name))
+    f = getattr(lnp, name)
+    for n in LENGTHS:
+        x = UNARY[name](n, dtype, rng)
+        with np.errstate(all="ignore"):
+            want = getattr(np, name)(x)
+        (got,) = native(f, x)
+        close(got, want, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_erf_pow_arctan2(dtype, mode):
+    rng = np.random.default_rng(1)
+    with np.errstate(over="ignore"):
+        special = np.array(SPECIAL + [1e300, -1e-300, 2.0, 0.5, -3.0], dtype)
+    for n in LENGTHS:
+        x = _mixed(-4, 4, [6.0, -6.0])(n, dtype, rng)
+        (got,) = native(lsp.erf, x)
+        close(got, scipy.special.erf(x), dtype)
+        b = rng.uniform(0.01, 5, n).astype(dtype)
+        e = rng.uniform(-3, 3, n).astype(dtype)
+        b[:min(n, special.size)] = np.abs(special[:n])
+        e[-min(n, special.size):] = special[:min(n, special.size)]
+        with np.errstate(all="ignore"):
+            (got,) = native(lnp.power, b, e)
+            close(got, np.power(b, e), dtype)
+            (got,) = native(lnp.arctan2, x, e)
+            close(got, np.arctan2(x, e), dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_fused_chain_and_its_gradient(dtype, mode):
+    def chain(x):
+        return lnp.sin(x) * lnp.exp(-x * x) + lnp.log1p(x * x)
+
+    rng = np.random.default_rng(2)
+    for n in LENGTHS:
+        x = rng.uniform(-3, 3, n).astype(dtype)
+        (got,) = native(chain, x)
+        with np.errstate(all="ignore"):
+            want = np.sin(x) * np.exp(-x * x) + np.log1p(x * x)
+        close(got, want, dtype, rtol=RTOL[dtype] * 10)
+        g = lt.grad(lambda x: lnp.sum(chain(x)))
+        (got,) = native(g, x)
+        close(got, lt.jit(g, backend="interpret")(x), dtype, rtol=RTOL[dtype] * 10)
+
+
+def test_ir_calls_libmvec_when_active():
+    if not vecmath.active():
+        pytest.skip(f"no libmvec here: {vecmath.status()}")
+    x64, x32 = np.ones(100), np.ones(100, np.float32)
+    calls = called(optimized_ir(lambda x: lnp.sin(x) * lnp.exp(x) + lnp.log1p(x), x64))
+    assert {"_ZGVdN4v_sin", "_ZGVdN4v_exp", "_ZGVdN4v_log1p"} <= calls
+    calls = called(optimized_ir(lambda x: lnp.cos(x) ** x, x32))
+    assert {"_ZGVdN8v_cosf", "_ZGVdN8vv_powf"} <= calls
+
+
+def test_disabled_flag_gives_scalar_calls(monkeypatch):
+    monkeypatch.setattr(vecmath, "enabled", False)
+    assert not vecmath.active() and "scalar libm" in vecmath.status()
+    text = optimized_ir(lambda x: lnp.sin(x) + lnp.log1p(x), np.ones(100))
+    assert "_ZGV" not in text and "log1p" in called(text)
+
+
+def test_fallback_when_libmvec_does_not_load(monkeypatch):
+    monkeypatch.setattr(vecmath, "LIBRARY", "lintra_no_such_library")
+    assert not vecmath.active()
+    assert "libintra_no_such_library not found" in vecmath.status() or \
+        "scalar libm" in vecmath.status()
+    x = np.linspace(-2, 2, 37)
+    assert "_ZGV" not in optimized_ir(lnp.sin, x)
+    (got,) = native(lambda x: lnp.sin(x) * lnp.exp(x), x)
+    close(got, np.sin(x) * np.exp(x), "float64")
+
+
+def test_fallback_without_avx2(monkeypatch):
+    monkeypatch.setattr(vecmath, "_host_reason", lambda: "the CPU has no AVX2")
+    assert not vecmath.active() and "no AVX2" in vecmath.status()
+    assert "_ZGV" not in optimized_ir(lnp.exp, np.ones(9))
+
+
+def test_env_var_turns_it_off():
+    import subprocess
+    import sys
+    code = ("from lintra.backends.native import vecmath; "
+            "print(vecmath.active(), vecmath.status())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**__import__("os").environ, vecmath.ENV: "0"}, check=True)
+    assert out.stdout.startswith("False scalar libm")
+
+
+# ---------------------------------------------------------------- reductions
+
+
+def _with_nans(x, where):
+    x = x.copy()
+    for k in where:
+        if x.size:
+            x[k % x.size] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_sum_dot_vectorized_within_rounding(dtype):
+    rng = np.random.default_rng(3)
+    for n in LENGTHS:
+        x, y = rng.standard_normal(n).astype(dtype), rng.standard_normal(n).astype(dtype)
+        scale = float(np.sum(np.abs(x))) + 1.0
+        eps = float(np.finfo(dtype).eps)
+        (s,) = native(lnp.sum, x)
+        assert s.dtype == x.dtype and abs(float(s) - float(np.sum(x))) <= 4 * eps * scale
+        (d,) = native(lnp.dot, x, y)
+        assert abs(float(d) - float(np.dot(x, y))) <= 4 * eps * (float(np.abs(x) @ np.abs(y))
+                                                                + 1.0)
+        m = rng.standard_normal((3, n)).astype(dtype)
+        (mv,) = native(lambda m, y: m @ y, m, y)
+        close(mv, m @ y, dtype, rtol=1e-12 if dtype == "float64" else 1e-4)
+        (rows,) = native(lambda m: lnp.sum(m, axis=1), m)
+        close(rows, np.sum(m, axis=1), dtype, rtol=1e-12 if dtype == "float64" else 1e-4)
+    x = np.array([1.0, np.inf, 2.0, -1.0, 3.0], dtype)
+    assert native(lnp.sum, x)[0] == np.inf
+    assert np.isnan(native(lnp.sum, np.append(x, -np.inf).astype(dtype))[0])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("red", ["max", "min"])
+def test_max_min_exact_with_numpys_nans(dtype, red):
+    rng = np.random.default_rng(4)
+    f, ref = getattr(lnp, red), getattr(np, red)
+    for n in LENGTHS[1:]:
+        x = rng.standard_normal(n).astype(dtype)
+        for nans in ([], [0], [n - 1], [n // 2], [3, 5]):
+            v = _with_nans(x, nans)
+            (got,) = native(f, v)
+            want = ref(v)
+            assert got.dtype == want.dtype
+            assert (np.isnan(got) and np.isnan(want)) or got == want, (n, nans, got, want)
+        inf = x.copy()
+        inf[n // 2] = np.inf if red == "max" else -np.inf
+        assert native(f, inf)[0] == ref(inf)
+        m = rng.standard_normal((n, 3)).astype(dtype)
+        m[n // 2, 1] = np.nan
+        for axis in (0, 1):
+            (got,) = native(lambda m, axis=axis: f(m, axis=axis), m)
+            np.testing.assert_array_equal(got, ref(m, axis=axis))
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_integer_reductions_exact(dtype):
+    rng = np.random.default_rng(5)
+    for n in LENGTHS[1:]:
+        x = rng.integers(-1000, 1000, n).astype(dtype)
+        for f, ref in ((lnp.sum, np.sum), (lnp.max, np.max), (lnp.min, np.min)):
+            (got,) = native(f, x)
+            assert got == ref(x) and got.dtype == ref(x).dtype
+
+
+def test_reductions_are_vectorized():
+    x = np.ones(1000)
+    for f in (lnp.sum, lnp.max, lnp.min, lambda x: lnp.dot(x, x)):
+        assert "<4 x double>" in optimized_ir(f, x) or "<8 x double>" in optimized_ir(f, x)
