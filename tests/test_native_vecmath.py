@@ -284,3 +284,72 @@ def test_reductions_are_vectorized():
     x = np.ones(1000)
     for f in (lnp.sum, lnp.max, lnp.min, lambda x: lnp.dot(x, x)):
         assert "<4 x double>" in optimized_ir(f, x) or "<8 x double>" in optimized_ir(f, x)
+
+
+# ---------------------------------------------------------------- memory order, BLAS, literals
+
+
+@pytest.mark.parametrize("red", ["sum", "max", "min"])
+def test_reductions_over_leading_and_middle_axes(red):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((37, 5, 9))
+    x[3, 2, 4] = np.nan
+    f, ref = getattr(lnp, red), getattr(np, red)
+    for axes in ((0,), (1,), (0, 2), (0, 1), (1, 2), (0, 1, 2)):
+        (got,) = native(lambda x, axes=axes: f(x, axis=axes), x)
+        want = ref(x, axis=axes)
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-13)
+        assert (np.isnan(got) == np.isnan(want)).all()
+
+
+@pytest.mark.parametrize("spec", ["bik,bkj->bij", "bki,bkj->bij", "bik,bjk->bij",
+                                  "bki,bjk->bij"])
+def test_batched_products_through_blas(spec):
+    rng = np.random.default_rng(7)
+    b, m, k, n = 5, 300, 12, 11
+    dims = dict(b=b, i=m, k=k, j=n)
+    ins, outs = spec.split("->")
+    x, y = (rng.standard_normal([dims[c] for c in s]) for s in ins.split(","))
+    (got,) = native(lambda x, y: lnp.einsum(spec, x, y), x, y)
+    np.testing.assert_allclose(got, np.einsum(spec, x, y), rtol=1e-12, atol=1e-12)
+    g = lt.grad(lambda x, y: lnp.sum(lnp.sin(lnp.einsum(spec, x, y))), (0, 1))
+    for a, w in zip(native(g, x, y), lt.jit(g, backend="interpret")(x, y)):
+        np.testing.assert_allclose(a, w, rtol=1e-11, atol=1e-11)
+
+
+def test_uniform_literals_are_constants():
+    from lintra.backends.native.function import _uniform
+    from lintra.core.avals import ShapedArray
+    aval = ShapedArray((100,), np.dtype("float64"))
+    assert _uniform(np.ones(100), aval) == 1.0
+    v = _uniform(np.full(100, -0.0), aval)
+    assert v == 0.0 and np.signbit(v)
+    assert _uniform(np.r_[np.zeros(50), -np.zeros(50)], aval) is None
+    assert np.isnan(_uniform(np.full(100, np.nan), aval))
+    assert _uniform(np.arange(100.0), aval) is None
+    # the ones a sum's cotangent is made of, in a program: values as the interpreter's
+    x = np.linspace(-1, 1, 1000)
+    g = lt.grad(lambda x: lnp.sum(lnp.exp(x) * 3.0))
+    np.testing.assert_allclose(native(g, x)[0], 3.0 * np.exp(x), rtol=1e-15)
+
+
+def test_large_temporaries_live_in_an_arena_kept_between_calls():
+    import gc
+    x = np.linspace(-1, 1, 50_000)
+
+    def f(x):
+        e = lnp.exp(x)                       # read twice: a 400 kB buffer
+        return lnp.sum(e * e[::-1]), e[3] + 1.0
+    exe = nat.compile_native(make_program(f)(x))
+    held = exe.entry.__self__.arenas
+    assert len(held) == 1 and not held[0][0]
+    want = (np.sum(np.exp(x) * np.exp(x)[::-1]), np.exp(x[3]) + 1.0)
+    for _ in range(3):
+        got = exe([x])
+        np.testing.assert_allclose(got[0], want[0], rtol=1e-13)
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-15)
+        assert held[0][0]                    # kept for the next call
+    del exe, got
+    gc.collect()
+    assert not held[0][0]                    # freed with the code

@@ -403,27 +403,33 @@ L[scatter_p] = _scatter(False)
 GEMM_FLOPS = 1 << 15     # multiply-adds from which a product calls BLAS instead of looping
 
 
-def _as_matrix(free, contract, ndim):
-    """Whether an operand whose axes are ``free`` and ``contract`` is a row-major matrix
-    (free, contract) -> False, or its transpose -> True; None when the axes interleave."""
+def _as_matrix(free, contract, nb, ndim):
+    """Whether an operand whose axes after ``nb`` leading batch axes are ``free`` and
+    ``contract`` is a row-major matrix (free, contract) -> False, or its transpose -> True;
+    None when the axes interleave."""
     free, contract = list(free), list(contract)
-    if free + contract == list(range(ndim)):
+    if free + contract == list(range(nb, ndim)):
         return False
-    if contract + free == list(range(ndim)):
+    if contract + free == list(range(nb, ndim)):
         return True
     return None
 
 
-def _dot_blas(g, x, y, xf, xc, yf, yc):
+def _dot_blas(g, x, y, xf, xc, yf, yc, xb, yb):
+    """One ``gemm`` per batch element (batch axes leading in both operands), when each
+    product is large enough for BLAS to beat a loop."""
     m = int(np.prod([x.aval.shape[d] for d in xf]))
     k = int(np.prod([x.aval.shape[d] for d in xc]))
     n = int(np.prod([y.aval.shape[d] for d in yf]))
-    if m * n * k < GEMM_FLOPS or x.aval.dtype.kind != "f":
+    nb = len(xb)
+    if m * n * k < GEMM_FLOPS or x.aval.dtype.kind != "f" or \
+            list(xb) != list(range(nb)) or list(yb) != list(range(nb)):
         return None
-    ta, tb = _as_matrix(xf, xc, x.aval.ndim), _as_matrix(yc, yf, y.aval.ndim)
+    ta, tb = _as_matrix(xf, xc, nb, x.aval.ndim), _as_matrix(yc, yf, nb, y.aval.ndim)
     if ta is None or tb is None:
         return None
-    return g.gemm(x, y, m, n, k, ta, tb)
+    batch = int(np.prod(x.aval.shape[:nb]))
+    return g.gemm(x, y, m, n, k, ta, tb, batch=batch)
 
 
 def _dot_general(g, ins, *, dimension_numbers):
@@ -431,10 +437,9 @@ def _dot_general(g, ins, *, dimension_numbers):
     (xc, yc), (xb, yb) = dimension_numbers
     xf = [d for d in range(x.aval.ndim) if d not in xc and d not in xb]
     yf = [d for d in range(y.aval.ndim) if d not in yc and d not in yb]
-    if not xb:
-        out = _dot_blas(g, x, y, xf, xc, yf, yc)
-        if out is not None:
-            return [out]
+    out = _dot_blas(g, x, y, xf, xc, yf, yc, list(xb), list(yb))
+    if out is not None:
+        return [out]
     se = g.scalar_emitter(x.aval.dtype)
     inner = [x.aval.shape[d] for d in xc]
 

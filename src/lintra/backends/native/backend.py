@@ -20,6 +20,7 @@ from ...core.avals import is_python_scalar
 from ...core.eval import run_program
 from ...core.ir import Program
 from . import engine, vecmath
+from .arena import cells, free_all
 from .entry import emit_entry
 from .module import ModuleEmitter
 from .rules import NotLowerable, fallbacks
@@ -63,9 +64,13 @@ def _stop() -> None:
 
 
 class _Owner:
-    """``__self__`` of an entry function: keeps its code, constants and method def alive."""
+    """``__self__`` of an entry function: keeps its code, constants and method def alive;
+    frees the arenas its code holds when it goes."""
 
-    __slots__ = ("tracker", "objects", "arrays", "mdef", "__weakref__")
+    __slots__ = ("tracker", "objects", "arrays", "mdef", "arenas", "__weakref__")
+
+    def __del__(self):
+        free_all(getattr(self, "arenas", ()))
 
 
 def _size(program: Program, seen: set) -> int:
@@ -147,6 +152,7 @@ def _load(obj: bytes, mod: ModuleEmitter, program: Program):
     tracker, addrs = engine.link(obj, ["lintra_entry"] + names)
     owner = _Owner()
     owner.tracker, owner.objects, owner.arrays = tracker, {}, mod.keep
+    owner.arenas = cells(mod)
     entry, owner.mdef = engine.make_function(addrs["lintra_entry"], program.name[:60], owner)
     objects = dict(mod.objects)
     objects[names[-1]] = _slow_path(program, entry)       # the entry's last constant

@@ -14,6 +14,7 @@ from llvmlite import ir
 
 from ...core.avals import ShapedArray
 from ...core.ir import Literal, Program, Var
+from .arena import Arena
 from .blas import gemm_address
 from .control import ControlMixin
 from .rules import NotLowerable, elementwise_rules, lowering_rules
@@ -73,7 +74,7 @@ class FunctionEmitter(ControlMixin):
         self.b = ir.IRBuilder(self.start_block)
         self.status = self.ab.alloca(I32, name="status")
         self.ab.store(ir.Constant(I32, 0), self.status)
-        self.mallocs: list = []
+        self.arena = None            # its large buffers, kept between calls (arena.py)
         self.eqn = None
         self.updatable: list[bool] = []
         self.direct_outputs = None   # the program whose outputs are written where they go
@@ -82,8 +83,8 @@ class FunctionEmitter(ControlMixin):
         self.ab.branch(self.start_block)
         self.b.branch(self.exit_block)
         eb = ir.IRBuilder(self.exit_block)
-        for p in self.mallocs:
-            eb.call(self.mod.libc("free"), [eb.bitcast(p, I8P)])
+        if self.arena is not None:
+            self.arena.close(eb)
         eb.ret(eb.load(self.status))
 
     # ---------------------------------------------------------------- memory
@@ -96,9 +97,9 @@ class FunctionEmitter(ControlMixin):
         if n * aval.dtype.itemsize <= STACK_LIMIT:
             p = self.ab.alloca(t, n)
         else:
-            raw = self.ab.call(self.mod.libc("malloc"), [self.i64(n * aval.dtype.itemsize)])
-            p = self.ab.bitcast(raw, t.as_pointer())
-            self.mallocs.append(p)
+            if self.arena is None:
+                self.arena = Arena(self)
+            p = self.ab.bitcast(self.arena.slice(n * aval.dtype.itemsize), t.as_pointer())
         return Buf(p, aval, owned=True)
 
     def slot(self, aval: ShapedArray):
@@ -242,10 +243,10 @@ class FunctionEmitter(ControlMixin):
         return Lazy(lambda idx: x.fn(Index(self.b, x.aval.shape, flat=idx.flat)), aval)
 
     def gemm(self, a: Value, b: Value, m: int, n: int, k: int, trans_a: bool,
-             trans_b: bool) -> Buf | None:
+             trans_b: bool, batch: int = 1) -> Buf | None:
         """``a (m,k) @ b (k,n)`` by NumPy's BLAS (row-major; ``trans_*``: the operand is
-        stored transposed), into a fresh buffer of the equation's output aval; None when
-        there is no BLAS for this dtype."""
+        stored transposed), into a fresh buffer of the equation's output aval, ``batch``
+        times over consecutive matrices; None when there is no BLAS for this dtype."""
         dtype = self.out_aval.dtype
         address = gemm_address(dtype)
         if address is None:
@@ -257,11 +258,20 @@ class FunctionEmitter(ControlMixin):
         fn = self.b.bitcast(self.b.load(self.mod.constant_slot(address)), fty.as_pointer())
         a, b = self.as_buf(a), self.as_buf(b)
         out = self.alloc(self.out_aval)
-        self.b.call(fn, [ir.Constant(i32, 101), ir.Constant(i32, 112 if trans_a else 111),
-                         ir.Constant(i32, 112 if trans_b else 111), self.i64(m), self.i64(n),
-                         self.i64(k), ir.Constant(t, 1.0), a.ptr,
-                         self.i64(m if trans_a else k), b.ptr, self.i64(k if trans_b else n),
-                         ir.Constant(t, 0.0), out.ptr, self.i64(n)])
+
+        def one(i):
+            def at(buf, size):
+                return self.b.gep(buf.ptr, [self.b.mul(i, self.i64(size))])
+            self.b.call(fn, [ir.Constant(i32, 101), ir.Constant(i32, 112 if trans_a else 111),
+                             ir.Constant(i32, 112 if trans_b else 111), self.i64(m),
+                             self.i64(n), self.i64(k), ir.Constant(t, 1.0), at(a, m * k),
+                             self.i64(m if trans_a else k), at(b, k * n),
+                             self.i64(k if trans_b else n), ir.Constant(t, 0.0),
+                             at(out, m * n), self.i64(n)])
+        if batch == 1:
+            one(self.i64(0))
+        else:
+            self.loop(batch, one)
         return out
 
     @property
