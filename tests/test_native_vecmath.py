@@ -353,3 +353,28 @@ def test_large_temporaries_live_in_an_arena_kept_between_calls():
     del exe, got
     gc.collect()
     assert not held[0][0]                    # freed with the code
+
+
+def test_elementwise_fused_into_reductions_slices_and_reshapes():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((6, 7, 5))
+    e = np.exp(x) * 2.0
+    cases = [
+        (lambda x: lnp.sum(lnp.exp(x) * 2.0, axis=(0, 2)), lambda: np.sum(e, axis=(0, 2))),
+        (lambda x: lnp.max(lnp.exp(x) * 2.0, axis=1), lambda: np.max(e, axis=1)),
+        (lambda x: lnp.argmin(lnp.exp(x) * 2.0, axis=2), lambda: np.argmin(e, axis=2)),
+        (lambda x: lnp.cumsum(lnp.exp(x) * 2.0, axis=1), lambda: np.cumsum(e, axis=1)),
+        (lambda x: lnp.transpose(lnp.exp(x) * 2.0, (2, 0, 1)), lambda: e.transpose(2, 0, 1)),
+        (lambda x: (lnp.exp(x) * 2.0)[1:5:2, ::-1], lambda: e[1:5:2, ::-1]),
+        (lambda x: lnp.concatenate([lnp.exp(x) * 2.0, x], 1), lambda: np.concatenate([e, x], 1)),
+        (lambda x: lnp.pad(lnp.exp(x) * 2.0, 1), lambda: np.pad(e, 1)),
+        # a reshape of an unmaterialized value: fused into one reader, materialized for two
+        (lambda x: lnp.sum(lnp.reshape(lnp.exp(x) * 2.0, (42, 5)), 0),
+         lambda: np.sum(e.reshape(42, 5), 0)),
+        (lambda x: (lambda r: (r + 1.0, r[:, None] * r[None, :3]))(
+            lnp.reshape(lnp.exp(x) * 2.0, (210,))),
+         lambda: (lambda r: (r + 1.0, r[:, None] * r[None, :3]))(e.reshape(210))),
+    ]
+    for f, ref in cases:
+        for got, want in zip(native(f, x), lt.tree_leaves(ref())):
+            np.testing.assert_allclose(got, want, rtol=1e-13)

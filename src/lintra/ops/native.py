@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ad.rules import add_any_p
-from ..backends.native.rules import NotLowerable, elementwise_rules, lowering_rules
+from ..backends.native.rules import NotLowerable, elementwise_rules, lowering_rules, reads_once
 from . import elementwise as E
 from . import extrema, reductions, shape, structure
 from .base import convert_element_type_p, stop_gradient_p
@@ -174,7 +174,9 @@ def _broadcast_to(g, ins, *, shape):
 
 
 def _reshape(g, ins, *, shape):
-    return [g.view(ins[0], g.out_aval)]
+    """A view; an unmaterialized input stays so only when its one reader reads each element
+    once (else each read would recompute it)."""
+    return [g.view(g.unless_fused(ins[0]), g.out_aval)]
 
 
 def _transpose(g, ins, *, perm):
@@ -341,6 +343,13 @@ def _cumulative(combine):
 
 L[reductions.cumsum_p] = _cumulative(_add)
 L[reductions.cumprod_p] = _cumulative(lambda se, a, x: se.mul(a, x))
+
+# these read each input element once: an elementwise producer fuses into their loops
+reads_once.update([shape.reduce_sum_p, reductions.reduce_prod_p, reductions.reduce_max_p,
+                   reductions.reduce_min_p, reductions.argmax_p, reductions.argmin_p,
+                   reductions.cumsum_p, reductions.cumprod_p, shape.reshape_p,
+                   shape.transpose_p, structure.slice_p, structure.rev_p, structure.pad_p,
+                   structure.concatenate_p])
 
 # ---------------------------------------------------------------- indexing
 

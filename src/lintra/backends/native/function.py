@@ -17,7 +17,7 @@ from ...core.ir import Literal, Program, Var
 from .arena import Arena
 from .blas import gemm_address
 from .control import ControlMixin
-from .rules import NotLowerable, elementwise_rules, lowering_rules
+from .rules import NotLowerable, elementwise_rules, lowering_rules, reads_once
 from .scalar import ScalarEmitter
 from .types import (
     I1,
@@ -75,7 +75,7 @@ class FunctionEmitter(ControlMixin):
         self.status = self.ab.alloca(I32, name="status")
         self.ab.store(ir.Constant(I32, 0), self.status)
         self.arena = None            # its large buffers, kept between calls (arena.py)
-        self.eqn = None
+        self.eqn = self.info = None
         self.updatable: list[bool] = []
         self.direct_outputs = None   # the program whose outputs are written where they go
 
@@ -327,7 +327,7 @@ class FunctionEmitter(ControlMixin):
                                                     self._output_only(eqn, info))
                 outs = [self.elementwise(eqn, vals, lazy)]
             elif eqn.prim in lowering_rules:
-                self.eqn = eqn
+                self.eqn, self.info = eqn, info
                 self.updatable = [isinstance(v, Buf) and v.owned and isinstance(x, Var)
                                   and info.reads.get(id(x)) == 1
                                   for x, v in zip(eqn.inputs, vals)]
@@ -342,9 +342,19 @@ class FunctionEmitter(ControlMixin):
     def _fusable(eqn, info: ProgramInfo) -> bool:
         out = eqn.outputs[0]
         reader = info.reader.get(id(out))
-        return (info.reads.get(id(out)) == 1 and reader is not None
-                and reader.prim in elementwise_rules
+        if info.reads.get(id(out)) != 1 or reader is None:
+            return False
+        if reader.prim in reads_once:
+            return True
+        return (reader.prim in elementwise_rules
                 and reader.outputs[0].aval.shape == out.aval.shape)
+
+    def unless_fused(self, x: Value) -> Value:
+        """``x``, materialized if it is unmaterialized and the current equation's result is
+        not read once inside its reader's loop (each read would recompute it)."""
+        if isinstance(x, Lazy) and not self._fusable(self.eqn, self.info):
+            return self.copy(x)
+        return x
 
     @staticmethod
     def _output_only(eqn, info: ProgramInfo) -> bool:

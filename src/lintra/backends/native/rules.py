@@ -21,6 +21,10 @@ from ...core.primitive import Primitive
 
 elementwise_rules: dict[Primitive, Callable] = {}
 lowering_rules: dict[Primitive, Callable] = {}
+# lowering rules that read each element of their inputs at most once (reductions, slices,
+# transposes...): an elementwise value they alone read stays unmaterialized, computed in
+# their loop
+reads_once: set[Primitive] = set()
 
 # (program name, reason) for the programs the native backend handed to the interpreter
 fallbacks: deque = deque(maxlen=100)
