@@ -426,12 +426,13 @@ def _as_matrix(free, contract, nb, ndim):
 
 def _dot_blas(g, x, y, xf, xc, yf, yc, xb, yb):
     """One ``gemm`` per batch element (batch axes leading in both operands), when each
-    product is large enough for BLAS to beat a loop."""
+    product is large enough for BLAS to beat a loop (an inner product is a vectorized
+    loop: gemm with m = n = 1 is slower)."""
     m = int(np.prod([x.aval.shape[d] for d in xf]))
     k = int(np.prod([x.aval.shape[d] for d in xc]))
     n = int(np.prod([y.aval.shape[d] for d in yf]))
     nb = len(xb)
-    if m * n * k < GEMM_FLOPS or x.aval.dtype.kind != "f" or \
+    if m * n * k < GEMM_FLOPS or x.aval.dtype.kind != "f" or m == n == 1 or \
             list(xb) != list(range(nb)) or list(yb) != list(range(nb)):
         return None
     ta, tb = _as_matrix(xf, xc, nb, x.aval.ndim), _as_matrix(yc, yf, nb, y.aval.ndim)
