@@ -378,3 +378,32 @@ def test_elementwise_fused_into_reductions_slices_and_reshapes():
     for f, ref in cases:
         for got, want in zip(native(f, x), lt.tree_leaves(ref())):
             np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+def test_values_read_several_times_in_one_loop_stay_unmaterialized():
+    from lintra.backends.native.fusion import shared_lazy
+    x = np.linspace(-2, 2, 999)
+
+    def one_loop(x):                  # e read by three products, all summed in one loop
+        e = lnp.exp(-x * x)
+        return lnp.sum(e * lnp.sin(x) + e * e + x * e)
+
+    def two_loops(x):                 # e read in two loops (two reductions)
+        e = lnp.exp(-x * x)
+        return lnp.sum(e * 2.0), lnp.max(e + x)
+
+    def names(f):
+        p = make_program(f)(x)
+        ids = shared_lazy(p)
+        return {e.prim.name for e in p.eqns if id(e.outputs[0]) in ids}
+
+    assert names(one_loop) == {"exp"} and names(two_loops) == set()
+    e = np.exp(-x * x)
+    np.testing.assert_allclose(native(one_loop, x)[0], np.sum(e * np.sin(x) + e * e + x * e),
+                               rtol=1e-13)
+    got = native(two_loops, x)
+    np.testing.assert_allclose(got[0], np.sum(e * 2.0), rtol=1e-13)
+    np.testing.assert_allclose(got[1], np.max(e + x), rtol=1e-15)
+    g = lt.grad(lambda x: lnp.sum(lnp.sin(x) * lnp.exp(-x * x) + lnp.log1p(x * x)))
+    np.testing.assert_allclose(native(g, x)[0], lt.jit(g, backend="interpret")(x),
+                               rtol=1e-13)

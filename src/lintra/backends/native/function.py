@@ -17,6 +17,7 @@ from ...core.ir import Literal, Program, Var
 from .arena import Arena
 from .blas import gemm_address
 from .control import ControlMixin
+from .fusion import shared_lazy
 from .rules import NotLowerable, elementwise_rules, lowering_rules, reads_once
 from .scalar import ScalarEmitter
 from .types import (
@@ -54,6 +55,7 @@ class ProgramInfo:
             if isinstance(o, Var):
                 self.reads[id(o)] = self.reads.get(id(o), 0) + 1
                 self.reader[id(o)] = None
+        self.shared = shared_lazy(program)    # read several times, all in one loop
 
 
 def _uniform(val, aval: ShapedArray):
@@ -323,8 +325,8 @@ class FunctionEmitter(ControlMixin):
             for v in eqn.outputs:
                 check_aval(v.aval)
             if eqn.prim in elementwise_rules:
-                lazy = self._fusable(eqn, info) or (program is self.direct_outputs and
-                                                    self._output_only(eqn, info))
+                lazy = self._fusable(eqn, info) or id(eqn.outputs[0]) in info.shared or (
+                    program is self.direct_outputs and self._output_only(eqn, info))
                 outs = [self.elementwise(eqn, vals, lazy)]
             elif eqn.prim in lowering_rules:
                 self.eqn, self.info = eqn, info
