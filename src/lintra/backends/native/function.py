@@ -36,7 +36,7 @@ from .types import (
     mem_type,
 )
 
-STACK_LIMIT = 1 << 14   # bytes: larger buffers are malloc'ed (and freed on return)
+STACK_LIMIT = 1 << 14   # bytes: larger buffers are slices of the function's arena (arena.py)
 SMALL_LITERAL = 64      # elements: smaller literal arrays are constants in the code
 
 
