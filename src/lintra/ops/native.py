@@ -14,6 +14,7 @@ from ..backends.native.rules import (
     elementwise_rules,
     lowering_rules,
     opaque_ok,
+    reads_once,
     vm_cumulative,
     vm_data_movement,
     vm_reductions,
@@ -184,7 +185,9 @@ def _broadcast_to(g, ins, *, shape):
 
 
 def _reshape(g, ins, *, shape):
-    return [g.view(ins[0], g.out_aval)]
+    """A view; an unmaterialized input stays so only when its one reader reads each element
+    once (else each read would recompute it)."""
+    return [g.view(g.unless_fused(ins[0]), g.out_aval)]
 
 
 def _transpose(g, ins, *, perm):
@@ -244,11 +247,23 @@ opaque_ok.update([stop_gradient_p, name_p, call_p, custom_jvp_call_p, custom_vjp
 
 
 def _reducer(init, combine):
+    """Reduction over trailing axes: one accumulator in a register per output element
+    (LLVM vectorizes it where ``combine`` allows). Over other axes: the input in memory
+    order, accumulated into the output buffer (contiguous, vectorizable inner loops; each
+    output element still sees its inputs in order)."""
     def rule(g, ins, *, axes):
         (x,) = ins
         se = g.scalar_emitter(x.aval.dtype)
         axes = tuple(sorted(a % x.aval.ndim for a in axes))
         red = [x.aval.shape[a] for a in axes]
+        if axes != tuple(range(x.aval.ndim - len(axes), x.aval.ndim)):
+            out = g.fill(g.out_aval, init(se, x.aval.dtype))
+
+            def step(m):
+                o = [i for d, i in enumerate(m) if d not in axes]
+                g.store_at(out, o, combine(se, g.load_at(out, o), g.load_at(x, m)))
+            g.loop_nest(x.aval.shape, step)
+            return [out]
 
         def at(m):
             acc = g.slot(g.out_aval)
@@ -273,10 +288,18 @@ def _extreme(dtype, big: bool):
     return info.min if big else info.max
 
 
-L[shape.reduce_sum_p] = _reducer(lambda se, dt: se.const(0), _add)
+def _sum(se, acc, x):
+    """A sum's accumulation, reassociable (vectorized: several partial sums), as NumPy's
+    pairwise sum reorders too; results agree to rounding, not bit for bit."""
+    return se.or_(acc, x) if se.is_bool else se.add(acc, x, reassoc=True)
+
+
+L[shape.reduce_sum_p] = _reducer(lambda se, dt: se.const(0), _sum)
 L[reductions.reduce_prod_p] = _reducer(lambda se, dt: se.const(1), lambda se, a, x: se.mul(a, x))
-L[reductions.reduce_max_p] = _reducer(lambda se, dt: se.const(_extreme(dt, True)), _max)
-L[reductions.reduce_min_p] = _reducer(lambda se, dt: se.const(_extreme(dt, False)), _min)
+L[reductions.reduce_max_p] = _reducer(lambda se, dt: se.const(_extreme(dt, True)),
+                                      lambda se, a, x: se.maximum(a, x))
+L[reductions.reduce_min_p] = _reducer(lambda se, dt: se.const(_extreme(dt, False)),
+                                      lambda se, a, x: se.minimum(a, x))
 
 
 def _arg(better: str):
@@ -337,6 +360,13 @@ def _cumulative(combine):
 
 L[reductions.cumsum_p] = _cumulative(_add)
 L[reductions.cumprod_p] = _cumulative(lambda se, a, x: se.mul(a, x))
+
+# these read each input element once: an elementwise producer fuses into their loops
+reads_once.update([shape.reduce_sum_p, reductions.reduce_prod_p, reductions.reduce_max_p,
+                   reductions.reduce_min_p, reductions.argmax_p, reductions.argmin_p,
+                   reductions.cumsum_p, reductions.cumprod_p, shape.reshape_p,
+                   shape.transpose_p, structure.slice_p, structure.rev_p, structure.pad_p,
+                   structure.concatenate_p])
 
 # ---------------------------------------------------------------- indexing
 
@@ -399,27 +429,34 @@ L[scatter_p] = _scatter(False)
 GEMM_FLOPS = 1 << 15     # multiply-adds from which a product calls BLAS instead of looping
 
 
-def _as_matrix(free, contract, ndim):
-    """Whether an operand whose axes are ``free`` and ``contract`` is a row-major matrix
-    (free, contract) -> False, or its transpose -> True; None when the axes interleave."""
+def _as_matrix(free, contract, nb, ndim):
+    """Whether an operand whose axes after ``nb`` leading batch axes are ``free`` and
+    ``contract`` is a row-major matrix (free, contract) -> False, or its transpose -> True;
+    None when the axes interleave."""
     free, contract = list(free), list(contract)
-    if free + contract == list(range(ndim)):
+    if free + contract == list(range(nb, ndim)):
         return False
-    if contract + free == list(range(ndim)):
+    if contract + free == list(range(nb, ndim)):
         return True
     return None
 
 
-def _dot_blas(g, x, y, xf, xc, yf, yc):
+def _dot_blas(g, x, y, xf, xc, yf, yc, xb, yb):
+    """One ``gemm`` per batch element (batch axes leading in both operands), when each
+    product is large enough for BLAS to beat a loop (an inner product is a vectorized
+    loop: gemm with m = n = 1 is slower)."""
     m = int(np.prod([x.aval.shape[d] for d in xf]))
     k = int(np.prod([x.aval.shape[d] for d in xc]))
     n = int(np.prod([y.aval.shape[d] for d in yf]))
-    if m * n * k < GEMM_FLOPS or x.aval.dtype.kind != "f":
+    nb = len(xb)
+    if m * n * k < GEMM_FLOPS or x.aval.dtype.kind != "f" or m == n == 1 or \
+            list(xb) != list(range(nb)) or list(yb) != list(range(nb)):
         return None
-    ta, tb = _as_matrix(xf, xc, x.aval.ndim), _as_matrix(yc, yf, y.aval.ndim)
+    ta, tb = _as_matrix(xf, xc, nb, x.aval.ndim), _as_matrix(yc, yf, nb, y.aval.ndim)
     if ta is None or tb is None:
         return None
-    return g.gemm(x, y, m, n, k, ta, tb)
+    batch = int(np.prod(x.aval.shape[:nb]))
+    return g.gemm(x, y, m, n, k, ta, tb, batch=batch)
 
 
 def _dot_general(g, ins, *, dimension_numbers):
@@ -427,10 +464,9 @@ def _dot_general(g, ins, *, dimension_numbers):
     (xc, yc), (xb, yb) = dimension_numbers
     xf = [d for d in range(x.aval.ndim) if d not in xc and d not in xb]
     yf = [d for d in range(y.aval.ndim) if d not in yc and d not in yb]
-    if not xb:
-        out = _dot_blas(g, x, y, xf, xc, yf, yc)
-        if out is not None:
-            return [out]
+    out = _dot_blas(g, x, y, xf, xc, yf, yc, list(xb), list(yb))
+    if out is not None:
+        return [out]
     se = g.scalar_emitter(x.aval.dtype)
     inner = [x.aval.shape[d] for d in xc]
 
@@ -452,7 +488,7 @@ def _dot_general(g, ins, *, dimension_numbers):
             for dx, dy, i in zip(xc, yc, r):
                 xi[dx], yi[dy] = i, i
             prod = se.mul(g.load_at(x, xi), g.load_at(y, yi))
-            g.b.store(_add(se, g.b.load(acc), prod), acc)
+            g.b.store(_sum(se, g.b.load(acc), prod), acc)
         g.loop_nest(inner, step)
         return g.b.load(acc)
     return [g.tabulate(g.out_aval, at)]

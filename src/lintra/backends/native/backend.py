@@ -16,7 +16,8 @@ from typing import Any
 
 from ...core.eval import run_program
 from ...core.ir import Program
-from . import engine
+from . import engine, vecmath
+from .arena import cells, free_all
 from .entry import emit_entry
 from .module import ModuleEmitter
 from .rules import NotLowerable, fallbacks
@@ -61,9 +62,13 @@ def _stop() -> None:
 
 
 class _Owner:
-    """``__self__`` of an entry function: keeps its code, constants and method def alive."""
+    """``__self__`` of an entry function: keeps its code, constants and method def alive;
+    frees the arenas its code holds when it goes."""
 
-    __slots__ = ("tracker", "objects", "arrays", "mdef", "__weakref__")
+    __slots__ = ("tracker", "objects", "arrays", "mdef", "arenas", "__weakref__")
+
+    def __del__(self):
+        free_all(getattr(self, "arenas", ()))
 
 
 def _size(program: Program, seen: set) -> int:
@@ -122,6 +127,7 @@ def compile_native(program: Program) -> NativeExecutable:
     mod = ModuleEmitter(program.name)
     kernel = mod.kernel(program)
     emit_entry(mod, program, kernel, {})
+    vecmath.finish(mod.module)
     text = str(mod.module)
     opt = 2 if mod.loops and size <= O2_LIMIT else 0
     opt = int(os.environ.get("LINTRA_NATIVE_OPT", opt))
@@ -149,6 +155,7 @@ def _load(obj: bytes, mod: ModuleEmitter, program: Program):
     tracker, addrs = engine.link(obj, ["lintra_entry"] + names)
     owner = _Owner()
     owner.tracker, owner.objects, owner.arrays = tracker, {}, mod.keep
+    owner.arenas = cells(mod)
     entry, owner.mdef = engine.make_function(addrs["lintra_entry"], program.name[:60], owner)
     objects = dict(mod.objects)
     objects[names[-1]] = _slow_path(program, entry)       # the entry's last constant

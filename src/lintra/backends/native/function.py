@@ -14,10 +14,12 @@ from llvmlite import ir
 
 from ...core.avals import ShapedArray
 from ...core.ir import Literal, Program, Var
+from .arena import Arena
 from .blas import gemm_address
 from .callback import emit_callback, lower_or_call_back, needs_callback
 from .control import ControlMixin
-from .rules import NotLowerable, elementwise_rules, lowering_rules
+from .fusion import shared_lazy
+from .rules import NotLowerable, elementwise_rules, lowering_rules, reads_once
 from .scalar import ScalarEmitter
 from .types import (
     I1,
@@ -35,7 +37,7 @@ from .types import (
     mem_type,
 )
 
-STACK_LIMIT = 1 << 14   # bytes: larger buffers are malloc'ed (and freed on return)
+STACK_LIMIT = 1 << 14   # bytes: larger buffers are slices of the function's arena (arena.py)
 SMALL_LITERAL = 64      # elements: smaller literal arrays are constants in the code
 
 
@@ -54,6 +56,15 @@ class ProgramInfo:
             if isinstance(o, Var):
                 self.reads[id(o)] = self.reads.get(id(o), 0) + 1
                 self.reader[id(o)] = None
+        self.shared = shared_lazy(program)    # read several times, all in one loop
+
+
+def _uniform(val, aval: ShapedArray):
+    """The one value of an array literal whose elements are all the same (bit for bit, so
+    -0.0 and NaN payloads stay), else None."""
+    arr = np.ascontiguousarray(val, dtype=aval.dtype).reshape(-1)
+    bits = arr.view(f"u{arr.dtype.itemsize}")
+    return arr[0].item() if bits.size and (bits == bits[0]).all() else None
 
 
 class FunctionEmitter(ControlMixin):
@@ -66,16 +77,17 @@ class FunctionEmitter(ControlMixin):
         self.b = ir.IRBuilder(self.start_block)
         self.status = self.ab.alloca(I32, name="status")
         self.ab.store(ir.Constant(I32, 0), self.status)
-        self.mallocs: list = []
-        self.eqn = None
+        self.arena = None            # its large buffers, kept between calls (arena.py)
+        self.eqn = self.info = None
         self.updatable: list[bool] = []
+        self.direct_outputs = None   # the program whose outputs are written where they go
 
     def finish(self) -> None:
         self.ab.branch(self.start_block)
         self.b.branch(self.exit_block)
         eb = ir.IRBuilder(self.exit_block)
-        for p in self.mallocs:
-            eb.call(self.mod.libc("free"), [eb.bitcast(p, I8P)])
+        if self.arena is not None:
+            self.arena.close(eb)
         eb.ret(eb.load(self.status))
 
     # ---------------------------------------------------------------- memory
@@ -88,9 +100,9 @@ class FunctionEmitter(ControlMixin):
         if n * aval.dtype.itemsize <= STACK_LIMIT:
             p = self.ab.alloca(t, n)
         else:
-            raw = self.ab.call(self.mod.libc("malloc"), [self.i64(n * aval.dtype.itemsize)])
-            p = self.ab.bitcast(raw, t.as_pointer())
-            self.mallocs.append(p)
+            if self.arena is None:
+                self.arena = Arena(self)
+            p = self.ab.bitcast(self.arena.slice(n * aval.dtype.itemsize), t.as_pointer())
         return Buf(p, aval, owned=True)
 
     def slot(self, aval: ShapedArray):
@@ -119,7 +131,8 @@ class FunctionEmitter(ControlMixin):
 
     def known(self, value: Value, idx: Index):
         """The element at ``idx`` as a Python number when known at compile time, else None."""
-        if not isinstance(value, Buf) or value.const is None or value.aval.shape != idx.shape:
+        if not isinstance(value, Buf) or value.const is None or value.aval.shape != idx.shape \
+                or not value.aval.size:
             return None
         multi = idx.multi if idx._multi is not None or not isinstance(idx._flat, ir.Constant) \
             else [ir.Constant(I64, int(v)) for v in np.unravel_index(
@@ -233,10 +246,10 @@ class FunctionEmitter(ControlMixin):
         return Lazy(lambda idx: x.fn(Index(self.b, x.aval.shape, flat=idx.flat)), aval)
 
     def gemm(self, a: Value, b: Value, m: int, n: int, k: int, trans_a: bool,
-             trans_b: bool) -> Buf | None:
+             trans_b: bool, batch: int = 1) -> Buf | None:
         """``a (m,k) @ b (k,n)`` by NumPy's BLAS (row-major; ``trans_*``: the operand is
-        stored transposed), into a fresh buffer of the equation's output aval; None when
-        there is no BLAS for this dtype."""
+        stored transposed), into a fresh buffer of the equation's output aval, ``batch``
+        times over consecutive matrices; None when there is no BLAS for this dtype."""
         dtype = self.out_aval.dtype
         address = gemm_address(dtype)
         if address is None:
@@ -248,11 +261,20 @@ class FunctionEmitter(ControlMixin):
         fn = self.b.bitcast(self.b.load(self.mod.constant_slot(address)), fty.as_pointer())
         a, b = self.as_buf(a), self.as_buf(b)
         out = self.alloc(self.out_aval)
-        self.b.call(fn, [ir.Constant(i32, 101), ir.Constant(i32, 112 if trans_a else 111),
-                         ir.Constant(i32, 112 if trans_b else 111), self.i64(m), self.i64(n),
-                         self.i64(k), ir.Constant(t, 1.0), a.ptr,
-                         self.i64(m if trans_a else k), b.ptr, self.i64(k if trans_b else n),
-                         ir.Constant(t, 0.0), out.ptr, self.i64(n)])
+
+        def one(i):
+            def at(buf, size):
+                return self.b.gep(buf.ptr, [self.b.mul(i, self.i64(size))])
+            self.b.call(fn, [ir.Constant(i32, 101), ir.Constant(i32, 112 if trans_a else 111),
+                             ir.Constant(i32, 112 if trans_b else 111), self.i64(m),
+                             self.i64(n), self.i64(k), ir.Constant(t, 1.0), at(a, m * k),
+                             self.i64(m if trans_a else k), at(b, k * n),
+                             self.i64(k if trans_b else n), ir.Constant(t, 0.0),
+                             at(out, m * n), self.i64(n)])
+        if batch == 1:
+            one(self.i64(0))
+        else:
+            self.loop(batch, one)
         return out
 
     @property
@@ -284,6 +306,9 @@ class FunctionEmitter(ControlMixin):
             return Scalar(constant(aval.dtype, lit.val), aval)
         if aval.size <= SMALL_LITERAL:
             return self.mod.small_literal(lit.val, aval)
+        v = _uniform(lit.val, aval)
+        if v is not None:          # e.g. the ones a sum's cotangent broadcasts: not read
+            return Lazy(lambda idx: constant(aval.dtype, v), aval)
         ptr = self.ab.load(self.mod.const_array(lit.val, aval))
         return Buf(self.ab.bitcast(ptr, mem_type(aval.dtype).as_pointer()), aval)
 
@@ -304,9 +329,11 @@ class FunctionEmitter(ControlMixin):
             if needs_callback(eqn):
                 outs = emit_callback(self, eqn, vals)
             elif eqn.prim in elementwise_rules:
-                outs = [self.elementwise(eqn, vals, self._fusable(eqn, info))]
+                lazy = self._fusable(eqn, info) or id(eqn.outputs[0]) in info.shared or (
+                    program is self.direct_outputs and self._output_only(eqn, info))
+                outs = [self.elementwise(eqn, vals, lazy)]
             elif eqn.prim in lowering_rules:
-                self.eqn = eqn
+                self.eqn, self.info = eqn, info
                 self.updatable = [isinstance(v, Buf) and v.owned and isinstance(x, Var)
                                   and info.reads.get(id(x)) == 1
                                   for x, v in zip(eqn.inputs, vals)]
@@ -321,9 +348,25 @@ class FunctionEmitter(ControlMixin):
     def _fusable(eqn, info: ProgramInfo) -> bool:
         out = eqn.outputs[0]
         reader = info.reader.get(id(out))
-        return (info.reads.get(id(out)) == 1 and reader is not None
-                and reader.prim in elementwise_rules
+        if info.reads.get(id(out)) != 1 or reader is None:
+            return False
+        if reader.prim in reads_once:
+            return True
+        return (reader.prim in elementwise_rules
                 and reader.outputs[0].aval.shape == out.aval.shape)
+
+    def unless_fused(self, x: Value) -> Value:
+        """``x``, materialized if it is unmaterialized and the current equation's result is
+        not read once inside its reader's loop (each read would recompute it)."""
+        if isinstance(x, Lazy) and not self._fusable(self.eqn, self.info):
+            return self.copy(x)
+        return x
+
+    @staticmethod
+    def _output_only(eqn, info: ProgramInfo) -> bool:
+        """Only read as a program output: computed in the loop that writes the output."""
+        out = eqn.outputs[0]
+        return info.reads.get(id(out)) == 1 and info.reader.get(id(out), 0) is None
 
     def elementwise(self, eqn, vals: list[Value], lazy: bool) -> Value:
         aval = eqn.outputs[0].aval

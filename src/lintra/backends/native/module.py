@@ -114,6 +114,7 @@ class ModuleEmitter:
             p = g.b.bitcast(g.b.load(g.b.gep(fn.args[0], [g.i64(k)])),
                             mem_type(v.aval.dtype).as_pointer())
             ins.append(Buf(p, v.aval) if v.aval.shape else g.as_scalar(Buf(p, v.aval)))
+        g.direct_outputs = program        # fresh result arrays: no aliasing, no temporaries
         outs = g.emit_program(program, ins)
         for j, (o, a) in enumerate(zip(outs, program.out_avals)):
             p = g.b.bitcast(g.b.load(g.b.gep(fn.args[1], [g.i64(j)])),

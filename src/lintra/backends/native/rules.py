@@ -43,6 +43,11 @@ vm_reductions: dict[Primitive, Primitive] = {}
 vm_cumulative: dict[Primitive, Primitive] = {}     # cumsum -> add: running reductions
 vm_scatters: dict[Primitive, tuple] = {}
 
+# lowering rules that read each element of their inputs at most once (reductions, slices,
+# transposes...): an elementwise value they alone read stays unmaterialized, computed in
+# their loop
+reads_once: set[Primitive] = set()
+
 # (program name, reason) for the programs the native backend handed to the interpreter
 fallbacks: deque = deque(maxlen=100)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from llvmlite import ir
 
+from . import vecmath
 from .rules import NotLowerable
 from .types import F32, F64, I1, constant, reg_type
 
@@ -42,8 +43,12 @@ class ScalarEmitter:
         raise NotLowerable(why)
 
     # ---- arithmetic (float or integer by the operand dtype)
-    def add(self, x, y):
-        return self.b.fadd(x, y) if self.is_float else self.b.add(x, y)
+    def add(self, x, y, reassoc: bool = False):
+        """``x + y``; ``reassoc``: an accumulation LLVM may reorder (vectorize with several
+        partial sums), for reductions whose NumPy counterpart reorders too (pairwise sum)."""
+        if not self.is_float:
+            return self.b.add(x, y)
+        return self.b.fadd(x, y, flags=("reassoc",) if reassoc else ())
 
     def sub(self, x, y):
         return self.b.fsub(x, y) if self.is_float else self.b.sub(x, y)
@@ -68,6 +73,24 @@ class ScalarEmitter:
         if self.is_signed:
             return self.b.icmp_signed(op, x, y)
         return self.b.icmp_unsigned(op, x, y)
+
+    def maximum(self, x, y):
+        """NaN-propagating max (``llvm.maximum``: a reduction LLVM vectorizes); of +0 and
+        -0 it takes +0, where NumPy's reductions keep either one."""
+        if not self.is_float:
+            return self.select(self.cmp(">", y, x), y, x)
+        return self._binary_intrinsic("llvm.maximum", x, y)
+
+    def minimum(self, x, y):
+        """NaN-propagating min (``llvm.minimum``); of +0 and -0 it takes -0."""
+        if not self.is_float:
+            return self.select(self.cmp("<", y, x), y, x)
+        return self._binary_intrinsic("llvm.minimum", x, y)
+
+    def _binary_intrinsic(self, name: str, x, y):
+        t = reg_type(self.dtype)
+        fn = self.module.declare_intrinsic(name, [t], ir.FunctionType(t, [t, t]))
+        return self.b.call(fn, [x, y])
 
     def isnan(self, x):
         return self.b.fcmp_unordered("uno", x, x)
@@ -96,7 +119,8 @@ class ScalarEmitter:
     # ---- libm
     def math(self, name: str, *xs):
         """The C library function ``name`` (``sin``, ``expm1``, ``atan2``...) of the operand
-        float type; common ones as LLVM intrinsics."""
+        float type; common ones as LLVM intrinsics. In a loop, LLVM vectorizes it with
+        libmvec's variant where ``vecmath`` names one."""
         if not self.is_float:
             self.decline(f"{name} of {self.dtype}")
         t = reg_type(self.dtype)
@@ -105,9 +129,13 @@ class ScalarEmitter:
         else:
             cname = name + ("f" if t == F32 else "")
             fn = self.module.globals.get(cname)
-            if fn is None:
+            if fn is None:     # errno is never read: pure, so loops around it vectorize
                 fn = ir.Function(self.module, ir.FunctionType(t, [t] * len(xs)), cname)
-        return self.b.call(fn, list(xs))
+                fn.attributes.add("readnone")
+                fn.attributes.add("nounwind")
+        call = self.b.call(fn, list(xs))
+        vecmath.annotate(self.module, call, name, t)
+        return call
 
     # ---- conversion
     def convert(self, x, to):

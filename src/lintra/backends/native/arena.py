@@ -1,0 +1,98 @@
+"""Large temporaries of a generated function, kept from one call to the next.
+
+A function's heap buffers (those above the stack limit) are slices of one block, its arena.
+Fresh ``malloc``s of megabytes are fresh pages for the kernel to fault in and zero on every
+call (``glibc`` returns them to the system on ``free``): measured 2.3 ms for a 2 MB batched
+product that BLAS computes in 0.5 ms. So a function keeps its arena in a global between
+calls: on entry it takes it (an atomic exchange with null; ``malloc`` when it finds none,
+e.g. in a recursive or concurrent call), on exit it puts it back (``free``ing whichever
+block the exchange returns). The blocks still held are freed when the compiled code is
+(``free_all``, from the owner of the loaded code)."""
+
+from __future__ import annotations
+
+import ctypes
+
+from llvmlite import ir
+
+from .types import I8P, I64
+
+ALIGN = 64
+_TAKE, _GIVE = "lintra_arena_take", "lintra_arena_give"
+
+
+class Arena:
+    """One function's arena: ``slice(nbytes)`` gives an ``i8*`` into it, valid for the call.
+    The slot holding it between calls is a cell in Python-owned memory (its address comes
+    in through a constant, as other process addresses do), so freeing it never touches
+    unloaded code."""
+
+    def __init__(self, g):
+        self.g, self.size = g, 0
+        mod = g.mod
+        cell = (ctypes.c_void_p * 1)()
+        cells(mod).append(cell)
+        self.nbytes = ir.GlobalVariable(mod.module, I64, f"lintra_arena{len(cells(mod))}")
+        self.nbytes.global_constant, self.nbytes.linkage = True, "internal"
+        self.slot = g.ab.bitcast(g.ab.load(mod.constant_slot(ctypes.addressof(cell))),
+                                 I8P.as_pointer())
+        self.base = g.ab.call(_helper(mod, _TAKE), [self.slot, g.ab.load(self.nbytes)])
+
+    def slice(self, nbytes: int):
+        off = self.size
+        self.size = off + (nbytes + ALIGN - 1) // ALIGN * ALIGN
+        return self.g.ab.gep(self.base, [ir.Constant(I64, off)])
+
+    def close(self, b: ir.IRBuilder) -> None:
+        """At the function's exit (builder ``b``): put the arena back; fix its size."""
+        self.nbytes.initializer = ir.Constant(I64, self.size)
+        b.call(_helper(self.g.mod, _GIVE), [self.slot, self.base])
+
+
+def cells(mod) -> list:
+    """The cells holding ``mod``'s arenas between calls (``ModuleEmitter``), for
+    ``free_all``."""
+    if not hasattr(mod, "arena_cells"):
+        mod.arena_cells = []
+    return mod.arena_cells
+
+
+def _helper(mod, name: str) -> ir.Function:
+    fn = mod.module.globals.get(name)
+    if fn is not None:
+        return fn
+    slot_t = I8P.as_pointer()
+    if name == _TAKE:                   # i8* take(i8** slot, i64 size)
+        fn = ir.Function(mod.module, ir.FunctionType(I8P, [slot_t, I64]), name)
+        slot, size = fn.args
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        p = b.atomic_rmw("xchg", slot, ir.Constant(I8P, None), "acquire")
+        empty = b.icmp_unsigned("==", p, ir.Constant(I8P, None))
+        with b.if_then(empty):
+            fresh = b.call(mod.libc("malloc"), [size])
+        got = b.phi(I8P)
+        got.add_incoming(p, fn.blocks[0])
+        got.add_incoming(fresh, fresh.parent)
+        b.ret(got)
+    else:                               # void give(i8** slot, i8* p)
+        fn = ir.Function(mod.module, ir.FunctionType(ir.VoidType(), [slot_t, I8P]), name)
+        slot, p = fn.args
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        old = b.atomic_rmw("xchg", slot, p, "release")
+        with b.if_then(b.icmp_unsigned("!=", old, ir.Constant(I8P, None))):
+            b.call(mod.libc("free"), [old])
+        b.ret_void()
+    fn.linkage = "internal"
+    return fn
+
+
+_free = ctypes.CDLL(None).free
+_free.argtypes, _free.restype = [ctypes.c_void_p], None
+
+
+def free_all(held: list) -> None:
+    """Free the arenas in the cells ``held`` (their code is being unloaded)."""
+    for cell in held:
+        if cell[0]:
+            _free(cell[0])
+            cell[0] = None

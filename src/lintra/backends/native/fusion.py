@@ -1,0 +1,46 @@
+"""Which elementwise values with several readers may still stay unmaterialized.
+
+A value read once fuses into its reader's loop (``FunctionEmitter._fusable``). A value read
+by several elementwise equations (or twice by one) fuses too when every read happens in the
+same loop, the one that evaluates all those readers (an elementwise chain ending in one
+output or one reduction, as a gradient's often does): each reader then recomputes it at the
+same position of the same iteration, and LLVM computes it once (the math calls are pure).
+Reads in different loops would each recompute it, so such a value is materialized."""
+
+from __future__ import annotations
+
+from ...core.ir import Program, Var
+from .rules import elementwise_rules, reads_once
+
+
+def shared_lazy(program: Program) -> set[int]:
+    """The ids of the elementwise variables of ``program`` with several reads, all in one
+    loop."""
+    readers: dict[int, list] = {}
+    for eqn in program.eqns:
+        for x in eqn.inputs:
+            if isinstance(x, Var):
+                readers.setdefault(id(x), []).append(eqn)
+    outs = {id(o) for o in program.outs if isinstance(o, Var)}
+    loop: dict[int, object] = {}     # variable id -> the equation whose loop evaluates it
+    shared: set[int] = set()
+    for eqn in reversed(program.eqns):
+        v = eqn.outputs[0]
+        if eqn.prim not in elementwise_rules or not v.aval.shape:
+            continue
+        rs = readers.get(id(v), [])
+        if id(v) in outs or not rs:
+            continue
+        where = set()
+        for r in rs:
+            if r.prim in elementwise_rules and r.outputs[0].aval.shape == v.aval.shape:
+                where.add(loop.get(id(r.outputs[0]), r))
+            elif r.prim in reads_once and len(rs) == 1:
+                where.add(r)
+            else:
+                where.add(None)
+        if len(where) == 1 and None not in where:
+            loop[id(v)] = where.pop()
+            if len(rs) > 1:
+                shared.add(id(v))
+    return shared
