@@ -126,18 +126,19 @@ def compile_native(program: Program) -> NativeExecutable:
     mod = ModuleEmitter(program.name)
     emit_entry(mod, program, mod.kernel(program), {})
     text = str(mod.module)
-    opt = 2 if mod.has_loops() and size <= O2_LIMIT else 0
-    opt = int(engine.OPT) if engine.OPT is not None else opt
-    signature = mod.signature(text) if opt else ""
-    if opt and (not TIER_UP or engine.noted(signature, opt)):
-        exe = _compile_whole(program, opt, signature, t0)
+    if TIER_UP and engine.OPT is None and engine.noted(text, 2):
+        exe = _compile_whole(program, 2, text, t0)      # hot in an earlier process
         if exe is not None:
             return exe
     jobs = mod.prepare_callees()
+    opt = 2 if mod.has_loops() and size <= O2_LIMIT else 0
+    opt = int(engine.OPT) if engine.OPT is not None else opt
+    if opt and not TIER_UP:
+        return _compile_whole(program, opt, text, t0)
     entry = _load(engine.compile_object(text, 0), mod, program)
     exe = NativeExecutable(program, entry, 0, time.perf_counter() - t0)
     if opt or jobs:
-        exe.tier_up = ((opt, signature), []) if opt else (None, jobs)
+        exe.tier_up = ((opt, text), []) if opt else (None, jobs)
         _awaiting.add(exe)
     return exe
 
@@ -149,13 +150,14 @@ def _whole(program: Program) -> tuple[ModuleEmitter, str]:
     return mod, str(mod.module)
 
 
-def _compile_whole(program: Program, opt: int, signature: str, t0: float):
-    """Compiled as one module at ``opt``, if tiers are off or its object is on disk."""
-    mod, text = _whole(program)
-    if TIER_UP and not engine.is_cached(text, opt):
+def _compile_whole(program: Program, opt: int, text: str, t0: float):
+    """Compiled as one module at ``opt``, if tiers are off or its object is on disk;
+    ``text``: the IR of its first tier, whose tier-up is noted on disk."""
+    mod, whole = _whole(program)
+    if TIER_UP and not engine.is_cached(whole, opt):
         return None
-    entry = _load(engine.compile_object(text, opt), mod, program)
-    engine.note(signature, opt)
+    entry = _load(engine.compile_object(whole, opt), mod, program)
+    engine.note(text, opt)
     return NativeExecutable(program, entry, opt, time.perf_counter() - t0)
 
 
@@ -183,12 +185,13 @@ def _load(obj: bytes, mod: ModuleEmitter, program: Program):
     return entry
 
 
-def _tier_up(exe: NativeExecutable, opt: int, signature: str) -> None:
+def _tier_up(exe: NativeExecutable, opt: int, text: str) -> None:
+    """The worker's job: ``exe`` as one module (``_whole``) at ``opt``, swapped in."""
     try:
-        mod, text = _whole(exe.program)
-        exe.entry = _load(engine.compile_object(text, opt), mod, exe.program)
+        mod, whole = _whole(exe.program)
+        exe.entry = _load(engine.compile_object(whole, opt), mod, exe.program)
         exe.opt = opt
-        engine.note(signature, opt)
+        engine.note(text, opt)
     except Exception as e:  # pragma: no cover  (the O0 code keeps running)
         fallbacks.append((exe.program.name, f"O{opt} recompilation failed: {e}"))
 

@@ -147,17 +147,13 @@ class ModuleEmitter:
         return fn
 
     def prepare_callees(self) -> list:
-        """Load every shared function this module calls; the background jobs that raise
-        those with loops to O2."""
+        """Emit (once per process) and load every shared function this module calls; the
+        background jobs that raise those with loops to O2."""
         return [job for f in self.callees for job in f.prepare()]
 
     def has_loops(self) -> bool:
-        return bool(self.loops) or any(f.loops for f in callees(self))
-
-    def signature(self, text: str) -> str:
-        """This module's IR ``text`` and that of every shared function it calls: what fixes
-        the module made with ``share=False``."""
-        return "\0".join([text] + [f.text for f in callees(self)])
+        """Loops here or in a function called (after ``prepare_callees``)."""
+        return bool(self.loops) or any(f.code.loops for f in callees(self))
 
     def kernel(self, program: Program) -> ir.Function:
         """``i32 kernel(i8** ins, i8** outs)``: the program on the data pointers of its
@@ -182,14 +178,32 @@ class ModuleEmitter:
 
 
 class SharedFunction:
-    """A called program compiled once per process (see the module docstring). ``opt``: the
-    level of the code in ``slot`` now (-1 before loading); ``want``: O2 when it has loops
-    (and is not too big), else O0."""
+    """A called program's function, as callers see it: ``slot``, a cell holding the address
+    of its code. The code is emitted on the first ``prepare`` (not before: a caller loaded
+    whole from the disk cache never needs it), once per IR text (``_Code``)."""
+
+    def __init__(self, program: Program):
+        self.program = weakref.ref(program)     # (a ProgramTable value: not the key itself)
+        self.slot = ctypes.c_void_p(0)
+        self.code: _Code | None = None
+
+    def prepare(self) -> list:
+        """Emitted and loaded; the background jobs that raise it to the level it wants."""
+        if self.code is None:
+            self.code = _code(self.program())
+            self.code.slots.append(self.slot)
+            self.slot.value = self.code.slots[0].value
+        return self.code.prepare()
+
+
+class _Code:
+    """The compiled function of one IR text. ``opt``: the level of its code now (-1 before
+    loading); ``want``: O2 when it has loops (and is not too big), else O0."""
 
     def __init__(self, mod: ModuleEmitter, text: str):
         self.name, self.text, self.loops = mod.module.name, text, mod.loops
         self.constants, self.keep, self.callees = mod.constants, mod.keep, mod.callees
-        self.slot = ctypes.c_void_p(0)
+        self.slots: list = []           # the slots of every SharedFunction with this code
         self.opt = -1
         self.want = int(engine.OPT) if engine.OPT is not None else \
             2 if mod.loops and mod.size <= engine.O2_LIMIT else 0
@@ -213,7 +227,8 @@ class SharedFunction:
         for name, address in self.constants:
             engine.set_global(addrs[name], address)
         self.trackers.append(tracker)
-        self.slot.value = addrs["lintra_fn"]    # one aligned store: every caller switches
+        for slot in self.slots:         # one aligned store each: every caller switches
+            slot.value = addrs["lintra_fn"]
         self.opt = opt
 
     def tier_up(self) -> None:
@@ -226,33 +241,39 @@ class SharedFunction:
 
 
 _by_program = ProgramTable()            # program -> its SharedFunction
-_by_text: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # IR text -> the same
+_by_text: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # IR text -> _Code
 
 
 def shared_function(program: Program) -> SharedFunction:
-    """``program``'s function, emitted once per process (and per IR text)."""
+    """``program``'s function (one per program; its code emitted on first use)."""
     f = _by_program.get(program, "native")
     if f is None:
-        mod = ModuleEmitter(program.name)
-        mod.function_for(program, "lintra_fn")
-        text = str(mod.module)
-        f = _by_text.get(text)
-        if f is None:
-            f = _by_text[text] = SharedFunction(mod, text)
-            engine.stats["functions"] += 1
-            return _by_program.put(program, "native", f)
-        _by_program.put(program, "native", f)
+        return _by_program.put(program, "native", SharedFunction(program))
     engine.stats["function_hits"] += 1
     return f
 
 
+def _code(program: Program) -> _Code:
+    """``program``'s code: emitted, and shared by every program of the same IR text."""
+    mod = ModuleEmitter(program.name)
+    mod.function_for(program, "lintra_fn")
+    text = str(mod.module)
+    code = _by_text.get(text)
+    if code is None:
+        code = _by_text[text] = _Code(mod, text)
+        engine.stats["functions"] += 1
+    else:
+        engine.stats["function_hits"] += 1
+    return code
+
+
 def callees(f: SharedFunction | ModuleEmitter) -> list[SharedFunction]:
-    """Every function that ``f`` calls, directly or not (tests, inspection)."""
+    """Every function that ``f`` calls, directly or not, once each (after ``prepare``)."""
     out: list = []
-    todo = list(f.callees)
+    todo = list(f.callees if isinstance(f, ModuleEmitter) else f.code.callees)
     while todo:
         g = todo.pop()
         if all(g is not h for h in out):
             out.append(g)
-            todo += g.callees
+            todo += g.code.callees
     return out
