@@ -201,7 +201,7 @@ class _Code:
     loading); ``want``: O2 when it has loops (and is not too big), else O0."""
 
     def __init__(self, mod: ModuleEmitter, text: str):
-        self.name, self.text, self.loops = mod.module.name, text, mod.loops
+        self.name, self.text, self.loops, self.size = mod.module.name, text, mod.loops, mod.size
         self.constants, self.keep, self.callees = mod.constants, mod.keep, mod.callees
         self.slots: list = []           # the slots of every SharedFunction with this code
         self.opt = -1
