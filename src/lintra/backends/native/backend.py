@@ -1,8 +1,7 @@
-"""The native backend: a program compiled to one LLVM module (kernel and entry; the
-programs it calls are shared modules of their own, ``module.SharedFunction``), optimized by
-tier, cached on disk, loaded with ORC and called through a METH_FASTCALL
-entry. Programs it cannot lower run on the interpreter instead (``rules.fallbacks`` says
-why)."""
+"""The native backend: a program compiled to an LLVM module (kernel and entry; the programs
+it calls are shared functions of their own until it tiers up, see ``module``), optimized by
+tier, cached on disk, loaded with ORC and called through a METH_FASTCALL entry. Programs it
+cannot lower run on the interpreter instead (``rules.fallbacks`` says why)."""
 
 from __future__ import annotations
 
@@ -123,22 +122,25 @@ def compile_native(program: Program) -> NativeExecutable:
     if size > MAX_EQNS:
         raise NotLowerable(f"{size} equations (more than {MAX_EQNS}, e.g. a long Python loop "
                            "unrolled): interpreted; fori_loop, scan or fn compile fast")
+    # the printed program: a cheap fingerprint, under which a tier-up is noted on disk (it
+    # may collide: the object found is checked under its own IR text)
+    hint = repr(program) if size <= O2_LIMIT else ""
+    if hint and TIER_UP and engine.OPT is None and engine.noted(hint, 2):
+        exe = _compile_whole(program, 2, hint, t0)      # hot in an earlier process
+        if exe is not None:
+            return exe
     mod = ModuleEmitter(program.name)
     emit_entry(mod, program, mod.kernel(program), {})
     text = str(mod.module)
-    if TIER_UP and engine.OPT is None and engine.noted(text, 2):
-        exe = _compile_whole(program, 2, text, t0)      # hot in an earlier process
-        if exe is not None:
-            return exe
     jobs = mod.prepare_callees()
     opt = 2 if mod.has_loops() and size <= O2_LIMIT else 0
     opt = int(engine.OPT) if engine.OPT is not None else opt
     if opt and not TIER_UP:
-        return _compile_whole(program, opt, text, t0)
+        return _compile_whole(program, opt, hint, t0)
     entry = _load(engine.compile_object(text, 0), mod, program)
     exe = NativeExecutable(program, entry, 0, time.perf_counter() - t0)
     if opt or jobs:
-        exe.tier_up = ((opt, text), []) if opt else (None, jobs)
+        exe.tier_up = ((opt, hint), []) if opt else (None, jobs)
         _awaiting.add(exe)
     return exe
 
@@ -150,14 +152,15 @@ def _whole(program: Program) -> tuple[ModuleEmitter, str]:
     return mod, str(mod.module)
 
 
-def _compile_whole(program: Program, opt: int, text: str, t0: float):
-    """Compiled as one module at ``opt``, if tiers are off or its object is on disk;
-    ``text``: the IR of its first tier, whose tier-up is noted on disk."""
+def _compile_whole(program: Program, opt: int, hint: str, t0: float):
+    """Compiled as one module at ``opt``, if tiers are off or its object is on disk (then
+    noted under ``hint``)."""
     mod, whole = _whole(program)
     if TIER_UP and not engine.is_cached(whole, opt):
         return None
     entry = _load(engine.compile_object(whole, opt), mod, program)
-    engine.note(text, opt)
+    if hint:
+        engine.note(hint, opt)
     return NativeExecutable(program, entry, opt, time.perf_counter() - t0)
 
 
@@ -185,13 +188,13 @@ def _load(obj: bytes, mod: ModuleEmitter, program: Program):
     return entry
 
 
-def _tier_up(exe: NativeExecutable, opt: int, text: str) -> None:
+def _tier_up(exe: NativeExecutable, opt: int, hint: str) -> None:
     """The worker's job: ``exe`` as one module (``_whole``) at ``opt``, swapped in."""
     try:
         mod, whole = _whole(exe.program)
         exe.entry = _load(engine.compile_object(whole, opt), mod, exe.program)
         exe.opt = opt
-        engine.note(text, opt)
+        engine.note(hint, opt)
     except Exception as e:  # pragma: no cover  (the O0 code keeps running)
         fallbacks.append((exe.program.name, f"O{opt} recompilation failed: {e}"))
 

@@ -1,8 +1,7 @@
 """Control flow in generated code: ``scan``/``fori_loop`` and ``while_loop`` as real loops
 (carries in stack slots or double buffers swapped by pointer, stacked outputs as residual
 buffers written per step), ``cond`` as a switch over inline branches, and ``call`` as a call
-of the called program's own function (compiled once per process, called through its slot:
-``module.SharedFunction``)."""
+of the called program's own function (shared by the process, or a copy: ``module``)."""
 
 from __future__ import annotations
 

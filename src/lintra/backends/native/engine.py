@@ -1,11 +1,13 @@
 """LLVM through llvmlite: optimize and compile a module to an object file (cached on disk),
 link it into the process with ORC, and make its entry a Python function.
 
-Tiers: modules without loops compile at O0 (straight-line code, where LLVM's optimizer and
-code generator cost most), modules with loops at O2 (``LINTRA_NATIVE_OPT`` overrides).
+Tiers: modules compile at O0 first (straight-line code, where LLVM's optimizer and code
+generator cost most, stays there); code with loops is recompiled at O2 once hot
+(``module``'s docstring; ``LINTRA_NATIVE_OPT`` sets one level for all).
 The disk cache (``~/.cache/lintra/native``, or ``$LINTRA_CACHE_DIR``) keys each object by
 the module's IR text, the optimization level, the LLVM version and the host CPU's name and
-features; delete the folder to clear it."""
+features (a ``.seen`` file notes that a program was tiered up, so a later process loads its
+O2 object at once); delete the folder to clear it."""
 
 from __future__ import annotations
 
