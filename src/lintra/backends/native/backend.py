@@ -1,11 +1,12 @@
-"""The native backend: a program compiled to one LLVM module (kernel, called functions,
-entry), optimized by tier, cached on disk, loaded with ORC and called through a METH_FASTCALL
-entry. Programs it cannot lower run on the interpreter instead (``rules.fallbacks`` says
-why)."""
+"""The native backend: a program compiled to an LLVM module (kernel and entry; the programs
+it calls are shared functions of their own until it tiers up, see ``module``), optimized by
+tier, cached on disk, loaded with ORC and called through a METH_FASTCALL entry. Programs it
+cannot lower run on the interpreter instead (``rules.fallbacks`` says why)."""
 
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import queue
 import threading
@@ -18,18 +19,16 @@ from ...core.eval import run_program
 from ...core.ir import Program
 from . import engine, vecmath
 from .arena import cells, free_all
+from .engine import O2_LIMIT, TIER_UP
 from .entry import emit_entry
 from .module import ModuleEmitter
 from .rules import NotLowerable, fallbacks
 from .vm import VM_MIN_EQNS, coerce, compile_vm
 
-# equations (with sub-programs) above which a module with loops still compiles at O0
-O2_LIMIT = 4000
 # above this many, a program is interpreted: code generation of long straight-line code
 # (Python loops unrolled at trace time) costs ~0.2-1 ms per equation and grows superlinearly
 MAX_EQNS = int(os.environ.get("LINTRA_NATIVE_MAX_EQNS", 30000))
 STRICT = os.environ.get("LINTRA_NATIVE_STRICT", "") not in ("", "0")
-TIER_UP = os.environ.get("LINTRA_NATIVE_TIERUP", "1") not in ("", "0")
 HOT_CALLS = 3
 
 
@@ -45,10 +44,10 @@ _stopping: list[bool] = []
 
 def _work() -> None:
     while True:
-        exe, text, mod = _queue.get()
+        job = _queue.get()
         try:
             if not _stopping:
-                _tier_up(exe, text, mod)
+                job()
         finally:
             _queue.task_done()
 
@@ -90,7 +89,9 @@ class NativeExecutable:
         self.program, self.entry = program, entry
         self.opt, self.compile_s = opt, compile_s
         self.calls = 0
-        self.tier_up = None           # (IR text, module) to recompile at O2 once hot
+        # (IR text and module to recompile at O2, or None; the called functions' jobs) to
+        # start once hot
+        self.tier_up = None
 
     def __call__(self, args: Sequence[Any]) -> tuple:
         if self.tier_up is not None:
@@ -101,19 +102,24 @@ class NativeExecutable:
 
     def start_tier_up(self) -> None:
         if self.tier_up is not None:
-            text, mod = self.tier_up
+            own, jobs = self.tier_up
             self.tier_up = None
             if not _worker:
                 _worker.append(threading.Thread(target=_work, name="lintra-O2", daemon=True))
                 _worker[0].start()
-            _queue.put((self, text, mod))
+            if own is not None:
+                jobs = jobs + [functools.partial(_tier_up, self, *own)]
+            for job in jobs:
+                _queue.put(job)
 
 
 def compile_native(program: Program) -> NativeExecutable:
     """The program's ``NativeExecutable``; raises ``NotLowerable`` when it has no lowering.
-    A module with loops runs at O0 at first; from its ``HOT_CALLS``-th call on, a background
-    thread compiles it at O2 and swaps the O2 code in (``LINTRA_NATIVE_TIERUP=0``: compile at
-    O2 before the first call)."""
+    It runs at O0 first, calling the programs it calls through their shared functions
+    (``module.SharedFunction``). With loops, from its ``HOT_CALLS``-th call on, a background
+    thread compiles it at O2 as one module with copies of its callees (inlinable) and swaps
+    that code in; where that module was compiled before (its object on disk) or
+    ``LINTRA_NATIVE_TIERUP=0``, it runs from the start."""
     t0 = time.perf_counter()
     size = _size(program, set())
     if size >= VM_MIN_EQNS and size == len(program.eqns):
@@ -124,20 +130,48 @@ def compile_native(program: Program) -> NativeExecutable:
     if size > MAX_EQNS:
         raise NotLowerable(f"{size} equations (more than {MAX_EQNS}, e.g. a long Python loop "
                            "unrolled): interpreted; fori_loop, scan or fn compile fast")
+    # the printed program: a cheap fingerprint, under which a tier-up is noted on disk (it
+    # may collide: the object found is checked under its own IR text)
+    hint = repr(program) if size <= O2_LIMIT else ""
+    if hint and TIER_UP and engine.OPT is None and engine.noted(hint, 2):
+        exe = _compile_whole(program, 2, hint, t0)      # hot in an earlier process
+        if exe is not None:
+            return exe
     mod = ModuleEmitter(program.name)
-    kernel = mod.kernel(program)
-    emit_entry(mod, program, kernel, {})
+    emit_entry(mod, program, mod.kernel(program), {})
     vecmath.finish(mod.module)
     text = str(mod.module)
-    opt = 2 if mod.loops and size <= O2_LIMIT else 0
-    opt = int(os.environ.get("LINTRA_NATIVE_OPT", opt))
-    tier_up = opt == 2 and TIER_UP and not engine.is_cached(text, 2)
-    entry = _load(engine.compile_object(text, 0 if tier_up else opt), mod, program)
-    exe = NativeExecutable(program, entry, 0 if tier_up else opt, time.perf_counter() - t0)
-    if tier_up:
-        exe.tier_up = (text, mod)
+    jobs = mod.prepare_callees()
+    opt = 2 if mod.has_loops() and size <= O2_LIMIT else 0
+    opt = int(engine.OPT) if engine.OPT is not None else opt
+    if opt and not TIER_UP:
+        return _compile_whole(program, opt, hint, t0)
+    entry = _load(engine.compile_object(text, 0), mod, program)
+    exe = NativeExecutable(program, entry, 0, time.perf_counter() - t0)
+    if opt or jobs:
+        exe.tier_up = ((opt, hint), []) if opt else (None, jobs)
         _awaiting.add(exe)
     return exe
+
+
+def _whole(program: Program) -> tuple[ModuleEmitter, str]:
+    """``program`` as one module with its own copies of the programs it calls."""
+    mod = ModuleEmitter(program.name, share=False)
+    emit_entry(mod, program, mod.kernel(program), {})
+    vecmath.finish(mod.module)
+    return mod, str(mod.module)
+
+
+def _compile_whole(program: Program, opt: int, hint: str, t0: float):
+    """Compiled as one module at ``opt``, if tiers are off or its object is on disk (then
+    noted under ``hint``)."""
+    mod, whole = _whole(program)
+    if TIER_UP and not engine.is_cached(whole, opt):
+        return None
+    entry = _load(engine.compile_object(whole, opt), mod, program)
+    if hint:
+        engine.note(hint, opt)
+    return NativeExecutable(program, entry, opt, time.perf_counter() - t0)
 
 
 def wait_for_tier_up(start: bool = False) -> None:
@@ -165,12 +199,15 @@ def _load(obj: bytes, mod: ModuleEmitter, program: Program):
     return entry
 
 
-def _tier_up(exe: NativeExecutable, text: str, mod: ModuleEmitter) -> None:
+def _tier_up(exe: NativeExecutable, opt: int, hint: str) -> None:
+    """The worker's job: ``exe`` as one module (``_whole``) at ``opt``, swapped in."""
     try:
-        exe.entry = _load(engine.compile_object(text, 2), mod, exe.program)
-        exe.opt = 2
+        mod, whole = _whole(exe.program)
+        exe.entry = _load(engine.compile_object(whole, opt), mod, exe.program)
+        exe.opt = opt
+        engine.note(hint, opt)
     except Exception as e:  # pragma: no cover  (the O0 code keeps running)
-        fallbacks.append((exe.program.name, f"O2 recompilation failed: {e}"))
+        fallbacks.append((exe.program.name, f"O{opt} recompilation failed: {e}"))
 
 
 def _slow_path(program: Program, entry):

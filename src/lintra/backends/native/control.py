@@ -1,7 +1,7 @@
 """Control flow in generated code: ``scan``/``fori_loop`` and ``while_loop`` as real loops
 (carries in stack slots or double buffers swapped by pointer, stacked outputs as residual
 buffers written per step), ``cond`` as a switch over inline branches, and ``call`` as a call
-of the called program's own LLVM function (emitted once per program)."""
+of the called program's own function (shared by the process, or a copy: ``module``)."""
 
 from __future__ import annotations
 
@@ -142,8 +142,9 @@ class ControlMixin:
 
     def emit_call(self, ins, *, program: Program, **_) -> list:
         """A call of ``program``'s own function: scalars by value, arrays by pointer; the
-        results are written through pointers the caller allocates."""
-        fn = self.mod.function_for(program)
+        results are written through pointers the caller allocates (``ModuleEmitter.callee``:
+        which function)."""
+        fn = self.mod.callee(self.b, program)
         args = [self.as_scalar(v).v if not v.aval.shape else self.as_buf(v).ptr for v in ins]
         outs = [self.alloc(a) for a in program.out_avals]
         st = self.b.call(fn, args + [o.ptr for o in outs])

@@ -1,11 +1,13 @@
 """LLVM through llvmlite: optimize and compile a module to an object file (cached on disk),
 link it into the process with ORC, and make its entry a Python function.
 
-Tiers: modules without loops compile at O0 (straight-line code, where LLVM's optimizer and
-code generator cost most), modules with loops at O2 (``LINTRA_NATIVE_OPT`` overrides).
+Tiers: modules compile at O0 first (straight-line code, where LLVM's optimizer and code
+generator cost most, stays there); code with loops is recompiled at O2 once hot
+(``module``'s docstring; ``LINTRA_NATIVE_OPT`` sets one level for all).
 The disk cache (``~/.cache/lintra/native``, or ``$LINTRA_CACHE_DIR``) keys each object by
 the module's IR text, the optimization level, the LLVM version and the host CPU's name and
-features; delete the folder to clear it."""
+features (a ``.seen`` file notes that a program was tiered up, so a later process loads its
+O2 object at once); delete the folder to clear it."""
 
 from __future__ import annotations
 
@@ -26,7 +28,17 @@ llvm.initialize_native_asmprinter()
 
 _lock = threading.Lock()
 _state: dict = {}
-stats = {"compiled": 0, "cache_hits": 0, "compile_s": 0.0}
+# compiled: objects compiled by LLVM; cache_hits: objects read from disk; functions: called
+# programs emitted as their own shared module (``module.SharedFunction``); function_hits: a
+# module calling one that was already there
+stats = {"compiled": 0, "cache_hits": 0, "compile_s": 0.0, "functions": 0, "function_hits": 0}
+
+# tiers: a module whose own equations (sub-programs of loops and branches included, called
+# programs not) exceed O2_LIMIT stays at O0; TIER_UP: O2 code is compiled in the background
+# once hot (else before the first call); OPT: one level for every module
+O2_LIMIT = 4000
+TIER_UP = os.environ.get("LINTRA_NATIVE_TIERUP", "1") not in ("", "0")
+OPT = os.environ.get("LINTRA_NATIVE_OPT")
 
 _C_API = ("PyObject_Vectorcall", "PyTuple_New", "PyTuple_SetItem", "Py_DecRef")
 
@@ -71,6 +83,15 @@ def cache_key(ir_text: str, opt: int) -> str:
 
 def is_cached(ir_text: str, opt: int) -> bool:
     return (cache_dir() / f"{cache_key(ir_text, opt)}.o").exists()
+
+
+def note(text: str, opt: int) -> None:
+    """Remember on disk that ``text`` (a module's signature) was compiled at ``opt``."""
+    _store(cache_dir() / f"{cache_key(text, opt)}.seen", b"")
+
+
+def noted(text: str, opt: int) -> bool:
+    return (cache_dir() / f"{cache_key(text, opt)}.seen").exists()
 
 
 def compile_object(ir_text: str, opt: int) -> bytes:

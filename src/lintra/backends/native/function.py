@@ -315,6 +315,7 @@ class FunctionEmitter(ControlMixin):
     def emit_program(self, program: Program, ins: list[Value]) -> list[Value]:
         """``program`` inline at the current position, on ``ins``; returns its outputs."""
         info = self.mod.info(program)
+        self.mod.size += len(program.eqns)
         env: dict[int, Value] = {id(v): a for v, a in zip(program.params, ins)}
         for v in program.params:
             check_aval(v.aval)
