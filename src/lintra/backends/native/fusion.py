@@ -25,9 +25,9 @@ def shared_lazy(program: Program) -> set[int]:
     loop: dict[int, object] = {}     # variable id -> the equation whose loop evaluates it
     shared: set[int] = set()
     for eqn in reversed(program.eqns):
-        v = eqn.outputs[0]
-        if eqn.prim not in elementwise_rules or not v.aval.shape:
+        if eqn.prim not in elementwise_rules or not eqn.outputs[0].aval.shape:
             continue
+        v = eqn.outputs[0]
         rs = readers.get(id(v), [])
         if id(v) in outs or not rs:
             continue
