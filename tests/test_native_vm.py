@@ -13,6 +13,7 @@ pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not insta
 
 if nat.available:
     from lintra.backends.native import backend as nb
+    from lintra.backends.native import vm
     from lintra.backends.native.vm import VMExecutable
 
 RNG = np.random.default_rng(3)
@@ -29,7 +30,7 @@ def on_vm(f, *args):
     interpreter's values."""
     jf = lt.jit(f, backend="native")
     exe, _ = jf.executable(*args)
-    assert isinstance(exe, VMExecutable), list(nat.fallbacks)[-2:]
+    assert isinstance(exe, VMExecutable), list(vm.vm_declined)[-2:]
     out = jf(*args)
     ref = lt.jit(f, backend="interpret")(*args)
     for a, b in zip(lt.tree_leaves(out), lt.tree_leaves(ref)):
@@ -138,8 +139,10 @@ def test_programs_it_cannot_encode_still_compile():
     def looped(x):
         s = lt.fori_loop(0, 3, lambda i, s: s + x[i], 0.0)
         return scalar_loop(x) + s
+    before = len(nat.fallbacks)
     exe, _ = lt.jit(looped, backend="native").executable(np.ones(30))
     assert not isinstance(exe, VMExecutable)
+    assert len(nat.fallbacks) == before         # compiled, not interpreted
 
 
 def test_wrong_argument_is_a_type_error():
@@ -154,7 +157,6 @@ def test_wrong_argument_is_a_type_error():
 
 
 def test_vm_is_shared_by_programs_with_the_same_operations():
-    from lintra.backends.native import vm
     a = lt.jit(lt.grad(scalar_loop), backend="native")
     b = lt.jit(lambda x: lt.grad(scalar_loop)(x * 1.0), backend="native")
     x = RNG.standard_normal(25)

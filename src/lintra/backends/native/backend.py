@@ -23,7 +23,7 @@ from .engine import O2_LIMIT, TIER_UP
 from .entry import emit_entry
 from .module import ModuleEmitter
 from .rules import NotLowerable, fallbacks
-from .vm import VM_MIN_EQNS, coerce, compile_vm
+from .vm import VM_MIN_EQNS, coerce, compile_vm, vm_declined
 
 # above this many, a program is interpreted: code generation of long straight-line code
 # (Python loops unrolled at trace time) costs ~0.2-1 ms per equation and grows superlinearly
@@ -125,8 +125,8 @@ def compile_native(program: Program) -> NativeExecutable:
     if size >= VM_MIN_EQNS and size == len(program.eqns):
         try:
             return compile_vm(program)
-        except NotLowerable as e:
-            fallbacks.append((program.name, f"{e}; compiled instead"))
+        except NotLowerable as e:           # (not a fallback: compiled below)
+            vm_declined.append((program.name, str(e)))
     if size > MAX_EQNS:
         raise NotLowerable(f"{size} equations (more than {MAX_EQNS}, e.g. a long Python loop "
                            "unrolled): interpreted; fori_loop, scan or fn compile fast")

@@ -16,6 +16,7 @@ calls or values it cannot hold (integers); everything else compiles as before.
 from __future__ import annotations
 
 import ctypes
+from collections import deque
 import os
 import time
 from collections.abc import Sequence
@@ -34,6 +35,9 @@ from .types import F64, I32, I64, reg_type
 from .vm_encode import Encoded, encode
 
 VM_MIN_EQNS = int(os.environ.get("LINTRA_NATIVE_VM_MIN_EQNS", 2000))
+
+# (program name, reason) for the long programs the VM declined (they compile instead)
+vm_declined: deque = deque(maxlen=100)
 
 _VM_TYPE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int64, ctypes.c_void_p)
 _vms: dict[str, tuple] = {}        # IR text -> (ctypes function, tracker)
