@@ -133,11 +133,14 @@ def fmt(s) -> str:
     return f"{s * 1e6:.1f} µs" if s < 1e-3 else f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
-def run(ns, run_all: bool, forms=("fori_loop", "python")) -> list[dict]:
-    rows = []
+def run(ns, run_all: bool, forms=("fori_loop", "python"), peers=True):
+    """The rows of the lintra table and the peers at each n, measured right after lintra's
+    rows at that n (so that the ratios are of neighbouring measurements on a loaded
+    machine)."""
+    rows, peer_rows = [], {}
     lib = c_gradient()
-    for form in forms:
-        for n in ns:
+    for n in ns:
+        for form in forms:
             if form == "python" and n > 1000 and not run_all:
                 continue         # 150k equations: tracing alone takes minutes
             x = np.random.default_rng(n).standard_normal(n)
@@ -164,7 +167,10 @@ def run(ns, run_all: bool, forms=("fori_loop", "python")) -> list[dict]:
                       flush=True)
             row["c"] = time_c(lib, x) if lib is not None else None
             rows.append(row)
-    return rows
+        if peers:
+            peer_rows.update(run_peers([n], run_all))
+    rows.sort(key=lambda r: (forms.index(r["form"]), r["n"]))
+    return rows, peer_rows
 
 
 def run_peers(ns, run_all: bool) -> dict[int, dict]:
@@ -244,8 +250,7 @@ def main(argv=None) -> None:
     args = p.parse_args(argv)
     ns = [int(v) for v in args.n.split(",")]
     print(f"load average {os.getloadavg()[0]:.1f}; cache {os.environ['LINTRA_CACHE_DIR']}")
-    rows = run(ns, args.all, args.forms.split(","))
-    peers = {} if args.no_peers else run_peers(ns, args.all)
+    rows, peers = run(ns, args.all, args.forms.split(","), not args.no_peers)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     print(table(rows))
     if peers:
