@@ -112,7 +112,8 @@ class ScalarEmitter:
     # ---- conversion
     def convert(self, x, to):
         """``x`` (of ``self.dtype``) as dtype ``to``, with NumPy's ``astype`` semantics for
-        in-range values (float -> int truncates; NaN -> int saturates, as LLVM defines)."""
+        in-range values (float -> int truncates; NaN, inf and out-of-range floats
+        saturate)."""
         src, to = self.dtype, np.dtype(to)
         st, tt = reg_type(src), reg_type(to)
         b = self.b
@@ -125,8 +126,12 @@ class ScalarEmitter:
         if src.kind == "f" and to.kind == "f":
             return b.fptrunc(x, tt) if tt == F32 else b.fpext(x, F64)
         if src.kind == "f":
-            sat = "llvm.fptosi.sat" if to.kind == "i" else "llvm.fptoui.sat"
-            fn = self.module.declare_intrinsic(sat, [tt, st])
+            # saturating (NaN -> 0, out of range -> the nearest bound), as JAX on the CPU;
+            # NumPy's result there is the host's (x86: INT_MIN); llvmlite cannot declare these
+            name = (f"llvm.fpto{'s' if to.kind == 'i' else 'u'}i.sat.i{tt.width}"
+                    f".f{32 if st == F32 else 64}")
+            fn = self.module.globals.get(name) or ir.Function(
+                self.module, ir.FunctionType(tt, [st]), name)
             return b.call(fn, [x])
         if to.kind == "f":
             return b.uitofp(x, tt) if src.kind in "ub" else b.sitofp(x, tt)
