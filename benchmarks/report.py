@@ -93,7 +93,8 @@ def native_rows(cases: Sequence[CaseResult], tool: str = "lintra-native",
         if a is None or b is None:
             continue
         if a.status != "ok" or b.status != "ok":
-            why = "; ".join(f"{r.tool} {_status(r)}" for r in (a, b) if r.status != "ok")
+            why = "; ".join(dict.fromkeys(f"{r.status}: {r.reason}" if r.reason.startswith(
+                r.tool) else f"{r.tool} {_status(r)}" for r in (a, b) if r.status != "ok"))
             rows.append(f"| {_case_name(c)} | {c.size_label} | {why} |" + " |" * 5)
             continue
         rs, rf = _ratio(a.deriv.steady, b.deriv.steady), _ratio(a.deriv.first, b.deriv.first)
