@@ -129,7 +129,7 @@ def torch_eager(n: int, run_all: bool) -> Callable:
 def torch_compile(n: int, run_all: bool) -> Callable:
     torch = _torch()
     if not run_all or n > TORCH_COMPILE_MAX:
-        raise PeerUnavailable(f"skipped: 77 s to compile at n=100 (--all runs n <= "
+        raise PeerUnavailable(f"skipped (77 s compile at n=100; --all: n <= "
                               f"{TORCH_COMPILE_MAX})")
 
     def make():
