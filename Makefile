@@ -42,7 +42,8 @@ bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks
 
 # the native backend on scalar_loop (Python loop and fori_loop; n = 100, 1000, 10^4): first call
-# and steady state vs the interpreter, JAX jit and a hand-written C gradient (gcc -O2)
+# and steady state vs the interpreter, JAX jit, a hand-written C gradient (gcc -O2), CasADi SX
+# (its VM and its generated C) and PyTorch (eager; torch.compile with --all)
 bench-native: $(VENV)/.installed-bench
 	$(PY) -m benchmarks.native
 

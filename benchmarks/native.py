@@ -2,7 +2,8 @@
 written as a Python loop (unrolled at trace time) and as a ``fori_loop``; first call (trace +
 compile + run) and steady-state time per call, for lintra.jit on the native backend, on the
 interpreter, JAX jit, and a hand-written C gradient (``benchmarks/c``, gcc -O2, if gcc is
-installed). Every result is checked against the closed form before timing. Prints ratios.
+installed); then CasADi SX and PyTorch (``native_peers.py``) at each n. Every result is
+checked against the closed form before timing. Prints ratios.
 
     python -m benchmarks.native [--n 100,1000,10000] [--all]
 
@@ -34,6 +35,8 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 import lintra as lt  # noqa: E402
 import lintra.numpy as lnp  # noqa: E402
 from lintra.backends import native  # noqa: E402
+
+from .native_peers import PEERS, peer_make  # noqa: E402
 
 
 def expected(x):
@@ -130,11 +133,14 @@ def fmt(s) -> str:
     return f"{s * 1e6:.1f} µs" if s < 1e-3 else f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
 
 
-def run(ns, run_all: bool, forms=("fori_loop", "python")) -> list[dict]:
-    rows = []
+def run(ns, run_all: bool, forms=("fori_loop", "python"), peers=True):
+    """The rows of the lintra table and the peers at each n, measured right after lintra's
+    rows at that n (so that the ratios are of neighbouring measurements on a loaded
+    machine)."""
+    rows, peer_rows = [], {}
     lib = c_gradient()
-    for form in forms:
-        for n in ns:
+    for n in ns:
+        for form in forms:
             if form == "python" and n > 1000 and not run_all:
                 continue         # 150k equations: tracing alone takes minutes
             x = np.random.default_rng(n).standard_normal(n)
@@ -161,7 +167,30 @@ def run(ns, run_all: bool, forms=("fori_loop", "python")) -> list[dict]:
                       flush=True)
             row["c"] = time_c(lib, x) if lib is not None else None
             rows.append(row)
-    return rows
+        if peers:
+            peer_rows.update(run_peers([n], run_all))
+    rows.sort(key=lambda r: (forms.index(r["form"]), r["n"]))
+    return rows, peer_rows
+
+
+def run_peers(ns, run_all: bool) -> dict[int, dict]:
+    """CasADi and PyTorch at each n: {n: {peer: (first, steady) or reason}}."""
+    out: dict[int, dict] = {}
+    for n in ns:
+        x = np.random.default_rng(n).standard_normal(n)
+        res = out[n] = {}
+        for name in PEERS:
+            make = peer_make(name, n, run_all)
+            if isinstance(make, str):
+                res[name] = make
+                print(f"  peer {name} n={n}: {make}", flush=True)
+                continue
+            t1, f, g = first_call(make, x)
+            np.testing.assert_allclose(np.asarray(g), expected(x), rtol=1e-10, atol=1e-12)
+            res[name] = (t1, steady(f, x, 0.5, 10000))
+            print(f"  peer {name} n={n}: first {fmt(t1)}, steady {fmt(res[name][1])}",
+                  flush=True)
+    return out
 
 
 def table(rows) -> str:
@@ -180,16 +209,53 @@ def table(rows) -> str:
     return "\n".join(lines)
 
 
+def _peer_ratio(v, ref) -> str:
+    return f"{v[1] / ref:.1f}×" if isinstance(v, tuple) and ref else "–"
+
+
+PEER_COLUMNS = [("casadi-vm", "CasADi SX VM"), ("casadi-call", "CasADi SX F(x)"),
+                ("casadi-c", "CasADi C (gcc)"), ("torch", "PyTorch eager"),
+                ("torch-compile", "torch.compile")]
+
+
+def peer_table(rows, peers) -> str:
+    """One line per n: each peer's first call and steady state, and the steady ratios of
+    the peers to lintra native (its faster form at that n) and of CasADi's VM to hand C."""
+    head = ["n", "lintra native steady", "hand C"]
+    for _, label in PEER_COLUMNS:
+        head += [f"{label} first", f"{label} steady"]
+    head += [f"{label} ÷ native" for _, label in PEER_COLUMNS] + ["CasADi SX VM ÷ C"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for n, res in peers.items():
+        nat = [r["native"][1] for r in rows if r["n"] == n
+               and isinstance(r["native"][1], float)]
+        best = min(nat) if nat else None
+        c = next((r["c"] for r in rows if r["n"] == n), None)
+        cells = [str(n), fmt(best), fmt(c)]
+        for key, _ in PEER_COLUMNS:
+            v = res.get(key)
+            cells += [fmt(v[0]), fmt(v[1])] if isinstance(v, tuple) else [v or "–", ""]
+        cells += [_peer_ratio(res.get(key), best) for key, _ in PEER_COLUMNS]
+        cells.append(_peer_ratio(res.get("casadi-vm"), c))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", default="100,1000,10000")
     p.add_argument("--all", action="store_true", help="also run the multi-minute cases")
     p.add_argument("--forms", default="fori_loop,python")
+    p.add_argument("--no-peers", action="store_true", help="skip CasADi and PyTorch")
     args = p.parse_args(argv)
     ns = [int(v) for v in args.n.split(",")]
     print(f"load average {os.getloadavg()[0]:.1f}; cache {os.environ['LINTRA_CACHE_DIR']}")
-    rows = run(ns, args.all, args.forms.split(","))
+    rows, peers = run(ns, args.all, args.forms.split(","), not args.no_peers)
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
     print(table(rows))
+    if peers:
+        print("\nPeers (steady ratios against lintra native's faster form at each n):\n")
+        print(peer_table(rows, peers))
 
 
 if __name__ == "__main__":

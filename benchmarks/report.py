@@ -39,7 +39,7 @@ def _status(r: ToolResult) -> str:
 
 def _versions() -> str:
     parts = []
-    for pkg in ("lintra", "numpy", "jax", "jaxlib", "torch", "autograd"):
+    for pkg in ("lintra", "numpy", "llvmlite", "jax", "jaxlib", "torch", "autograd"):
         try:
             parts.append(f"{pkg} {metadata.version(pkg)}")
         except metadata.PackageNotFoundError:
@@ -74,6 +74,42 @@ def summary_rows(cases: Sequence[CaseResult]) -> list[str]:
                           else (r.status if r else "–"))
         rows.append(f"| {_case_name(c)} | {c.size_label} | {b} | {p} | {ratio} | "
                     + " / ".join(firsts) + " |")
+    return rows
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b > 0 and math.isfinite(a) and math.isfinite(b) else float("nan")
+
+
+def native_rows(cases: Sequence[CaseResult], tool: str = "lintra-native",
+                peer: str = "jax") -> list[str]:
+    """``tool`` against ``peer`` on every case: steady-state and first-call times of the
+    derivative and their ratios (< 1: lintra is faster), with geometric means."""
+    rows = [f"| problem | size | {tool} steady | {peer} steady | steady ratio | "
+            f"{tool} first call | {peer} first call | first-call ratio |", "|" + "---|" * 8]
+    steady, first = [], []
+    for c in cases:
+        a, b = c.results.get(tool), c.results.get(peer)
+        if a is None or b is None:
+            continue
+        if a.status != "ok" or b.status != "ok":
+            why = "; ".join(dict.fromkeys(f"{r.status}: {r.reason}" if r.reason.startswith(
+                r.tool) else f"{r.tool} {_status(r)}" for r in (a, b) if r.status != "ok"))
+            rows.append(f"| {_case_name(c)} | {c.size_label} | {why} |" + " |" * 5)
+            continue
+        rs, rf = _ratio(a.deriv.steady, b.deriv.steady), _ratio(a.deriv.first, b.deriv.first)
+        steady.append(rs)
+        first.append(rf)
+        rows.append(f"| {_case_name(c)} | {c.size_label} | {fmt_time(a.deriv.steady)} | "
+                    f"{fmt_time(b.deriv.steady)} | {fmt_ratio(rs)} | "
+                    f"{fmt_time(a.deriv.first)} | {fmt_time(b.deriv.first)} | "
+                    f"{fmt_ratio(rf)} |")
+    if steady:
+        gm = lambda v: math.exp(sum(math.log(x) for x in v) / len(v))  # noqa: E731
+        rows += ["", f"Geometric means over {len(steady)} cases: steady {fmt_ratio(gm(steady))}"
+                 f", first call {fmt_ratio(gm(first))}; steady faster than {peer} in "
+                 f"{sum(r < 1 for r in steady)}, first call faster in "
+                 f"{sum(r < 1 for r in first)}."]
     return rows
 
 
@@ -112,7 +148,8 @@ def markdown(cases: Sequence[CaseResult], command: str, elapsed: float) -> str:
         f"{os.cpu_count()} cores, load average {_load()} at the end; "
         f"{platform.python_implementation()} {platform.python_version()}; {_versions()}).",
         "All tools run in float64 on the CPU; PyTorch with one thread. Times are the first "
-        "call (trace + compile for the staged tools: lintra-jit and JAX, whose times include "
+        "call (trace + compile for the staged tools: lintra-jit, lintra-native and JAX, whose "
+        "times include "
         "`block_until_ready`) and the median of repeated calls after it. Every derivative was "
         "checked against every other tool's (and against central finite differences at the "
         "tiny sizes) before anything was timed. *lintra / peer* < 1 means lintra's best mode "
@@ -123,6 +160,15 @@ def markdown(cases: Sequence[CaseResult], command: str, elapsed: float) -> str:
         "",
         *summary_rows(cases),
         "",
+    ]
+    native = native_rows(cases)
+    if len(native) > 2:
+        lines += ["## lintra-native against JAX", "",
+                  "The derivative of each case on lintra's native backend (`lintra.jit`, "
+                  "LLVM) and in JAX (`jax.jit`), from the same run; ratios are lintra-native "
+                  "/ JAX (< 1: lintra-native is faster). First call = trace + compile + run.",
+                  "", *native, ""]
+    lines += [
         "## Details",
         "",
     ]

@@ -248,6 +248,18 @@ def test_harness_cross_checks_and_reports(monkeypatch):
         run_case(p, "tiny", "", ["lintra", "lintra-jit"], log=lambda m: None)
 
 
+@pytest.mark.skipif(not native.available, reason="llvmlite is not installed")
+def test_report_compares_native_with_jax():
+    pytest.importorskip("jax")
+    case = run_case(get_problem("lse"), "tiny", "", ["lintra-native", "jax"], budget=0.0,
+                    max_reps=3, log=lambda m: None)
+    text = markdown([case], "python -m benchmarks --size tiny --tools lintra-native,jax", 1.0)
+    assert "## lintra-native against JAX" in text
+    row = next(line for line in text.splitlines() if line.startswith("| lse | tiny (n=8) | ")
+               and line.count("×") == 2)
+    assert len(row.split("|")) == 10 and "Geometric means over 1 cases" in text
+
+
 def test_vmap_benchmark_cross_checks_at_tiny_sizes(capsys):
     """benchmarks/vmap.py checks every tool against the loop of grad and the Jacobian loops
     before timing; at tiny sizes it runs in the suite."""

@@ -67,9 +67,13 @@ fix = trunc
 def fmod(x, y):
     """C's remainder: the sign of ``x`` (NumPy's fmod), ``x - y * trunc(x / y)``."""
     x, y = base.promote(x, y)
-    if get_aval(x).dtype.kind in "iub":
-        r = E.rem(E.abs(x), E.abs(y))
-        return E.select(E.lt(x, 0), E.neg(r), r)
+    kind = get_aval(x).dtype.kind
+    if kind in "iub":
+        r = E.rem(x, y)           # the divisor's sign (no abs: |INT_MIN| wraps); x % 0 is 0
+        if kind != "i":
+            return r
+        differ = E.bitwise_and(E.ne(r, 0), E.ne(E.lt(x, 0), E.lt(y, 0)))
+        return E.select(differ, E.sub(r, y), r)
     return E.sub(x, E.mul(y, trunc(E.div(x, y))))
 
 
@@ -138,11 +142,35 @@ invert = bitwise_not = E.bitwise_not
 
 
 def floor_divide(x, y):
+    """NumPy's ``//``. Integers divide in float64 and round down (exact up to 32 bits); 64-bit
+    quotients are then corrected with the exact remainder. As in NumPy, x // 0 is 0 and
+    x // -1 is -x, wrapping (INT_MIN // -1 == INT_MIN), on every backend: the float
+    quotient there would be cast from inf, nan or just out of range, which platforms
+    cast differently."""
     x, y = base.promote(x, y)
-    if get_aval(x).dtype.kind in "iu":
-        return base.convert_element_type(
-            E.floor(E.div(x, y)), get_aval(x).dtype)
-    return E.floor(E.div(x, y))
+    dtype = get_aval(x).dtype
+    if dtype.kind not in "iu":
+        return E.floor(E.div(x, y))
+    q = base.convert_element_type(E.floor(E.div(x, y)), dtype)
+    if dtype.itemsize == 8:
+        q = _exact_quotient(x, y, q, dtype)
+    if dtype.kind == "i":
+        q = E.select(E.eq(y, -1), E.neg(x), q)
+    return E.select(E.eq(y, 0), np.zeros((), dtype), q)
+
+
+def _exact_quotient(x, y, q0, dtype):
+    """floor(x / y) from ``q0``, its float64 estimate (a few ulps off at most, modulo 2**64
+    however the platform casts out-of-range floats): q0 + (x - x % y - q0 * y) / y in
+    wrapping int64, where the numerator is a small exact multiple of y (|y| <= 2**12), or
+    0 or ±y (larger y: then q0 is off by one at most). A numerator of -2**63 is -y for
+    y = 2**63 mod 2**64, where q0 can only be one too high."""
+    i64 = np.dtype("int64")
+    s = lambda v: base.convert_element_type(v, i64)  # noqa: E731  (wrapping for uint64)
+    d = E.sub(E.sub(s(x), s(E.rem(x, y))), E.mul(s(q0), s(y)))
+    e = base.convert_element_type(E.div(d, s(y)), i64)
+    e = E.select(E.eq(d, np.iinfo(i64).min), np.int64(-1), e)
+    return base.convert_element_type(E.add(s(q0), e), dtype)
 
 
 def sinc(x):

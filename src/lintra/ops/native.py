@@ -106,13 +106,16 @@ W[E.sign_p] = _sign
 
 
 def _rem(g, x, y):
-    """NumPy's remainder: the sign of the divisor; integer x % 0 is 0."""
+    """NumPy's remainder: the sign of the divisor; integer x % 0 is 0. The divisor is 1
+    where it is 0 or -1 (x % -1 is 0 too): INT_MIN % -1 would trap (SIGFPE) on x86."""
     zero = g.const(0)
     if g.is_float:
         r = g.frem(x, y)
     else:
-        safe = g.select(g.cmp("==", y, zero), g.const(1), y)
-        r = g.srem(x, safe)
+        bad = g.cmp("==", y, zero)
+        if g.is_signed:
+            bad = g.or_(bad, g.cmp("==", y, g.const(-1)))
+        r = g.srem(x, g.select(bad, g.const(1), y))
     fix = g.and_(g.cmp("!=", r, zero), g.xor(g.cmp("<", r, zero), g.cmp("<", y, zero)))
     r = g.select(fix, g.add(r, y), r)
     if not g.is_float:

@@ -140,7 +140,8 @@ class ScalarEmitter:
     # ---- conversion
     def convert(self, x, to):
         """``x`` (of ``self.dtype``) as dtype ``to``, with NumPy's ``astype`` semantics for
-        in-range values (float -> int truncates; NaN -> int saturates, as LLVM defines)."""
+        in-range values (float -> int truncates; NaN, inf and out-of-range floats
+        saturate)."""
         src, to = self.dtype, np.dtype(to)
         st, tt = reg_type(src), reg_type(to)
         b = self.b
@@ -153,9 +154,10 @@ class ScalarEmitter:
         if src.kind == "f" and to.kind == "f":
             return b.fptrunc(x, tt) if tt == F32 else b.fpext(x, F64)
         if src.kind == "f":
-            # llvmlite's declare_intrinsic does not know the saturating conversions
-            sat = "llvm.fptosi.sat" if to.kind == "i" else "llvm.fptoui.sat"
-            name = f"{sat}.i{tt.width}.f{32 if st == F32 else 64}"
+            # saturating (NaN -> 0, out of range -> the nearest bound), as JAX on the CPU;
+            # NumPy's result there is the host's (x86: INT_MIN); llvmlite cannot declare these
+            name = (f"llvm.fpto{'s' if to.kind == 'i' else 'u'}i.sat.i{tt.width}"
+                    f".f{32 if st == F32 else 64}")
             fn = self.module.globals.get(name) or ir.Function(
                 self.module, ir.FunctionType(tt, [st]), name)
             return b.call(fn, [x])

@@ -16,9 +16,9 @@ calls or values it cannot hold (integers); everything else compiles as before.
 from __future__ import annotations
 
 import ctypes
-from collections import deque
 import os
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
