@@ -208,6 +208,17 @@ CASES += [
 # ---------------------------------------------------------------- the checks
 
 
+_A = RNG.standard_normal((3, 3))
+SPD = _A @ _A.T + 3.0 * np.eye(3)
+
+CASES += [   # small real linear algebra: native loops (ops/native_linalg.py)
+    Case("linalg-small", lambda a, b: (lnp.linalg.solve(a, b), lnp.linalg.cholesky(a),
+                                       lnp.linalg.slogdet(a)[1], lnp.linalg.det(a),
+                                       lnp.linalg.inv(a)),
+         [SPD, V[:3]], [SPD, V[:3]], vmap=False),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_native_equals_interpret(case):
     for _, f, args in case.programs():
