@@ -343,16 +343,16 @@ def test_large_temporaries_live_in_an_arena_kept_between_calls():
         return lnp.sum(e * e[::-1]), e[3] + 1.0
     exe = nat.compile_native(make_program(f)(x))
     held = exe.entry.__self__.arenas
-    assert len(held) == 1 and not held[0][0]
+    assert len(held) == 1 and not held[0][0][0]
     want = (np.sum(np.exp(x) * np.exp(x)[::-1]), np.exp(x[3]) + 1.0)
     for _ in range(3):
         got = exe([x])
         np.testing.assert_allclose(got[0], want[0], rtol=1e-13)
         np.testing.assert_allclose(got[1], want[1], rtol=1e-15)
-        assert held[0][0]                    # kept for the next call
+        assert held[0][0][0]                 # kept for the next call
     del exe, got
     gc.collect()
-    assert not held[0][0]                    # freed with the code
+    assert not held[0][0][0]                 # freed with the code
 
 
 def test_elementwise_fused_into_reductions_slices_and_reshapes():

@@ -7,15 +7,25 @@ product that BLAS computes in 0.5 ms. So a function keeps its arena in a global 
 calls: on entry it takes it (an atomic exchange with null; ``malloc`` when it finds none,
 e.g. in a recursive or concurrent call), on exit it puts it back (``free``ing whichever
 block the exchange returns). The blocks still held are freed when the compiled code is
-(``free_all``, from the owner of the loaded code)."""
+(``free_all``, from the owner of the loaded code).
+
+All arenas held between calls, over every compiled function, stay under a budget
+(``LINTRA_NATIVE_ARENA_BUDGET`` bytes, 256 MiB by default): a process that compiles
+thousands of programs (a test suite) must not keep a temporary of each; past the budget a
+function frees its block on exit, as a plain ``malloc``/``free`` would. A process-wide
+counter of the bytes held, updated atomically by the code, enforces it."""
 
 from __future__ import annotations
 
 import ctypes
+import os
 
 from llvmlite import ir
 
 from .types import I8P, I64
+
+BUDGET = int(os.environ.get("LINTRA_NATIVE_ARENA_BUDGET", 256 << 20))
+held_bytes = ctypes.c_int64(0)          # bytes in arenas held between calls, process-wide
 
 ALIGN = 64
 _TAKE, _GIVE = "lintra_arena_take", "lintra_arena_give"
@@ -31,12 +41,15 @@ class Arena:
         self.g, self.size = g, 0
         mod = g.mod
         cell = (ctypes.c_void_p * 1)()
-        cells(mod).append(cell)
+        cells(mod).append((cell, self))
         self.nbytes = ir.GlobalVariable(mod.module, I64, f"lintra_arena{len(cells(mod))}")
         self.nbytes.global_constant, self.nbytes.linkage = True, "internal"
         self.slot = g.ab.bitcast(g.ab.load(mod.constant_slot(ctypes.addressof(cell))),
                                  I8P.as_pointer())
-        self.base = g.ab.call(_helper(mod, _TAKE), [self.slot, g.ab.load(self.nbytes)])
+        self.held = g.ab.bitcast(g.ab.load(mod.constant_slot(ctypes.addressof(held_bytes))),
+                                 I64.as_pointer())
+        self.base = g.ab.call(_helper(mod, _TAKE), [self.slot, g.ab.load(self.nbytes),
+                                                   self.held])
 
     def slice(self, nbytes: int):
         off = self.size
@@ -46,7 +59,8 @@ class Arena:
     def close(self, b: ir.IRBuilder) -> None:
         """At the function's exit (builder ``b``): put the arena back; fix its size."""
         self.nbytes.initializer = ir.Constant(I64, self.size)
-        b.call(_helper(self.g.mod, _GIVE), [self.slot, self.base])
+        b.call(_helper(self.g.mod, _GIVE), [self.slot, self.base, b.load(self.nbytes),
+                                            self.held])
 
 
 def cells(mod) -> list:
@@ -61,26 +75,40 @@ def _helper(mod, name: str) -> ir.Function:
     fn = mod.module.globals.get(name)
     if fn is not None:
         return fn
-    slot_t = I8P.as_pointer()
-    if name == _TAKE:                   # i8* take(i8** slot, i64 size)
-        fn = ir.Function(mod.module, ir.FunctionType(I8P, [slot_t, I64]), name)
-        slot, size = fn.args
+    slot_t, held_t = I8P.as_pointer(), I64.as_pointer()
+    null = ir.Constant(I8P, None)
+    if name == _TAKE:                   # i8* take(i8** slot, i64 size, i64* held)
+        fn = ir.Function(mod.module, ir.FunctionType(I8P, [slot_t, I64, held_t]), name)
+        slot, size, held = fn.args
         b = ir.IRBuilder(fn.append_basic_block("entry"))
-        p = b.atomic_rmw("xchg", slot, ir.Constant(I8P, None), "acquire")
-        empty = b.icmp_unsigned("==", p, ir.Constant(I8P, None))
-        with b.if_then(empty):
-            fresh = b.call(mod.libc("malloc"), [size])
+        p = b.atomic_rmw("xchg", slot, null, "acquire")
+        with b.if_else(b.icmp_unsigned("==", p, null)) as (empty, kept):
+            with empty:
+                fresh = b.call(mod.libc("malloc"), [size])
+                from_malloc = b.block
+            with kept:
+                b.atomic_rmw("sub", held, size, "monotonic")
+                from_slot = b.block
         got = b.phi(I8P)
-        got.add_incoming(p, fn.blocks[0])
-        got.add_incoming(fresh, fresh.parent)
+        got.add_incoming(fresh, from_malloc)
+        got.add_incoming(p, from_slot)
         b.ret(got)
-    else:                               # void give(i8** slot, i8* p)
-        fn = ir.Function(mod.module, ir.FunctionType(ir.VoidType(), [slot_t, I8P]), name)
-        slot, p = fn.args
+    else:                               # void give(i8** slot, i8* p, i64 size, i64* held)
+        fn = ir.Function(mod.module, ir.FunctionType(ir.VoidType(), [slot_t, I8P, I64, held_t]),
+                         name)
+        slot, p, size, held = fn.args
         b = ir.IRBuilder(fn.append_basic_block("entry"))
-        old = b.atomic_rmw("xchg", slot, p, "release")
-        with b.if_then(b.icmp_unsigned("!=", old, ir.Constant(I8P, None))):
-            b.call(mod.libc("free"), [old])
+        before = b.atomic_rmw("add", held, size, "monotonic")
+        over = b.icmp_signed(">", b.add(before, size), ir.Constant(I64, BUDGET))
+        with b.if_else(over) as (spend, keep):
+            with spend:                 # over budget: this call's block is not kept
+                b.atomic_rmw("sub", held, size, "monotonic")
+                b.call(mod.libc("free"), [p])
+            with keep:
+                old = b.atomic_rmw("xchg", slot, p, "release")
+                with b.if_then(b.icmp_unsigned("!=", old, null)):
+                    b.atomic_rmw("sub", held, size, "monotonic")
+                    b.call(mod.libc("free"), [old])
         b.ret_void()
     fn.linkage = "internal"
     return fn
@@ -92,7 +120,8 @@ _free.argtypes, _free.restype = [ctypes.c_void_p], None
 
 def free_all(held: list) -> None:
     """Free the arenas in the cells ``held`` (their code is being unloaded)."""
-    for cell in held:
+    for cell, arena in held:
         if cell[0]:
             _free(cell[0])
             cell[0] = None
+            held_bytes.value -= arena.size
