@@ -407,3 +407,21 @@ def test_values_read_several_times_in_one_loop_stay_unmaterialized():
     g = lt.grad(lambda x: lnp.sum(lnp.sin(x) * lnp.exp(-x * x) + lnp.log1p(x * x)))
     np.testing.assert_allclose(native(g, x)[0], lt.jit(g, backend="interpret")(x),
                                rtol=1e-13)
+
+
+def test_arenas_held_between_calls_stay_under_the_budget(monkeypatch):
+    from lintra.backends.native import arena
+    monkeypatch.setattr(arena, "BUDGET", 0)       # (read when the code is emitted)
+    x = np.linspace(-1, 1, 40_000)
+
+    def f(x):
+        e = lnp.exp(x * 0.5)
+        return lnp.sum(e * e[::-1])
+    exe = nat.compile_native(make_program(f)(x))
+    held = exe.entry.__self__.arenas
+    before = arena.held_bytes.value
+    for _ in range(3):
+        np.testing.assert_allclose(exe([x])[0], np.sum(np.exp(x / 2) * np.exp(x / 2)[::-1]),
+                                   rtol=1e-13)
+        assert len(held) == 1 and not held[0][0][0]     # freed at exit, not kept
+    assert arena.held_bytes.value == before
