@@ -32,6 +32,7 @@ from ._indexing import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403
 from ._structure import *  # noqa: F401,F403
+from ._take import *  # noqa: F401,F403
 from ._ufuncs import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 

@@ -11,7 +11,7 @@ from ..ops import elementwise as E
 from ..ops import sorting as O
 from ..ops import structure as S
 from ._basic import _as_value
-from ._indexing import take_along_axis
+from ._take import take_along_axis
 
 __all__ = ["sort", "argsort", "partition", "argpartition"]
 

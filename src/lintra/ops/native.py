@@ -8,7 +8,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..ad.rules import add_any_p
-from ..backends.native.rules import NotLowerable, elementwise_rules, lowering_rules, reads_once
+from ..backends.native.rules import (
+    NotLowerable,
+    elementwise_rules,
+    lowering_rules,
+    reads_once,
+    vm_cumulative,
+    vm_data_movement,
+    vm_reductions,
+    vm_scatters,
+)
 from . import elementwise as E
 from . import extrema, reductions, shape, structure
 from .base import convert_element_type_p, stop_gradient_p
@@ -478,3 +487,28 @@ def _dot_general(g, ins, *, dimension_numbers):
 
 
 L[dot_general_p] = _dot_general
+
+
+# ---------------------------------------------------------------- the register VM
+
+for _p in (shape.reshape_p, shape.broadcast_to_p, shape.transpose_p, structure.slice_p,
+           structure.rev_p, structure.concatenate_p, structure.pad_p, stop_gradient_p, name_p):
+    vm_data_movement[_p] = (frozenset(), _p.impl)
+
+
+def _gather(x, idx, *, axis):
+    """``take`` at constant indices (checked when traced): one index vector is the common
+    case, a plain NumPy index."""
+    if idx.ndim == 1:
+        return x[(slice(None),) * axis + tuple(idx.tolist())]
+    return take_p.impl(x, idx, axis=axis)
+
+
+vm_data_movement[take_p] = (frozenset({1}), _gather)
+vm_reductions[shape.reduce_sum_p] = E.add_p
+vm_reductions[reductions.reduce_prod_p] = E.mul_p
+vm_reductions[reductions.reduce_max_p] = extrema.max_p
+vm_reductions[reductions.reduce_min_p] = extrema.min_p
+vm_cumulative[reductions.cumsum_p] = E.add_p
+vm_cumulative[reductions.cumprod_p] = E.mul_p
+vm_scatters[scatter_add_p] = (E.add_p, _gather)

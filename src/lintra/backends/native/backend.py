@@ -14,9 +14,6 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
-from ...core.avals import is_python_scalar
 from ...core.eval import run_program
 from ...core.ir import Program
 from . import engine, vecmath
@@ -24,6 +21,7 @@ from .arena import cells, free_all
 from .entry import emit_entry
 from .module import ModuleEmitter
 from .rules import NotLowerable, fallbacks
+from .vm import VM_MIN_EQNS, coerce, compile_vm
 
 # equations (with sub-programs) above which a module with loops still compiles at O0
 O2_LIMIT = 4000
@@ -118,6 +116,11 @@ def compile_native(program: Program) -> NativeExecutable:
     O2 before the first call)."""
     t0 = time.perf_counter()
     size = _size(program, set())
+    if size >= VM_MIN_EQNS and size == len(program.eqns):
+        try:
+            return compile_vm(program)
+        except NotLowerable as e:
+            fallbacks.append((program.name, f"{e}; compiled instead"))
     if size > MAX_EQNS:
         raise NotLowerable(f"{size} equations (more than {MAX_EQNS}, e.g. a long Python loop "
                            "unrolled): interpreted; fori_loop, scan or fn compile fast")
@@ -170,25 +173,6 @@ def _tier_up(exe: NativeExecutable, text: str, mod: ModuleEmitter) -> None:
         fallbacks.append((exe.program.name, f"O2 recompilation failed: {e}"))
 
 
-def _describe(x) -> str:
-    if isinstance(x, np.ndarray):
-        return f"a {x.dtype}{list(x.shape)} array"
-    return f"{type(x).__name__} {x!r}"[:80]
-
-
-def _coerce(x, aval, k: int, name: str):
-    """``x`` as the exact array the entry expects, or a TypeError naming the argument."""
-    if is_python_scalar(x) and not aval.shape:
-        kind = np.asarray(x).dtype.kind
-        if kind == aval.dtype.kind or np.can_cast(np.asarray(x).dtype, aval.dtype, "same_kind"):
-            return np.asarray(x, aval.dtype)
-    elif isinstance(x, (np.ndarray, np.generic)) and x.dtype == aval.dtype \
-            and x.shape == aval.shape:
-        return np.asarray(x, dtype=aval.dtype, order="C")
-    raise TypeError(f"native `{name}`: argument {k} must be a {aval.dtype}{list(aval.shape)} "
-                    f"array, got {_describe(x)}")
-
-
 def _slow_path(program: Program, entry):
     avals = program.in_avals
 
@@ -196,7 +180,7 @@ def _slow_path(program: Program, entry):
         if len(args) != len(avals):
             raise TypeError(f"native `{program.name}` takes {len(avals)} arguments, got "
                             f"{len(args)}")
-        conv = [_coerce(x, a, k, program.name) for k, (x, a) in enumerate(zip(args, avals))]
+        conv = [coerce(x, a, k, program.name) for k, (x, a) in enumerate(zip(args, avals))]
         if any(c is not x for c, x in zip(conv, args)):
             return entry(*conv)
         # the arguments were right: a run-time check failed in the kernel (an index out of

@@ -26,6 +26,20 @@ lowering_rules: dict[Primitive, Callable] = {}
 # their loop
 reads_once: set[Primitive] = set()
 
+# The register VM for long straight-line programs (``vm_encode.py``) runs the elementwise
+# rules above; besides them it needs:
+# * ``vm_data_movement[p] = (positions, move)``: ``p`` only moves elements, so ``move`` (its
+#   ``impl`` or a faster equivalent) applied to arrays of register numbers is its encoding;
+#   operands at ``positions`` are indices, which must be constants.
+# * ``vm_reductions[p] = q`` / ``vm_cumulative[p] = q``: ``p`` reduces (or scans, with
+#   ``axis`` and ``reverse`` parameters) with the binary elementwise primitive ``q``.
+# * ``vm_scatters[p] = (q, gather)``: ``p(buf, idx, upd)`` combines ``upd`` into ``buf`` with
+#   ``q`` at the positions ``gather(positions, idx, **params)``.
+vm_data_movement: dict[Primitive, tuple] = {}
+vm_reductions: dict[Primitive, Primitive] = {}
+vm_cumulative: dict[Primitive, Primitive] = {}     # cumsum -> add: running reductions
+vm_scatters: dict[Primitive, tuple] = {}
+
 # (program name, reason) for the programs the native backend handed to the interpreter
 fallbacks: deque = deque(maxlen=100)
 
