@@ -332,7 +332,7 @@ class FunctionEmitter(ControlMixin):
             elif eqn.prim in elementwise_rules:
                 lazy = self._fusable(eqn, info) or id(eqn.outputs[0]) in info.shared or (
                     program is self.direct_outputs and self._output_only(eqn, info))
-                outs = [self.elementwise(eqn, vals, lazy)]
+                outs = [self.elementwise(eqn, vals, lazy, id(eqn.outputs[0]) in info.shared)]
             elif eqn.prim in lowering_rules:
                 self.eqn, self.info = eqn, info
                 self.updatable = [isinstance(v, Buf) and v.owned and isinstance(x, Var)
@@ -369,7 +369,7 @@ class FunctionEmitter(ControlMixin):
         out = eqn.outputs[0]
         return info.reads.get(id(out)) == 1 and info.reader.get(id(out), 0) is None
 
-    def elementwise(self, eqn, vals: list[Value], lazy: bool) -> Value:
+    def elementwise(self, eqn, vals: list[Value], lazy: bool, shared: bool = False) -> Value:
         aval = eqn.outputs[0].aval
         in_avals = [x.aval for x in eqn.inputs]
         dtype = next((a.dtype for a in in_avals if a.dtype.kind != "b"), in_avals[0].dtype)
@@ -381,6 +381,15 @@ class FunctionEmitter(ControlMixin):
 
         if not aval.shape:
             return Scalar(at(Index(self.b, (), flat=self.i64(0))), aval)
+        if lazy and shared:       # emitted once per position, however many readers
+            memo: dict = {}
+
+            def once(idx: Index):
+                hit = memo.get(id(idx))
+                if hit is None or hit[0] is not idx:
+                    hit = memo[id(idx)] = (idx, at(idx))
+                return hit[1]
+            return Lazy(once, aval)
         if lazy:
             return Lazy(at, aval)
         buf = self.alloc(aval)
