@@ -3,11 +3,6 @@ shared native functions: a second ``jit`` calling them compiles only itself; eac
 gets its own version; the disk cache serves callers and callees separately to a second
 process; tier-up reaches callers through the callee's slot."""
 
-import os
-import pathlib
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -15,6 +10,7 @@ import pytest
 import lintra as lt
 import lintra.numpy as lnp
 from lintra.backends import native as nat
+from test_native import _run
 
 pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not installed")
 
@@ -172,13 +168,6 @@ def test_tier_up_of_a_shared_callee_reaches_its_callers(monkeypatch):
     nat.wait_for_tier_up()
     assert exe.opt == 0 and f.code.opt == 2 and f.slot.value != first
     np.testing.assert_allclose(h(X), want, rtol=1e-12)
-
-
-def _run(code: str, env: dict) -> str:
-    src = pathlib.Path(lt.__file__).parents[1]
-    env = {**os.environ, "PYTHONPATH": str(src), **env}
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, check=True,
-                          capture_output=True, text=True).stdout
 
 
 def test_a_second_process_compiles_nothing(tmp_path):

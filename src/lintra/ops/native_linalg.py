@@ -171,20 +171,20 @@ def _cholesky(g, ins):
             return se.div(se.add(g.load_at(a, bm + [i, j]), g.load_at(a, bm + [j, i])), two)
         g.loop_nest((n, n), lambda m: g.store_at(out, bm + m, se.const(0.0)))
 
+        def reduced(i, j):      # sym(i, j) less the product of rows i and j of out, over t < j
+            return _accumulate(g, se, scalar, sym(i, j), 0, j,
+                               lambda t: se.mul(g.load_at(out, bm + [i, t]),
+                                                g.load_at(out, bm + [j, t])))
+
         def column(j):
-            d = _accumulate(g, se, scalar, sym(j, j), 0, j,
-                            lambda t: se.mul(g.load_at(out, bm + [j, t]),
-                                             g.load_at(out, bm + [j, t])))
+            d = reduced(j, j)
             g.fail_unless(se.cmp(">", d, se.const(0.0)))         # NaN fails too
             d = se.math("sqrt", d)
             g.store_at(out, bm + [j, j], d)
             inv = se.div(se.const(1.0), d)
 
             def below(i):
-                s = _accumulate(g, se, scalar, sym(i, j), 0, j,
-                                lambda t: se.mul(g.load_at(out, bm + [i, t]),
-                                                 g.load_at(out, bm + [j, t])))
-                g.store_at(out, bm + [i, j], se.mul(s, inv))
+                g.store_at(out, bm + [i, j], se.mul(reduced(i, j), inv))
             _range(g, g.b.add(j, g.i64(1)), n, below)
         g.loop(n, column)
     g.loop_nest(a.aval.shape[:-2], one)
