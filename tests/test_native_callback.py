@@ -272,6 +272,41 @@ def test_errors_propagate_as_the_original_exception():
         lt.jit(g, backend="interpret")(big, np.zeros(21))
 
 
+def test_callback_sites_of_called_functions_stay_alive(monkeypatch):
+    """A shared function's code holds its callback sites by address: they must live as long
+    as the code (a freed site was called once the emitter was collected: a crash in CI)."""
+    import gc
+    import weakref
+
+    sites: list = []
+    make = cb.make_site
+
+    def recording(eqn):
+        site = make(eqn)
+        sites.append(weakref.ref(site))
+        return site
+    monkeypatch.setattr(cb, "make_site", recording)
+
+    @lt.fn
+    def inner(a, c):
+        return lnp.linalg.eigh(a + c[0] * lnp.eye(3))[0]
+
+    def g(a, x):
+        return lt.fori_loop(0, 3, lambda i, c: c + inner(a, c) * 0.01, x)
+
+    h = lt.jit(g, backend="native")
+    x = np.array([0.5, 0.25, 0.125])
+    first = h(SPD, x)
+    gc.collect()
+    junk = [(lambda k=k: k) for k in range(20000)]      # reuse freed memory, if any
+    assert sites and all(r() is not None for r in sites)
+    before = cb.calls["eigh"]
+    close(h(SPD, x), first)
+    close(first, lt.jit(g, backend="interpret")(SPD, x))
+    assert cb.calls["eigh"] - before == 3
+    del junk
+
+
 def test_debug_print_runs_per_iteration(capsys):
     def f(x):
         def body(i, c):

@@ -425,3 +425,24 @@ def test_arenas_held_between_calls_stay_under_the_budget(monkeypatch):
                                    rtol=1e-13)
         assert len(held) == 1 and not held[0][0][0]     # freed at exit, not kept
     assert arena.held_bytes.value == before
+
+
+def test_long_elementwise_chains_compile_in_bounded_loops():
+    """A chain longer than ``MAX_FUSED`` is fused a block at a time (one 300-level lazy
+    value exceeded Python's recursion limit while emitting: interpreted, not compiled)."""
+    from lintra.backends.native.function import MAX_FUSED
+
+    def chain(x):
+        for _ in range(300):
+            x = lnp.sin(x) * 0.5 + 0.1
+        return lnp.sum(x)
+
+    x = np.linspace(-1, 1, 1000)
+    ref = x.copy()
+    for _ in range(300):
+        ref = np.sin(ref) * 0.5 + 0.1
+    assert 300 > MAX_FUSED
+    np.testing.assert_allclose(native(chain, x)[0], ref.sum(), rtol=1e-12)
+    g = lt.grad(lambda x: chain(x[:50]))
+    np.testing.assert_allclose(native(g, x)[0], lt.jit(g, backend="interpret")(x),
+                               rtol=1e-12)

@@ -21,11 +21,16 @@ def _is_internal(code) -> bool:
 
 def user_frame_summary(skip_pkg: bool = True) -> str | None:
     """'file.py:12 (fn)' of the innermost frame outside lintra, or None. Called once per
-    staged equation, so the package test is cached per code object."""
+    staged equation (through a dozen of lintra's frames), so the package test is cached per
+    code object and looked up inline."""
     f = sys._getframe(1)
+    internal = _internal_code
     while f is not None:
         code = f.f_code
-        if not (skip_pkg and _is_internal(code)):
+        hit = internal.get(code) if skip_pkg else False
+        if hit is None:
+            hit = _is_internal(code)
+        if not hit:
             return f"{code.co_filename}:{f.f_lineno} ({code.co_name})"
         f = f.f_back
     return None

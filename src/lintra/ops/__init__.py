@@ -15,6 +15,7 @@ from . import (  # noqa: F401
     linalg,
     matrix_functions,
     native,
+    native_dot,
     native_linalg,
     reductions,
     sorting,

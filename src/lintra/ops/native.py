@@ -30,7 +30,6 @@ from .control_scan import scan_p
 from .control_while import while_p
 from .custom import custom_jvp_call_p, custom_vjp_call_p
 from .indexing import scatter_add_p, scatter_p, take_p
-from .linalg import dot_general_p
 
 W = elementwise_rules
 L = lowering_rules
@@ -291,13 +290,13 @@ def _extreme(dtype, big: bool):
     return info.min if big else info.max
 
 
-def _sum(se, acc, x):
+def sum_combine(se, acc, x):
     """A sum's accumulation, reassociable (vectorized: several partial sums), as NumPy's
     pairwise sum reorders too; results agree to rounding, not bit for bit."""
     return se.or_(acc, x) if se.is_bool else se.add(acc, x, reassoc=True)
 
 
-L[shape.reduce_sum_p] = _reducer(lambda se, dt: se.const(0), _sum)
+L[shape.reduce_sum_p] = _reducer(lambda se, dt: se.const(0), sum_combine)
 L[reductions.reduce_prod_p] = _reducer(lambda se, dt: se.const(1), lambda se, a, x: se.mul(a, x))
 L[reductions.reduce_max_p] = _reducer(lambda se, dt: se.const(_extreme(dt, True)),
                                       lambda se, a, x: se.maximum(a, x))
@@ -425,80 +424,6 @@ def _scatter(accumulate: bool):
 L[take_p] = _take
 L[scatter_add_p] = _scatter(True)
 L[scatter_p] = _scatter(False)
-
-# ---------------------------------------------------------------- dot_general
-
-
-GEMM_FLOPS = 1 << 15     # multiply-adds from which a product calls BLAS instead of looping
-
-
-def _as_matrix(free, contract, nb, ndim):
-    """Whether an operand whose axes after ``nb`` leading batch axes are ``free`` and
-    ``contract`` is a row-major matrix (free, contract) -> False, or its transpose -> True;
-    None when the axes interleave."""
-    free, contract = list(free), list(contract)
-    if free + contract == list(range(nb, ndim)):
-        return False
-    if contract + free == list(range(nb, ndim)):
-        return True
-    return None
-
-
-def _dot_blas(g, x, y, xf, xc, yf, yc, xb, yb):
-    """One ``gemm`` per batch element (batch axes leading in both operands), when each
-    product is large enough for BLAS to beat a loop (an inner product is a vectorized
-    loop: gemm with m = n = 1 is slower)."""
-    m = int(np.prod([x.aval.shape[d] for d in xf]))
-    k = int(np.prod([x.aval.shape[d] for d in xc]))
-    n = int(np.prod([y.aval.shape[d] for d in yf]))
-    nb = len(xb)
-    if m * n * k < GEMM_FLOPS or x.aval.dtype.kind != "f" or m == n == 1 or \
-            list(xb) != list(range(nb)) or list(yb) != list(range(nb)):
-        return None
-    ta, tb = _as_matrix(xf, xc, nb, x.aval.ndim), _as_matrix(yc, yf, nb, y.aval.ndim)
-    if ta is None or tb is None:
-        return None
-    batch = int(np.prod(x.aval.shape[:nb]))
-    return g.gemm(x, y, m, n, k, ta, tb, batch=batch)
-
-
-def _dot_general(g, ins, *, dimension_numbers):
-    x, y = ins
-    (xc, yc), (xb, yb) = dimension_numbers
-    xf = [d for d in range(x.aval.ndim) if d not in xc and d not in xb]
-    yf = [d for d in range(y.aval.ndim) if d not in yc and d not in yb]
-    out = _dot_blas(g, x, y, xf, xc, yf, yc, list(xb), list(yb))
-    if out is not None:
-        return [out]
-    se = g.scalar_emitter(x.aval.dtype)
-    inner = [x.aval.shape[d] for d in xc]
-
-    def at(m):
-        bm, xm, ym = m[:len(xb)], m[len(xb):len(xb) + len(xf)], m[len(xb) + len(xf):]
-        acc = g.slot(g.out_aval)
-        g.b.store(se.const(0), acc)
-
-        def step(r):
-            xi, yi = [None] * x.aval.ndim, [None] * y.aval.ndim
-            for d, i in zip(xb, bm):
-                xi[d] = i
-            for d, i in zip(yb, bm):
-                yi[d] = i
-            for d, i in zip(xf, xm):
-                xi[d] = i
-            for d, i in zip(yf, ym):
-                yi[d] = i
-            for dx, dy, i in zip(xc, yc, r):
-                xi[dx], yi[dy] = i, i
-            prod = se.mul(g.load_at(x, xi), g.load_at(y, yi))
-            g.b.store(_sum(se, g.b.load(acc), prod), acc)
-        g.loop_nest(inner, step)
-        return g.b.load(acc)
-    return [g.tabulate(g.out_aval, at)]
-
-
-L[dot_general_p] = _dot_general
-
 
 # ---------------------------------------------------------------- the register VM
 

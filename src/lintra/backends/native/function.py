@@ -37,6 +37,9 @@ from .types import (
     mem_type,
 )
 
+# elementwise operations fused into one loop at most (each level of a fused chain is a few
+# Python frames while emitting: a 2000-operation chain exceeded the recursion limit)
+MAX_FUSED = 64
 STACK_LIMIT = 1 << 14   # bytes: larger buffers are slices of the function's arena (arena.py)
 SMALL_LITERAL = 64      # elements: smaller literal arrays are constants in the code
 
@@ -243,7 +246,8 @@ class FunctionEmitter(ControlMixin):
             return Scalar(x.v, aval) if not aval.shape else Lazy(lambda idx: x.v, aval)
         if not aval.shape:
             return self.as_scalar(x)
-        return Lazy(lambda idx: x.fn(Index(self.b, x.aval.shape, flat=idx.flat)), aval)
+        return Lazy(lambda idx: x.fn(Index(self.b, x.aval.shape, flat=idx.flat)), aval,
+                    x.depth + 1)
 
     def gemm(self, a: Value, b: Value, m: int, n: int, k: int, trans_a: bool,
              trans_b: bool, batch: int = 1) -> Buf | None:
@@ -381,6 +385,8 @@ class FunctionEmitter(ControlMixin):
 
         if not aval.shape:
             return Scalar(at(Index(self.b, (), flat=self.i64(0))), aval)
+        depth = 1 + max((v.depth for v in vals if isinstance(v, Lazy)), default=0)
+        lazy = lazy and depth <= MAX_FUSED      # a longer chain: one loop per MAX_FUSED ops
         if lazy and shared:       # emitted once per position, however many readers
             memo: dict = {}
 
@@ -389,9 +395,9 @@ class FunctionEmitter(ControlMixin):
                 if hit is None or hit[0] is not idx:
                     hit = memo[id(idx)] = (idx, at(idx))
                 return hit[1]
-            return Lazy(once, aval)
+            return Lazy(once, aval, depth)
         if lazy:
-            return Lazy(at, aval)
+            return Lazy(at, aval, depth)
         buf = self.alloc(aval)
         self.loop(aval.size, lambda i: self.store(buf, Index(self.b, aval.shape, flat=i),
                                                   at(Index(self.b, aval.shape, flat=i))))

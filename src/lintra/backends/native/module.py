@@ -217,6 +217,7 @@ class _Code:
     def __init__(self, mod: ModuleEmitter, text: str):
         self.name, self.text, self.loops, self.size = mod.module.name, text, mod.loops, mod.size
         self.constants, self.keep, self.callees = mod.constants, mod.keep, mod.callees
+        self.objects = mod.objects      # the Python objects (callback sites) its constants hold
         self.arenas = cells(mod)        # (never freed: a caller may run this code any time)
         self.slots: list = []           # the slots of every SharedFunction with this code
         self.opt = -1

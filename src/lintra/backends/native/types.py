@@ -98,10 +98,11 @@ class Buf:
 class Lazy:
     """An array computed where it is read: ``fn(index) -> scalar`` (fusion)."""
 
-    __slots__ = ("fn", "aval")
+    __slots__ = ("fn", "aval", "depth")
 
-    def __init__(self, fn: Callable, aval: ShapedArray):
+    def __init__(self, fn: Callable, aval: ShapedArray, depth: int = 1):
         self.fn, self.aval = fn, aval
+        self.depth = depth          # nested lazies: ``fn`` recurses this deep (Python's stack)
 
 
 Value = Scalar | Buf | Lazy
