@@ -255,6 +255,36 @@ def test_disk_cache_is_reused_by_a_second_process(tmp_path):
     assert list(tmp_path.glob("*.o"))
 
 
+def test_code_and_data_of_an_object_stay_within_reach(tmp_path):
+    """In a fragmented address space (a long test run: thousands of objects, GBs of arrays)
+    an object's code and its constants must stay within 32-bit PC-relative reach. With
+    RuntimeDyld, whose memory manager maps code and data separately, this layout put them
+    3 GiB apart (an LLVM assertion aborted the process, as it did once in CI); JITLink keeps
+    an object in one block."""
+    code = """
+        import ctypes, mmap
+        import numpy as np
+        libc = ctypes.CDLL(None)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                              ctypes.c_int, ctypes.c_long]
+        libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        gap, hole = 3 << 30, 16 * 4096
+        for _ in range(64):       # 3 GiB reserved (no memory), a 16-page hole above each
+            p = libc.mmap(None, gap + hole, 0, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | 0x4000,
+                          -1, 0)
+            libc.munmap(p + gap, hole)
+        import lintra as lt, lintra.numpy as lnp
+        x = np.linspace(0.0, 1.0, 37)
+        for k in range(40):
+            c = 1.0 + k / 7.0
+            f = lt.jit(lambda x, c=c: lnp.sin(x) * c + 0.3125 * x - c, backend="native")
+            np.testing.assert_allclose(f(x), np.sin(x) * c + 0.3125 * x - c, rtol=1e-14)
+        print("ok")
+    """
+    assert _run(code, {"LINTRA_CACHE_DIR": str(tmp_path)}).strip() == "ok"
+
+
 def test_without_llvmlite_jit_interprets():
     code = """
         import sys

@@ -7,7 +7,6 @@ pairwise, the native one keeps several partial sums), exactly for max/min (NaN i
 
 import re
 
-import llvmlite.binding as llvm
 import numpy as np
 import pytest
 import scipy.special
@@ -84,13 +83,7 @@ def optimized_ir(f, *args) -> str:
     mod = ModuleEmitter(program.name)
     emit_entry(mod, program, mod.kernel(program), {})
     vecmath.finish(mod.module)
-    tm = engine._target_machine(2)
-    m = llvm.parse_assembly(str(mod.module))
-    m.triple, m.data_layout = llvm.get_process_triple(), str(tm.target_data)
-    llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(speed_level=2)) \
-        .getModulePassManager().run(m, llvm.create_pass_builder(
-            tm, llvm.create_pipeline_tuning_options(speed_level=2)))
-    return str(m)
+    return engine.optimized_ir(str(mod.module), 2)
 
 
 def called(ir_text: str) -> set:

@@ -56,7 +56,12 @@ def _setup():
             llvm.add_symbol(name, ctypes.cast(getattr(ctypes.pythonapi, name),
                                               ctypes.c_void_p).value)
         _state["tms"] = {k: _target_machine(k) for k in (0, 2)}
-        _state["jit"] = llvm.create_lljit_compiler(_target_machine(2))
+        # JITLink, not RuntimeDyld: RuntimeDyld's memory manager maps an object's code and
+        # data sections separately, and in a large process (a test suite: thousands of
+        # objects, GBs of arrays) they landed over 2 GiB apart, beyond the reach of the
+        # 32-bit PC-relative references between them (wrong loads, crashes); JITLink
+        # allocates an object's sections as one block and reaches other code through stubs
+        _state["jit"] = llvm.create_lljit_compiler(_target_machine(2), use_jit_link=True)
         _state["n"] = 0
     return _state
 
@@ -106,9 +111,26 @@ def compile_object(ir_text: str, opt: int) -> bytes:
         pass
     t0 = time.perf_counter()
     with _lock:
-        st = _setup()
-        tm = st["tms"][opt]
-        mod = llvm.parse_assembly(ir_text)
+        mod, tm = _optimize(ir_text, opt)
+        try:
+            data = tm.emit_object(mod)
+        finally:
+            mod.close()
+    stats["compiled"] += 1
+    stats["compile_s"] += time.perf_counter() - t0
+    _store(path, data)
+    return data
+
+
+def _optimize(ir_text: str, opt: int):
+    """The module parsed and optimized at ``opt``, and its target machine. Call under
+    ``_lock`` and ``close()`` the module before releasing it: modules live in LLVM's global
+    context, which is not thread-safe (a module freed by the garbage collector on one thread
+    while another parsed corrupted the heap: crashes in later LLVM calls)."""
+    st = _setup()
+    tm = st["tms"][opt]
+    mod = llvm.parse_assembly(ir_text)
+    try:
         mod.triple = llvm.get_process_triple()
         mod.data_layout = str(tm.target_data)
         mod.verify()
@@ -116,11 +138,22 @@ def compile_object(ir_text: str, opt: int) -> bytes:
             pto = llvm.create_pipeline_tuning_options(speed_level=opt)
             pb = llvm.create_pass_builder(tm, pto)
             pb.getModulePassManager().run(mod, pb)
-        data = tm.emit_object(mod)
-    stats["compiled"] += 1
-    stats["compile_s"] += time.perf_counter() - t0
-    _store(path, data)
-    return data
+            pb.close()
+            pto.close()
+    except BaseException:
+        mod.close()
+        raise
+    return mod, tm
+
+
+def optimized_ir(ir_text: str, opt: int) -> str:
+    """``ir_text`` after LLVM's pipeline at ``opt`` (what the optimizer made of it)."""
+    with _lock:
+        mod, _ = _optimize(ir_text, opt)
+        try:
+            return str(mod)
+        finally:
+            mod.close()
 
 
 def _store(path: pathlib.Path, data: bytes) -> None:
