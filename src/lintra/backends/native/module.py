@@ -257,7 +257,7 @@ class _Code:
 
 
 _by_program = ProgramTable()            # program -> its SharedFunction
-_by_text: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # IR text -> _Code
+_by_text: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # (text, consts) -> _Code
 
 
 def shared_function(program: Program) -> SharedFunction:
@@ -270,14 +270,18 @@ def shared_function(program: Program) -> SharedFunction:
 
 
 def _code(program: Program) -> _Code:
-    """``program``'s code: emitted, and shared by every program of the same IR text."""
+    """``program``'s code: emitted, and shared by every program of the same IR text and
+    constants (the text alone names no callee, literal array or callback: two ``@fn`` of one
+    name calling different functions have the same text). A live entry keeps its constants'
+    objects alive, so their addresses are not reused while it is a key."""
     mod = ModuleEmitter(program.name)
     mod.function_for(program, "lintra_fn")
     vecmath.finish(mod.module)
     text = str(mod.module)
-    code = _by_text.get(text)
+    key = (text, tuple(address for _, address in mod.constants))
+    code = _by_text.get(key)
     if code is None:
-        code = _by_text[text] = _Code(mod, text)
+        code = _by_text[key] = _Code(mod, text)
         engine.stats["functions"] += 1
     else:
         engine.stats["function_hits"] += 1
