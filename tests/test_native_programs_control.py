@@ -343,3 +343,48 @@ def test_aliases_are_not_updated_in_place():
     zero_first.defjvp(lambda p, t: (zero_first(p[0]), zero_first(t[0])))
     native_matches(lambda a: (zero_first(lnp.exp(a)), lnp.exp(a) * 1.0), np.arange(4.0))
     native_matches(lambda a: (zero_first(x := lnp.exp(a)), x), np.arange(4.0))
+
+
+# ---------------------------------------------------------------- the same programs in JAX
+
+def _programs(np_, ctl, grad):
+    """Programs written once against a NumPy-like module and a lax-like control module."""
+    def leapfrog(q, p):
+        def body(i, s):
+            q, p = s
+            p = p + 0.005 * (-q - 0.1 * q ** 3)
+            q = q + 0.01 * p
+            return q, p + 0.005 * (-q - 0.1 * q ** 3)
+        return ctl.fori_loop(0, 40, body, (q, p))
+
+    def newton(a):
+        return ctl.while_loop(lambda s: (np_.abs(s[0] ** 2 - a) > 1e-12) & (s[1] < 50),
+                              lambda s: (s[0] - (s[0] ** 2 - a) / (2 * s[0]), s[1] + 1), (a, 0))
+
+    def decay(y0, ts):
+        return ctl.scan(lambda y, t: (y + 0.1 * (np_.sin(t) - y * y), y), y0, ts, reverse=True)
+
+    def piece(x):
+        return ctl.cond(x > 0, lambda x: np_.sin(x) * x, lambda x: x ** 3, x)
+    return {
+        "leapfrog": (leapfrog, (Q0 + 0.1, P0 + 0.2)),
+        "leapfrog_grad": (grad(lambda q: np_.sum(leapfrog(q, q * 0.5)[0] ** 2)), (Q0 + 0.1,)),
+        "newton": (newton, (3.0,)),
+        "decay": (decay, (np.array([0.5, -0.2]), np.linspace(0.0, 1.0, 9))),
+        "decay_grad": (grad(lambda y: np_.sum(decay(y, np.linspace(0.0, 1.0, 9))[1])),
+                       (np.array([0.5, -0.2]),)),
+        "piece_grad": (grad(piece), (-0.7,)),
+    }
+
+
+def test_programs_agree_with_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    ours = _programs(lnp, lt, lt.grad)
+    theirs = _programs(jax.numpy, jax.lax, jax.grad)
+    for name, (f, args) in ours.items():
+        got = native_matches(f, *args)
+        want = jax.jit(theirs[name][0])(*args)
+        for a, b in zip(lt.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-9, atol=1e-12,
+                                       err_msg=name)
