@@ -289,6 +289,13 @@ def test_same_named_fns_with_different_callbacks_and_constants():
               (np.linspace(0, 1, 200), np.linspace(0, 2, 200)))
     native_matches(lambda x: (c1(x), c2(x)), np.ones(200))
 
+    @lt.fn(static_argnums=(1,))
+    def weighted(x, k):         # one function, a table per static argument
+        return lnp.sum(x * np.linspace(0.0, k, 100))
+    got = native_matches(lambda x: (weighted(x, 1), lt.fori_loop(
+        0, 3, lambda i, c: c + weighted(x, 2), 0.0)), np.ones(100))
+    np.testing.assert_allclose(got, (50.0, 300.0), rtol=1e-12)
+
 
 def test_nested_fn_factories_compile():
     def make(d):
