@@ -15,6 +15,7 @@ import lintra as lt
 import lintra.numpy as lnp
 import lintra.scipy.special as lss
 from lintra.backends import native as nat
+from test_native import _run
 
 pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not installed")
 
@@ -395,3 +396,39 @@ def test_programs_agree_with_jax():
         for a, b in zip(lt.tree_leaves(got), jax.tree_util.tree_leaves(want)):
             np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-9, atol=1e-12,
                                        err_msg=name)
+
+
+_THREADS = """
+    import threading
+    import numpy as np, lintra as lt, lintra.numpy as lnp, lintra.scipy.special as lss
+
+    def round_():
+        @lt.fn
+        def heavy(x):       # a loop, a callback site and an arena: its own code per emission
+            return lt.fori_loop(0, 5, lambda i, c: lnp.tanh(c * 1.01) + lss.erfc(c) * 0.01, x)
+
+        def prog(x):
+            return heavy(x) + heavy(x * 2)
+        x = np.linspace(-1.0, 1.0, 5000)
+        want = lt.jit(prog, backend="interpret")(x)
+        f, g = lt.jit(prog), lt.jit(lt.grad(lambda x: lnp.sum(prog(x))))
+        bad = []
+
+        def work():
+            for _ in range(4):
+                bad.append(not np.allclose(f(x), want))
+                g(x)
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return sum(bad)
+    print(sum(round_() for _ in range(4)))
+"""
+
+
+def test_first_calls_from_several_threads(tmp_path):
+    """Threads making the first calls of programs that share an ``@fn`` (a second thread
+    emitted the function again and replaced the code the first was running: a crash)."""
+    assert _run(_THREADS, {"LINTRA_CACHE_DIR": str(tmp_path)}).split() == ["0"]

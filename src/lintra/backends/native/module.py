@@ -31,6 +31,7 @@ How a caller sees faster code (measured, then decided):
 from __future__ import annotations
 
 import ctypes
+import threading
 import weakref
 
 import numpy as np
@@ -202,12 +203,15 @@ class SharedFunction:
         self.code: _Code | None = None
 
     def prepare(self) -> list:
-        """Emitted and loaded; the background jobs that raise it to the level it wants."""
-        if self.code is None:
-            self.code = _code(self.program())
-            self.code.slots.append(self.slot)
-            self.slot.value = self.code.slots[0].value
-        return self.code.prepare()
+        """Emitted and loaded; the background jobs that raise it to the level it wants. One
+        thread at a time: two threads' first calls must not each emit a code, the second
+        replacing (and so unloading) the one the first is already running."""
+        with _preparing:
+            if self.code is None:
+                self.code = _code(self.program())
+                self.code.slots.append(self.slot)
+                self.slot.value = self.code.slots[0].value
+            return self.code.prepare()
 
 
 class _Code:
@@ -257,6 +261,7 @@ class _Code:
 
 
 _by_program = ProgramTable()            # program -> its SharedFunction
+_preparing = threading.RLock()          # (re-entered: a function prepares its callees)
 _by_text: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # (text, consts) -> _Code
 
 
