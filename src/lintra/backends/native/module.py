@@ -5,12 +5,12 @@ after loading, so the object file itself is position- and process-independent (i
 cached on disk).
 
 Called programs (``call``: an ``@fn``, a nested ``jit``, or a derived program such as
-``jvp_step_primal``) are compiled once per process and IR text (which fixes the program, its
-input types and the lowering), each in its own module, object file and JIT library, emitted
-when a caller first needs it. A caller reads the address of a callee's code from the
+``jvp_step_primal``) are compiled once per process, IR text (which fixes the program, its input
+types and the lowering) and constants, each in its own module, object file and JIT library,
+emitted when a caller first needs it. A caller reads the address of a callee's code from the
 callee's *slot*, a pointer-sized cell (one constant of the caller holds its address). So a
-second ``jit`` calling the same functions emits, compiles and links only its own code, and
-the disk cache keys caller and callee objects separately (a caller's object holds none of its
+second ``jit`` calling the same functions emits, compiles and links only its own code, and the
+disk cache keys caller and callee objects separately (a caller's object holds none of its
 callees' code).
 
 How a caller sees faster code (measured, then decided):
@@ -195,7 +195,7 @@ class ModuleEmitter:
 class SharedFunction:
     """A called program's function, as callers see it: ``slot``, a cell holding the address
     of its code. The code is emitted on the first ``prepare`` (not before: a caller loaded
-    whole from the disk cache never needs it), once per IR text (``_Code``)."""
+    whole from the disk cache never needs it), once per IR text and constants (``_Code``)."""
 
     def __init__(self, program: Program):
         self.program = weakref.ref(program)     # (a ProgramTable value: not the key itself)
@@ -215,8 +215,8 @@ class SharedFunction:
 
 
 class _Code:
-    """The compiled function of one IR text. ``opt``: the level of its code now (-1 before
-    loading); ``want``: O2 when it has loops (and is not too big), else O0."""
+    """The compiled function of one IR text and constants. ``opt``: the level of its code
+    now (-1 before loading); ``want``: O2 when it has loops (and is not too big), else O0."""
 
     def __init__(self, mod: ModuleEmitter, text: str):
         self.name, self.text, self.loops, self.size = mod.module.name, text, mod.loops, mod.size
