@@ -169,11 +169,14 @@ W[convert_element_type_p] = lambda g, x, *, dtype: g.convert(x, dtype)
 
 # ---------------------------------------------------------------- no-ops and calls
 
-L[stop_gradient_p] = lambda g, ins: ins
-L[name_p] = lambda g, ins, **_: ins
+# the input itself: owned (updatable in place) only if this equation is its last reader
+L[stop_gradient_p] = lambda g, ins: g.lend(ins, g.updatable)
+L[name_p] = lambda g, ins, **_: g.lend(ins, g.updatable)
 L[call_p] = lambda g, ins, **p: g.emit_call(ins, **p)
-L[custom_jvp_call_p] = lambda g, ins, *, program, **_: g.emit_program(program, ins)
-L[custom_vjp_call_p] = lambda g, ins, *, program, **_: g.emit_program(program, ins)
+L[custom_jvp_call_p] = lambda g, ins, *, program, **_: g.emit_program(
+    program, g.lend(ins, g.updatable))
+L[custom_vjp_call_p] = lambda g, ins, *, program, **_: g.emit_program(
+    program, g.lend(ins, g.updatable))
 L[cond_p] = lambda g, ins, **p: g.emit_cond(ins, **p)
 L[scan_p] = lambda g, ins, **p: g.emit_scan(ins, **p)
 L[while_p] = lambda g, ins, **p: g.emit_while(ins, **p)

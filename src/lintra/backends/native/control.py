@@ -67,7 +67,7 @@ class ControlMixin:
 
     def emit_scan(self, ins, *, body: Program, num_consts, num_carry, length, reverse,
                   **_) -> list:
-        consts = ins[:num_consts]
+        consts = self.lend(ins[:num_consts])        # read again by every step
         carries = [_Carry(self, a, v) for a, v in zip(
             body.in_avals[num_consts:num_consts + num_carry], ins[num_consts:][:num_carry])]
         xs = [self.as_buf(x) for x in ins[num_consts + num_carry:]]
@@ -92,7 +92,8 @@ class ControlMixin:
 
     def emit_while(self, ins, *, cond_prog: Program, body_prog: Program, cond_nconsts,
                    body_nconsts, **_) -> list:
-        cc, bc = ins[:cond_nconsts], ins[cond_nconsts:cond_nconsts + body_nconsts]
+        consts = self.lend(ins[:cond_nconsts + body_nconsts])    # read by every iteration
+        cc, bc = consts[:cond_nconsts], consts[cond_nconsts:]
         init = ins[cond_nconsts + body_nconsts:]
         carries = [_Carry(self, a, v) for a, v in zip(body_prog.out_avals, init)]
         head = self.fn.append_basic_block("while")
@@ -100,7 +101,7 @@ class ControlMixin:
         done = self.fn.append_basic_block("while_done")
         self.b.branch(head)
         self.b.position_at_end(head)
-        (pred,) = self.emit_program(cond_prog, cc + [c.read(self) for c in carries])
+        (pred,) = self.emit_program(cond_prog, cc + self.lend([c.read(self) for c in carries]))
         self.b.cbranch(self.as_scalar(pred).v, inner, done)
         self.b.position_at_end(inner)
         cur = [c.read(self) for c in carries]
@@ -111,7 +112,7 @@ class ControlMixin:
         return [c.read(self) for c in carries]
 
     def emit_cond(self, ins, *, branches, **_) -> list:
-        index, ops = self.as_scalar(ins[0]).v, ins[1:]
+        index, ops = self.as_scalar(ins[0]).v, self.lend(ins[1:], self.updatable[1:])
         n = len(branches)
         if index.type.width < 64:
             index = self.b.sext(index, I64) if ins[0].aval.dtype.kind == "i" else \

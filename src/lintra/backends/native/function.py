@@ -108,6 +108,14 @@ class FunctionEmitter(ControlMixin):
             p = self.ab.bitcast(self.arena.slice(n * aval.dtype.itemsize), t.as_pointer())
         return Buf(p, aval, owned=True)
 
+    def lend(self, vals: list, keep=()) -> list:
+        """``vals`` as a sub-program inlined here may see them: not ``owned`` (its equations
+        must not update them in place: the caller still reads them, or the next iteration
+        does) unless ``keep[k]`` (this equation is their variable's last reader)."""
+        keep = list(keep) + [False] * len(vals)
+        return [Buf(v.ptr, v.aval, const=v.const) if isinstance(v, Buf) and v.owned
+                and not k else v for v, k in zip(vals, keep)]
+
     def slot(self, aval: ShapedArray):
         """A register-sized stack slot (scalars carried across blocks and loops)."""
         return self.ab.alloca(I1 if aval.dtype.kind == "b" else mem_type(aval.dtype))

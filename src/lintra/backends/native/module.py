@@ -5,12 +5,12 @@ after loading, so the object file itself is position- and process-independent (i
 cached on disk).
 
 Called programs (``call``: an ``@fn``, a nested ``jit``, or a derived program such as
-``jvp_step_primal``) are compiled once per process and IR text (which fixes the program, its
-input types and the lowering), each in its own module, object file and JIT library, emitted
-when a caller first needs it. A caller reads the address of a callee's code from the
+``jvp_step_primal``) are compiled once per process, IR text (which fixes the program, its input
+types and the lowering) and constants, each in its own module, object file and JIT library,
+emitted when a caller first needs it. A caller reads the address of a callee's code from the
 callee's *slot*, a pointer-sized cell (one constant of the caller holds its address). So a
-second ``jit`` calling the same functions emits, compiles and links only its own code, and
-the disk cache keys caller and callee objects separately (a caller's object holds none of its
+second ``jit`` calling the same functions emits, compiles and links only its own code, and the
+disk cache keys caller and callee objects separately (a caller's object holds none of its
 callees' code).
 
 How a caller sees faster code (measured, then decided):
@@ -31,6 +31,7 @@ How a caller sees faster code (measured, then decided):
 from __future__ import annotations
 
 import ctypes
+import threading
 import weakref
 
 import numpy as np
@@ -194,7 +195,7 @@ class ModuleEmitter:
 class SharedFunction:
     """A called program's function, as callers see it: ``slot``, a cell holding the address
     of its code. The code is emitted on the first ``prepare`` (not before: a caller loaded
-    whole from the disk cache never needs it), once per IR text (``_Code``)."""
+    whole from the disk cache never needs it), once per IR text and constants (``_Code``)."""
 
     def __init__(self, program: Program):
         self.program = weakref.ref(program)     # (a ProgramTable value: not the key itself)
@@ -202,17 +203,20 @@ class SharedFunction:
         self.code: _Code | None = None
 
     def prepare(self) -> list:
-        """Emitted and loaded; the background jobs that raise it to the level it wants."""
-        if self.code is None:
-            self.code = _code(self.program())
-            self.code.slots.append(self.slot)
-            self.slot.value = self.code.slots[0].value
-        return self.code.prepare()
+        """Emitted and loaded; the background jobs that raise it to the level it wants. One
+        thread at a time: two threads' first calls must not each emit a code, the second
+        replacing (and so unloading) the one the first is already running."""
+        with _preparing:
+            if self.code is None:
+                self.code = _code(self.program())
+                self.code.slots.append(self.slot)
+                self.slot.value = self.code.slots[0].value
+            return self.code.prepare()
 
 
 class _Code:
-    """The compiled function of one IR text. ``opt``: the level of its code now (-1 before
-    loading); ``want``: O2 when it has loops (and is not too big), else O0."""
+    """The compiled function of one IR text and constants. ``opt``: the level of its code
+    now (-1 before loading); ``want``: O2 when it has loops (and is not too big), else O0."""
 
     def __init__(self, mod: ModuleEmitter, text: str):
         self.name, self.text, self.loops, self.size = mod.module.name, text, mod.loops, mod.size
@@ -257,7 +261,8 @@ class _Code:
 
 
 _by_program = ProgramTable()            # program -> its SharedFunction
-_by_text: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # IR text -> _Code
+_preparing = threading.RLock()          # (re-entered: a function prepares its callees)
+_by_text: weakref.WeakValueDictionary = weakref.WeakValueDictionary()   # (text, consts) -> _Code
 
 
 def shared_function(program: Program) -> SharedFunction:
@@ -270,14 +275,18 @@ def shared_function(program: Program) -> SharedFunction:
 
 
 def _code(program: Program) -> _Code:
-    """``program``'s code: emitted, and shared by every program of the same IR text."""
+    """``program``'s code: emitted, and shared by every program of the same IR text and
+    constants (the text alone names no callee, literal array or callback: two ``@fn`` of one
+    name calling different functions have the same text). A live entry keeps its constants'
+    objects alive, so their addresses are not reused while it is a key."""
     mod = ModuleEmitter(program.name)
     mod.function_for(program, "lintra_fn")
     vecmath.finish(mod.module)
     text = str(mod.module)
-    code = _by_text.get(text)
+    key = (text, tuple(address for _, address in mod.constants))
+    code = _by_text.get(key)
     if code is None:
-        code = _by_text[text] = _Code(mod, text)
+        code = _by_text[key] = _Code(mod, text)
         engine.stats["functions"] += 1
     else:
         engine.stats["function_hits"] += 1
