@@ -65,7 +65,7 @@ fix = trunc
 
 
 def fmod(x, y):
-    """C's remainder: the sign of ``x`` (NumPy's fmod), ``x - y * trunc(x / y)``."""
+    """C's remainder: the sign of ``x`` (NumPy's fmod)."""
     x, y = base.promote(x, y)
     kind = get_aval(x).dtype.kind
     if kind in "iub":
@@ -74,7 +74,11 @@ def fmod(x, y):
             return r
         differ = E.bitwise_and(E.ne(r, 0), E.ne(E.lt(x, 0), E.lt(y, 0)))
         return E.select(differ, E.sub(r, y), r)
-    return E.sub(x, E.mul(y, trunc(E.div(x, y))))
+    # remainders of magnitudes are exact (x - y * trunc(x / y) is not: fmod(1e17, 3) gave 0,
+    # fmod(7, inf) nan); zeros keep the sign of x (fmod(-6, 3) and fmod(-0, 2) are -0.0)
+    r = E.rem(E.abs(x), E.abs(y))
+    r = E.select(E.lt(x, 0), E.neg(r), r)
+    return E.select(E.bitwise_and(E.eq(x, 0), E.eq(r, 0)), x, r)
 
 
 def reciprocal(x):
@@ -150,13 +154,26 @@ def floor_divide(x, y):
     x, y = base.promote(x, y)
     dtype = get_aval(x).dtype
     if dtype.kind not in "iu":
-        return E.floor(E.div(x, y))
+        return _float_floor_divide(base.stop_gradient(x), base.stop_gradient(y))
     q = base.convert_element_type(E.floor(E.div(x, y)), dtype)
     if dtype.itemsize == 8:
         q = _exact_quotient(x, y, q, dtype)
     if dtype.kind == "i":
         q = E.select(E.eq(y, -1), E.neg(x), q)
     return E.select(E.eq(y, 0), np.zeros((), dtype), q)
+
+
+def _float_floor_divide(x, y):
+    """NumPy's float ``//`` (its ``divmod``): the quotient of ``x - fmod(x, y)``, an exact
+    multiple of ``y``, rounded; floor(x / y) is off where x / y rounds up to an integer
+    (1 // 0.1 is 9.0) and is inf for inf // 2 (nan in NumPy). x // 0 is x / 0."""
+    r = fmod(x, y)
+    q = E.div(E.sub(x, r), y)
+    q = E.select(E.bitwise_and(E.ne(r, 0), E.ne(E.lt(y, 0), E.lt(r, 0))), E.sub(q, 1.0), q)
+    f = E.floor(q)
+    f = E.select(E.gt(E.sub(q, f), 0.5), E.add(f, 1.0), f)
+    f = E.select(E.eq(q, 0), E.mul(0.0, E.div(x, y)), f)     # the zero of x / y's sign
+    return E.select(E.eq(y, 0), E.div(x, y), f)
 
 
 def _exact_quotient(x, y, q0, dtype):

@@ -96,7 +96,8 @@ def _sign(g, x):
     zero = g.const(0)
     if not g.is_signed and not g.is_float:
         return g.select(g.cmp(">", x, zero), g.const(1), zero)
-    neg = g.select(g.cmp("<", x, zero), g.const(-1), x)   # 0 and nan stay themselves
+    # NumPy's sign: -0.0 gives 0.0 (JAX's keeps -0.0); nan stays nan
+    neg = g.select(g.cmp("<", x, zero), g.const(-1), g.select(g.cmp("==", x, zero), zero, x))
     return g.select(g.cmp(">", x, zero), g.const(1), neg)
 
 
@@ -105,7 +106,7 @@ W[E.sign_p] = _sign
 
 
 def _rem(g, x, y):
-    """NumPy's remainder: the sign of the divisor; integer x % 0 is 0. The divisor is 1
+    """NumPy's remainder: the sign of the divisor (zeros too); integer x % 0 is 0. The divisor is 1
     where it is 0 or -1 (x % -1 is 0 too): INT_MIN % -1 would trap (SIGFPE) on x86."""
     zero = g.const(0)
     if g.is_float:
@@ -117,9 +118,9 @@ def _rem(g, x, y):
         r = g.srem(x, g.select(bad, g.const(1), y))
     fix = g.and_(g.cmp("!=", r, zero), g.xor(g.cmp("<", r, zero), g.cmp("<", y, zero)))
     r = g.select(fix, g.add(r, y), r)
-    if not g.is_float:
-        r = g.select(g.cmp("==", y, zero), zero, r)
-    return r
+    if g.is_float:      # a zero remainder takes the divisor's sign too (-6 % 3 is 0.0)
+        return g.select(g.cmp("==", r, zero), g.math("copysign", zero, y), r)
+    return g.select(g.cmp("==", y, zero), zero, r)
 
 
 W[E.rem_p] = _rem
