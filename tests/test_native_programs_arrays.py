@@ -118,6 +118,24 @@ def test_float_floor_divide_like_numpy():
     close(native(lt.grad(lambda p: (p // 0.3).sum() + p.sum()), a[:5]), np.ones(5))
 
 
+def test_hypot_and_cbrt_at_the_extremes():
+    """``hypot`` was sqrt(x**2 + y**2): inf for 1e200, 0 for 1e-200, nan for (inf, nan);
+    ``cbrt(-0.0)`` was 0.0, cbrt(1e308) 1e-14 off."""
+    x = np.array([1e200, 1e-200, 3.0, 0.0, -0.0, np.inf, np.nan, np.inf, -5.0, 1e308])
+    y = np.array([1e200, 1e-200, -4.0, 0.0, 0.0, np.nan, 1.0, -np.inf, 0.0, 1e308])
+    for run in (native, interpret):
+        close(run(lnp.hypot, x, y), np.hypot(x, y), rtol=1e-15, atol=0)
+        got = run(lnp.cbrt, x)
+        close(got, np.cbrt(x), rtol=5e-16, atol=0)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(np.cbrt(x)))
+    u8 = np.array([200, 3], np.uint8)
+    close(native(lnp.hypot, u8, u8), np.hypot(200.0, 200.0) * np.array([1.0, 0.015]))
+    dx, dy = native(lt.grad(lambda a, b: lnp.hypot(a, b).sum(), argnums=(0, 1)),
+                    np.array([3.0, 1.0, -2.0]), np.array([4.0, 1.0, 0.0]))
+    close(dx, np.array([0.6, 2 ** -0.5, -1.0]))
+    close(dy, np.array([0.8, 2 ** -0.5, 0.0]))
+
+
 def test_std_and_norm_of_data_with_nan_are_nan():
     """``std`` and ``norm`` (``sqrt`` with a zero derivative at 0) turned a nan variance
     into 0.0 on every backend; NumPy's is nan."""
