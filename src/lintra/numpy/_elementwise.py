@@ -86,15 +86,25 @@ def reciprocal(x):
 
 
 def exp2(x):
-    return E.exp(E.mul(x, float(np.log(2.0))))
+    """``pow(2, x)``: exact at integers (exp(x * log 2) gave exp2(3) = 7.999999999999998)."""
+    return E.pow(2.0, x)
+
+
+def _log_base(x, b: float):
+    """log(x) / log(b), made exact where x is a power of ``b`` (as C's log2/log10:
+    floor(log10(1000)) was 2); the derivative stays 1 / (x log(b))."""
+    r = E.div(E.log(x), float(np.log(b)))
+    k = base.stop_gradient(E.round(r))
+    exact = E.bitwise_and(E.eq(E.pow(b, k), x), E.lt(E.abs(r), np.inf))
+    return E.select(exact, E.add(r, base.stop_gradient(E.sub(k, r))), r)
 
 
 def log2(x):
-    return E.div(E.log(x), float(np.log(2.0)))
+    return _log_base(x, 2.0)
 
 
 def log10(x):
-    return E.div(E.log(x), float(np.log(10.0)))
+    return _log_base(x, 10.0)
 
 
 def cbrt(x):
