@@ -94,6 +94,8 @@ def _log_base(x, b: float):
     """log(x) / log(b), made exact where x is a power of ``b`` (as C's log2/log10:
     floor(log10(1000)) was 2); the derivative stays 1 / (x log(b))."""
     r = E.div(E.log(x), float(np.log(b)))
+    if get_aval(r).dtype.kind == "c":
+        return r
     k = base.stop_gradient(E.round(r))
     exact = E.bitwise_and(E.eq(E.pow(b, k), x), E.lt(E.abs(r), np.inf))
     return E.select(exact, E.add(r, base.stop_gradient(E.sub(k, r))), r)
