@@ -65,7 +65,7 @@ fix = trunc
 
 
 def fmod(x, y):
-    """C's remainder: the sign of ``x`` (NumPy's fmod), ``x - y * trunc(x / y)``."""
+    """C's remainder: the sign of ``x`` (NumPy's fmod)."""
     x, y = base.promote(x, y)
     kind = get_aval(x).dtype.kind
     if kind in "iub":
@@ -74,7 +74,11 @@ def fmod(x, y):
             return r
         differ = E.bitwise_and(E.ne(r, 0), E.ne(E.lt(x, 0), E.lt(y, 0)))
         return E.select(differ, E.sub(r, y), r)
-    return E.sub(x, E.mul(y, trunc(E.div(x, y))))
+    # remainders of magnitudes are exact (x - y * trunc(x / y) is not: fmod(1e17, 3) gave 0,
+    # fmod(7, inf) nan); zeros keep the sign of x (fmod(-6, 3) and fmod(-0, 2) are -0.0)
+    r = E.rem(E.abs(x), E.abs(y))
+    r = E.select(E.lt(x, 0), E.neg(r), r)
+    return E.select(E.bitwise_and(E.eq(x, 0), E.eq(r, 0)), x, r)
 
 
 def reciprocal(x):
@@ -82,23 +86,55 @@ def reciprocal(x):
 
 
 def exp2(x):
-    return E.exp(E.mul(x, float(np.log(2.0))))
+    """``pow(2, x)``: exact at integers (exp(x * log 2) gave exp2(3) = 7.999999999999998)."""
+    return E.pow(2.0, x)
+
+
+def _log_base(x, b: float):
+    """log(x) / log(b), made exact where x is a power of ``b`` (as C's log2/log10:
+    floor(log10(1000)) was 2); the derivative stays 1 / (x log(b))."""
+    r = E.div(E.log(x), float(np.log(b)))
+    if get_aval(r).dtype.kind == "c":
+        return r
+    k = base.stop_gradient(E.round(r))
+    exact = E.bitwise_and(E.eq(E.pow(b, k), x), E.lt(E.abs(r), np.inf))
+    return E.select(exact, E.add(r, base.stop_gradient(E.sub(k, r))), r)
 
 
 def log2(x):
-    return E.div(E.log(x), float(np.log(2.0)))
+    return _log_base(x, 2.0)
 
 
 def log10(x):
-    return E.div(E.log(x), float(np.log(10.0)))
+    return _log_base(x, 10.0)
 
 
 def cbrt(x):
-    return E.mul(E.sign(x), E.pow(E.abs(x), 1.0 / 3.0))
+    """The real cube root; zeros keep their sign, as in NumPy. One Newton step corrects
+    pow(|x|, 1/3) (1/3 is inexact: 1e-14 off at 1e308) and keeps the derivative exact."""
+    a = E.abs(x)
+    y = E.pow(a, 1.0 / 3.0)
+    fine = E.bitwise_and(E.gt(y, 0), E.lt(y, np.inf))
+    safe = E.select(fine, y, 1.0)
+    y = E.select(fine, E.sub(safe, E.div(E.sub(safe, E.div(a, E.square(safe))), 3.0)), y)
+    return E.select(E.eq(x, 0), x, E.mul(E.sign(x), y))
 
 
 def hypot(x, y):
-    return E.sqrt(E.add(E.square(x), E.square(y)))
+    """sqrt(x**2 + y**2) scaled by the larger magnitude, so that it neither overflows
+    (hypot(1e200, 1e200) was inf) nor underflows; inf wherever either is infinite (nan too,
+    as C's hypot)."""
+    x, y = base.promote(x, y)
+    if get_aval(x).dtype.kind in "iub":
+        x = base.convert_element_type(x, np.dtype("float64"))
+        y = base.convert_element_type(y, np.dtype("float64"))
+    ax, ay = E.abs(x), E.abs(y)
+    m, n = X.maximum(ax, ay), X.minimum(ax, ay)
+    big = E.gt(m, 0)
+    r = E.div(n, E.select(big, m, 1.0))
+    h = E.select(big, E.mul(m, E.sqrt(E.add(1.0, E.square(r)))), E.add(ax, ay))
+    inf = E.bitwise_or(E.eq(ax, np.inf), E.eq(ay, np.inf))
+    return E.select(inf, np.inf, h)
 
 
 def logaddexp(x, y):
@@ -150,13 +186,26 @@ def floor_divide(x, y):
     x, y = base.promote(x, y)
     dtype = get_aval(x).dtype
     if dtype.kind not in "iu":
-        return E.floor(E.div(x, y))
+        return _float_floor_divide(base.stop_gradient(x), base.stop_gradient(y))
     q = base.convert_element_type(E.floor(E.div(x, y)), dtype)
     if dtype.itemsize == 8:
         q = _exact_quotient(x, y, q, dtype)
     if dtype.kind == "i":
         q = E.select(E.eq(y, -1), E.neg(x), q)
     return E.select(E.eq(y, 0), np.zeros((), dtype), q)
+
+
+def _float_floor_divide(x, y):
+    """NumPy's float ``//`` (its ``divmod``): the quotient of ``x - fmod(x, y)``, an exact
+    multiple of ``y``, rounded; floor(x / y) is off where x / y rounds up to an integer
+    (1 // 0.1 is 9.0) and is inf for inf // 2 (nan in NumPy). x // 0 is x / 0."""
+    r = fmod(x, y)
+    q = E.div(E.sub(x, r), y)
+    q = E.select(E.bitwise_and(E.ne(r, 0), E.ne(E.lt(y, 0), E.lt(r, 0))), E.sub(q, 1.0), q)
+    f = E.floor(q)
+    f = E.select(E.gt(E.sub(q, f), 0.5), E.add(f, 1.0), f)
+    f = E.select(E.eq(q, 0), E.mul(0.0, E.div(x, y)), f)     # the zero of x / y's sign
+    return E.select(E.eq(y, 0), E.div(x, y), f)
 
 
 def _exact_quotient(x, y, q0, dtype):

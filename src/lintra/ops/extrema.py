@@ -43,9 +43,9 @@ scalar_impls[min_p] = lambda x, y: x if x < y or x != x else y
 def safe_sqrt(x):
     """``sqrt`` of a sum of squares, with derivative 0 (not inf * 0 = nan) where ``x == 0``:
     the subgradient ``std`` and ``norm`` use at a constant input / the origin. Elsewhere,
-    higher derivatives included, it is ``sqrt``."""
+    higher derivatives included, it is ``sqrt``; nan stays nan (``std`` of data with a nan)."""
     pos = gt(x, 0.0)
-    return select(pos, sqrt(select(pos, x, 1.0)), 0.0)
+    return select(pos, sqrt(select(pos, x, 1.0)), mul(x, 0.0))
 
 
 def clip(x, lo=None, hi=None):

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..backends.native.rules import lowering_rules
 from .linalg import dot_general_p
-from .native import sum_combine
+from .native import accumulator, sum_combine
 
 GEMM_FLOPS = 1 << 15     # multiply-adds from which a product calls BLAS instead of looping
 
@@ -50,12 +50,12 @@ def _dot_general(g, ins, *, dimension_numbers):
     out = _dot_blas(g, x, y, xf, xc, yf, yc, list(xb), list(yb))
     if out is not None:
         return [out]
-    se = g.scalar_emitter(x.aval.dtype)
+    se, widen = accumulator(g, x.aval.dtype, True)
     inner = [x.aval.shape[d] for d in xc]
 
     def at(m):
         bm, xm, ym = m[:len(xb)], m[len(xb):len(xb) + len(xf)], m[len(xb) + len(xf):]
-        acc = g.slot(g.out_aval)
+        acc = g.slot(g.out_aval.update(dtype=se.dtype))
         g.b.store(se.const(0), acc)
 
         def step(r):
@@ -70,10 +70,10 @@ def _dot_general(g, ins, *, dimension_numbers):
                 yi[d] = i
             for dx, dy, i in zip(xc, yc, r):
                 xi[dx], yi[dy] = i, i
-            prod = se.mul(g.load_at(x, xi), g.load_at(y, yi))
+            prod = se.mul(widen(g.load_at(x, xi)), widen(g.load_at(y, yi)))
             g.b.store(sum_combine(se, g.b.load(acc), prod), acc)
         g.loop_nest(inner, step)
-        return g.b.load(acc)
+        return se.convert(g.b.load(acc), x.aval.dtype)
     return [g.tabulate(g.out_aval, at)]
 
 

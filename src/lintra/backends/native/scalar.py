@@ -125,7 +125,9 @@ class ScalarEmitter:
             self.decline(f"{name} of {self.dtype}")
         t = reg_type(self.dtype)
         if name in _INTRINSICS:
-            fn = self.module.declare_intrinsic(f"llvm.{name}", [t])
+            # the type given: llvmlite guesses a unary one for binary ``copysign``
+            fn = self.module.declare_intrinsic(f"llvm.{name}", [t],
+                                               ir.FunctionType(t, [t] * len(xs)))
         else:
             cname = name + ("f" if t == F32 else "")
             fn = self.module.globals.get(cname)
