@@ -1,0 +1,237 @@
+"""Statistics, NaN-ignoring reductions and searching in ``lintra.numpy``: values against NumPy
+(eager, ``jit`` native and ``backend="interpret"``), gradients against JAX, ``vmap`` against a
+Python loop, and clear errors where a traced value would need a data-dependent shape."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import lintra as lt
+import lintra.numpy as lnp
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+jnp = jax.numpy
+
+from jax_oracle import check_vs_jax  # noqa: E402
+
+RNG = np.random.default_rng(0)
+A = RNG.normal(size=(4, 5))
+A3 = RNG.normal(size=(3, 4, 6)).astype(np.float32)
+B = A.copy()
+B[1, 2] = B[3, 0] = np.nan
+BN = B.copy()
+BN[2] = np.nan                      # an all-NaN row
+XP = np.sort(RNG.uniform(0, 10, 8))
+FP = RNG.normal(size=8)
+XX = np.concatenate([RNG.uniform(-1, 11, 10), XP[[0, 3, 7]], [np.nan]])
+INTS = RNG.integers(0, 7, 12)
+W = RNG.random(12)
+D = RNG.normal(size=60)
+
+
+def _quiet(f):
+    def g(*args):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return f(*args)
+    return g
+
+
+# name -> (lintra-or-numpy function of (module, *args), args); NumPy gives the expected values
+VALUE_CASES = {
+    "median": (lambda m, a: m.median(a), (A,)),
+    "median_axis": (lambda m, a: m.median(a, axis=1, keepdims=True), (A,)),
+    "median_nan": (lambda m, a: m.median(a, axis=0), (B,)),
+    "median_f32_tuple": (lambda m, a: m.median(a, axis=(0, 2)), (A3,)),
+    "quantile_q_vector": (lambda m, a: m.quantile(a, np.array([0.0, 0.25, 0.9, 1.0]), axis=-1),
+                          (A3,)),
+    "quantile_lower": (lambda m, a: m.quantile(a, 0.3, axis=0, method="lower"), (A,)),
+    "quantile_higher": (lambda m, a: m.quantile(a, 0.3, axis=0, method="higher"), (A,)),
+    "quantile_nearest": (lambda m, a: m.quantile(a, 0.6, axis=1, method="nearest"), (A,)),
+    "quantile_midpoint": (lambda m, a: m.quantile(a, 0.3, method="midpoint"), (A,)),
+    "quantile_int": (lambda m, a: m.quantile(a, 0.4), (INTS,)),
+    "percentile": (lambda m, a: m.percentile(a, [10, 50, 95], axis=1, keepdims=True), (A3,)),
+    "nansum": (lambda m, a: m.nansum(a, axis=0), (B,)),
+    "nansum_int": (lambda m, a: m.nansum(a), (INTS,)),
+    "nanmean": (lambda m, a: m.nanmean(a, axis=1), (BN,)),
+    "nanmean_all": (lambda m, a: m.nanmean(a), (B,)),
+    "nanmax": (lambda m, a: m.nanmax(a, axis=1, keepdims=True), (BN,)),
+    "nanmin": (lambda m, a: m.nanmin(a, axis=0), (B,)),
+    "nanmin_f32": (lambda m, a: m.nanmin(a, axis=2), (A3,)),
+    "nanprod": (lambda m, a: m.nanprod(a, axis=1), (B,)),
+    "nanvar": (lambda m, a: m.nanvar(a, axis=1, ddof=1), (B,)),
+    "nanstd": (lambda m, a: m.nanstd(a, axis=(0, 1)), (B,)),
+    "nanargmax": (lambda m, a: m.nanargmax(a, axis=1), (B,)),
+    "nanargmin": (lambda m, a: m.nanargmin(a), (B,)),
+    "nancumsum": (lambda m, a: m.nancumsum(a, axis=0), (B,)),
+    "nancumsum_flat": (lambda m, a: m.nancumsum(a), (B,)),
+    "count_nonzero": (lambda m, a: m.count_nonzero(a > 0, axis=1), (A3,)),
+    "count_nonzero_all": (lambda m, a: m.count_nonzero(a), (INTS,)),
+    "cumulative_sum": (lambda m, a: m.cumulative_sum(a, axis=1, include_initial=True), (A,)),
+    "cov": (lambda m, a: m.cov(a), (A,)),
+    "cov_cols_y": (lambda m, a: m.cov(a, a[::-1] ** 2, rowvar=False, bias=True), (A,)),
+    "cov_weights": (lambda m, a: m.cov(a, fweights=np.array([1, 2, 1, 3, 2]),
+                                       aweights=np.linspace(0.5, 1, 5)), (A,)),
+    "cov_1d": (lambda m, a: m.cov(a[0]), (A,)),
+    "corrcoef": (lambda m, a: m.corrcoef(a), (A,)),
+    "corrcoef_y": (lambda m, a: m.corrcoef(a[0], a[1]), (A,)),
+    "trapezoid_dx": (lambda m, a: m.trapezoid(a, dx=0.3, axis=0), (A,)),
+    "trapezoid_x": (lambda m, a: m.trapezoid(a, x=np.linspace(0, 2, 6)), (A3,)),
+    "trapezoid_xnd": (lambda m, a: m.trapezoid(a, x=m.cumsum(a ** 2, 1)), (A,)),
+    "searchsorted_left": (lambda m, v: m.searchsorted(XP, v), (XX,)),
+    "searchsorted_right": (lambda m, v: m.searchsorted(np.repeat(XP, 2), v, side="right"),
+                           (XX,)),
+    "searchsorted_2d": (lambda m, v: m.searchsorted(XP[:5], v), (A * 5 + 5,)),
+    "digitize": (lambda m, v: m.digitize(v, XP), (XX,)),
+    "digitize_right_dec": (lambda m, v: m.digitize(v, XP[::-1], right=True), (XX,)),
+    "bincount": (lambda m, i: m.bincount(i, minlength=9), (INTS,)),
+    "bincount_w": (lambda m, i, w: m.bincount(i, w), (INTS, W)),
+    "histogram": (lambda m, d: m.histogram(d), (D,)),
+    "histogram_range": (lambda m, d: m.histogram(d, 7, range=(-1, 1.5)), (D,)),
+    "histogram_edges_w": (lambda m, d, w: m.histogram(d, [-2, -0.5, 0, 0.3, 3], weights=w,
+                                                      density=True), (D[:12], W)),
+    "unique": (lambda m, a: m.unique(a, return_index=True, return_inverse=True,
+                                     return_counts=True), (INTS,)),
+    "unique_nan": (lambda m, a: m.unique(a), (np.round(B),)),
+    "interp": (lambda m, x: m.interp(x, XP, FP), (XX,)),
+    "interp_lr": (lambda m, x: m.interp(x, XP, FP, left=-3.0, right=4.0), (XX,)),
+    "interp_period": (lambda m, x: m.interp(x, XP, FP, period=4.0), (XX,)),
+}
+EAGER_ONLY = {"bincount", "bincount_w", "unique", "unique_nan", "histogram_edges_w"}
+
+
+def _assert_same(out, expected):
+    outs = out if isinstance(out, tuple) else (out,)
+    exps = expected if isinstance(expected, tuple) else (expected,)
+    assert len(outs) == len(exps)
+    for o, e in zip(outs, exps):
+        e = np.asarray(e)
+        assert np.shape(o) == e.shape
+        assert np.asarray(o).dtype.kind == e.dtype.kind
+        np.testing.assert_allclose(np.asarray(o, float), e.astype(float), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(VALUE_CASES))
+def test_values_match_numpy(name):
+    f, args = VALUE_CASES[name]
+    expected = _quiet(f)(np, *args)
+    _assert_same(_quiet(f)(lnp, *args), expected)
+    if name in EAGER_ONLY:
+        return
+    for backend in ("interpret", None):
+        jf = lt.jit(lambda *a: f(lnp, *a), **({"backend": backend} if backend else {}))
+        _assert_same(_quiet(jf)(*args), expected)
+
+
+# name -> (function of (module, *args), args); gradients of a summary compared with JAX's
+GRAD_CASES = {
+    "median_odd": (lambda m, a: m.median(a, axis=1), (A,)),
+    "median_even": (lambda m, a: m.median(a, axis=0, keepdims=True), (A,)),
+    "quantile_q": (lambda m, a, q: m.quantile(a, q, axis=1), (A, np.array([0.15, 0.5, 0.8]))),
+    "percentile_tuple": (lambda m, a: m.percentile(a, 37.0, axis=(0, 1)), (A,)),
+    "nansum": (lambda m, a: m.nansum(a, axis=0), (B,)),
+    "nanmean": (lambda m, a: m.nanmean(a, axis=1), (B,)),
+    "nanvar": (lambda m, a: m.nanvar(a, axis=1, ddof=1), (B,)),
+    "nanstd": (lambda m, a: m.nanstd(a, axis=0), (B,)),
+    "nanmax": (lambda m, a: m.nanmax(a, axis=1), (B,)),
+    "nanmin": (lambda m, a: m.nanmin(a), (B,)),
+    "nanprod": (lambda m, a: m.nanprod(a, axis=0), (B,)),
+    "nancumsum": (lambda m, a: m.nancumsum(a, axis=1), (B,)),
+    "cumulative_sum": (lambda m, a: m.cumulative_sum(a, axis=0, include_initial=True), (A,)),
+    "cov": (lambda m, a: m.cov(a), (A,)),
+    "cov_aweights": (lambda m, a, w: m.cov(a, aweights=w), (A, np.linspace(0.5, 1, 5))),
+    "corrcoef": (lambda m, a: m.corrcoef(a), (A,)),
+    "trapezoid": (lambda m, y, x: m.trapezoid(y, x=x), (A, np.linspace(0, 1, 5) ** 2)),
+    "interp": (lambda m, x, xp, fp: m.interp(x, xp, fp), (XX[:-1], XP, FP)),
+    "interp_period": (lambda m, x, fp: m.interp(x, XP, fp, period=4.0), (XX[:-1], FP)),
+    "bincount_w": (lambda m, w: m.bincount(INTS, w, length=8), (W,)),
+    "histogram_w": (lambda m, w: m.histogram(D[:12], 4, range=(-2, 2), weights=w)[0], (W,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_CASES))
+def test_gradients_match_jax(name):
+    f, args = GRAD_CASES[name]
+    check_vs_jax(lambda *a: f(lnp, *a), lambda *a: f(jnp, *a), args, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["median_even", "nanvar", "interp", "corrcoef"])
+def test_jitted_gradients_match_eager(name):
+    f, args = GRAD_CASES[name]
+
+    def loss(*a):
+        return lnp.sum(lnp.sin(f(lnp, *a)))
+
+    argnums = tuple(range(len(args)))
+    eager = lt.grad(loss, argnums)(*args)
+    for backend in ("interpret", None):
+        opts = {"backend": backend} if backend else {}
+        for g, e in zip(lt.jit(lt.grad(loss, argnums), **opts)(*args), eager):
+            np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
+
+
+VMAP_CASES = {
+    "median": lambda a: lnp.median(a, axis=0),
+    "quantile": lambda a: lnp.quantile(a, np.array([0.1, 0.6])),
+    "nanmean": lambda a: lnp.nanmean(a),
+    "nanargmax": lambda a: lnp.nanargmax(a),
+    "cov": lambda a: lnp.cov(lnp.stack([a, a ** 2])),
+    "searchsorted": lambda a: lnp.searchsorted(lnp.sort(a), 0.1),
+    "interp": lambda a: lnp.interp(np.array([0.5, 2.0, 3.3]), np.arange(5.0), a),
+    "histogram": lambda a: lnp.histogram(a, 3, range=(-1, 1))[0],
+    "bincount": lambda a: lnp.bincount(lnp.digitize(a, np.array([-1.0, 0.0, 1.0])), length=4),
+    "unique_size": lambda a: lnp.unique(lnp.round(a), size=4),
+    "trapezoid": lambda a: lnp.trapezoid(a),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VMAP_CASES))
+def test_vmap_matches_loop(name):
+    f = VMAP_CASES[name]
+    xs = np.where(np.isnan(B), np.nan, A)
+    if name != "nanmean" and name != "nanargmax":
+        xs = A
+    out = lt.vmap(f)(xs)
+    loop = np.stack([np.asarray(f(x)) for x in xs])
+    np.testing.assert_allclose(out, loop, rtol=1e-12, atol=1e-12)
+
+
+def test_unique_size_under_jit_matches_numpy():
+    x = np.array([3, 1, 1, 2, 5, 3, 3, 0])
+    vals, idx, inv, cnt = np.unique(x, True, True, True)
+    out = lt.jit(lambda x: lnp.unique(x, True, True, True, size=7, fill_value=-1))(x)
+    np.testing.assert_array_equal(out[0], np.r_[vals, [-1, -1]])
+    np.testing.assert_array_equal(out[1], np.r_[idx, [0, 0]])
+    np.testing.assert_array_equal(out[2], inv)
+    np.testing.assert_array_equal(out[3], np.r_[cnt, [0, 0]])
+    short = lt.jit(lambda x: lnp.unique(x, size=3), backend="interpret")(x)
+    np.testing.assert_array_equal(short, vals[:3])
+
+
+@pytest.mark.parametrize("fn, fix", [
+    (lambda x: lnp.unique(x), "size="),
+    (lambda x: lnp.bincount(x), "length="),
+])
+def test_data_dependent_shapes_raise_under_jit(fn, fix):
+    with pytest.raises(Exception) as info:
+        lt.jit(fn)(INTS)
+    msg = str(info.value)
+    assert ("unique" in msg or "bincount" in msg) and fix in msg
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="quantile"):
+        lnp.quantile(A, 1.5)
+    with pytest.raises(ValueError, match="percentile"):
+        lnp.percentile(A, -1)
+    with pytest.raises(ValueError, match="method"):
+        lnp.quantile(A, 0.5, method="bogus")
+    with pytest.raises(ValueError, match="side"):
+        lnp.searchsorted(XP, 1.0, side="middle")
+    with pytest.raises(ValueError, match="non-negative"):
+        lnp.bincount(np.array([1, -1]))
+    with pytest.raises(ValueError, match="axis"):
+        lnp.cumulative_sum(A)
+    assert lnp.trapz is lnp.trapezoid or lnp.trapz(A).shape == (4,)
