@@ -40,8 +40,11 @@ def _replace_nan(a, value):
 
 def _valid_count(a, mask, axis, keepdims):
     """Number of non-NaN entries reduced over ``axis`` (float, to divide by)."""
-    ones = E.select(mask, 0.0, 1.0) if mask is not None else \
-        S.broadcast_to(np.asarray(1.0), get_aval(a).shape)
+    dt = get_aval(a).dtype
+    dt = np.finfo(dt).dtype if dt.kind in "fc" else np.dtype(np.float64)
+    one, zero = np.ones((), dt), np.zeros((), dt)
+    ones = E.select(mask, zero, one) if mask is not None else \
+        S.broadcast_to(one, get_aval(a).shape)
     return _sum(ones, axis, keepdims=keepdims)
 
 

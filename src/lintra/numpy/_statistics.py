@@ -74,10 +74,11 @@ def quantile(a, q, axis=None, out=None, overwrite_input: bool = False,
     if method not in _METHODS:
         raise ValueError(f"quantile: method must be one of {_METHODS}, got {method!r}")
     a = base.promote_float(_as_value(a))[0]
+    scalar_q = isinstance(q, (int, float))               # Python numbers take a's precision
     q = _as_value(q)
-    if get_aval(q).dtype.kind != "f":
-        q = base.convert_element_type(q, get_aval(a).dtype)
     qa = None if _is_traced(q) else np.asarray(q)
+    if scalar_q or get_aval(q).dtype.kind != "f":
+        q = base.convert_element_type(q, get_aval(a).dtype)
     if qa is not None and (np.any(qa < 0) or np.any(qa > 1)):
         raise ValueError("quantile: q must be in the range [0, 1]")
     flat, kept = _to_last(a, axis)
@@ -111,10 +112,12 @@ def _is_traced(x) -> bool:
 def percentile(a, q, axis=None, out=None, overwrite_input: bool = False,
                method: str = "linear", keepdims: bool = False, *, weights=None):
     """``q``-th percentiles (``q`` in [0, 100]); see ``quantile``."""
-    q = _as_value(q)
+    if not isinstance(q, (int, float)):
+        q = _as_value(q)
     if not _is_traced(q) and (np.any(np.asarray(q) < 0) or np.any(np.asarray(q) > 100)):
         raise ValueError("percentile: q must be in the range [0, 100]")
-    return quantile(a, E.div(base.promote_float(q)[0], 100.0), axis, out, overwrite_input,
+    q = q / 100 if isinstance(q, (int, float)) else E.div(base.promote_float(q)[0], 100.0)
+    return quantile(a, q, axis, out, overwrite_input,
                     method, keepdims, weights=weights)
 
 
@@ -128,7 +131,9 @@ def _rows(m, rowvar: bool, dtype):
     m = _as_value(m)
     if get_aval(m).ndim > 2:
         raise ValueError("cov: m has more than 2 dimensions")
-    m = base.convert_element_type(m, dtype) if dtype is not None else base.promote_float(m)[0]
+    if dtype is None:                   # NumPy: at least float64
+        dtype = np.result_type(get_aval(m).dtype, np.float64)
+    m = base.convert_element_type(m, dtype)
     if get_aval(m).ndim < 2:
         m = S.reshape(m, (1, -1))
     if not rowvar and get_aval(m).shape[0] != 1:
@@ -197,7 +202,7 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
     axis = S.normalize_axis(axis, nd, "trapezoid")
     n = get_aval(y).shape[axis]
     if x is None:
-        d = _as_value(dx)
+        d = dx if isinstance(dx, (int, float)) else _as_value(dx)
     else:
         x = _as_value(x)
         d = diff(x, axis=-1 if get_aval(x).ndim == 1 else axis)
