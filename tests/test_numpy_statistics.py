@@ -153,6 +153,7 @@ GRAD_CASES = {
     "interp": (lambda m, x, xp, fp: m.interp(x, xp, fp), (XX[:-1], XP, FP)),
     "interp_period": (lambda m, x, fp: m.interp(x, XP, fp, period=4.0), (XX[:-1], FP)),
     "bincount_w": (lambda m, w: m.bincount(INTS, w, length=8), (W,)),
+    "unique_size": (lambda m, a: m.unique(a, size=9), (np.array([2.0, 1, 2, 3, 1, 0.5, 3]),)),
     "histogram_w": (lambda m, w: m.histogram(D[:12], 4, range=(-2, 2), weights=w)[0], (W,)),
 }
 
@@ -202,6 +203,12 @@ def test_vmap_matches_loop(name):
     out = lt.vmap(f)(xs)
     loop = np.stack([np.asarray(f(x)) for x in xs])
     np.testing.assert_allclose(out, loop, rtol=1e-12, atol=1e-12)
+
+
+def test_unique_eager_gradient_reaches_first_occurrences():
+    v = np.array([2.0, 1.0, 2.0, 3.0, 1.0])
+    g = lt.grad(lambda v: lnp.sum(lnp.unique(v) ** 3))(v)
+    np.testing.assert_allclose(g, [12.0, 3.0, 0.0, 27.0, 0.0])
 
 
 def test_unique_size_under_jit_matches_numpy():

@@ -192,22 +192,36 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
             raise NotImplementedError("unique: axis= with size= under a trace")
         return _unique_traced(ar, int(size), fill_value, equal_nan, flags)
     arr = _concrete(ar, "unique", "pass size= to fix the number of results")
-    res = np.unique(arr, *flags, axis=axis, equal_nan=equal_nan)
+    parts = list(np.unique(arr, True, *flags[1:], axis=axis, equal_nan=equal_nan))
+    first = parts[1]
+    if not return_index:
+        del parts[1]
+    if isinstance(ar, Tracer):      # gathered from ar, the values carry its derivative
+        src = S.reshape(ar, (-1,)) if axis is None else ar
+        parts[0] = I.take(src, first, 0 if axis is None else
+                          S.normalize_axis(axis, get_aval(ar).ndim, "unique"))
     if size is None:
-        return res
-    parts = list(res) if isinstance(res, tuple) else [res]
-    k = parts[0].shape[0]
-    fill = (parts[0][:1] if fill_value is None else fill_value) if k else 0
-    pads = {0: fill}
+        return parts[0] if len(parts) == 1 else tuple(parts)
+    if axis is not None:
+        raise NotImplementedError("unique: size= together with axis= is not supported")
+    k, size = first.shape[0], int(size)
     for j, p in enumerate(parts):
-        if j == 0 or (flags[0] and j == 1) or (flags[2] and j == len(parts) - 1):
-            if k >= size:
-                parts[j] = p[:size]
-            else:
-                pad = np.broadcast_to(np.asarray(pads.get(j, 0), p.dtype),
-                                      (size - k,) + p.shape[1:])
-                parts[j] = np.concatenate([p, pad], 0)
+        if j == 0 or (return_index and j == 1) or (return_counts and j == len(parts) - 1):
+            fill = 0 if j else (fill_value if fill_value is not None or not k else
+                                S.slice_static(p, (0,), (1,)))
+            parts[j] = _fit(p, size, fill)
     return parts[0] if len(parts) == 1 else tuple(parts)
+
+
+def _fit(p, size: int, fill):
+    """The first ``size`` entries of 1-d ``p``, padded with ``fill``."""
+    k = get_aval(p).shape[0]
+    if k >= size:
+        return S.slice_static(p, (0,), (size,))
+    dt = get_aval(p).dtype
+    fill = base.convert_element_type(_as_value(fill), dt)
+    return S.concatenate([p, S.broadcast_to(S.reshape(fill, (-1,))
+                                            if get_aval(fill).ndim else fill, (size - k,))], 0)
 
 
 def interp(x, xp, fp, left=None, right=None, period=None):
