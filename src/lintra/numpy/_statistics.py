@@ -1,4 +1,5 @@
-"""Order statistics and moments: ``quantile``, ``percentile``, ``median``, ``cov``,
+"""Order statistics and moments: ``quantile``, ``percentile``, ``median`` (and their
+NaN-ignoring ``nan*`` forms), ``cov``,
 ``corrcoef``, ``trapezoid`` (alias ``trapz``).
 
 Quantiles sort the data and interpolate between the two neighbouring order statistics, so the
@@ -26,7 +27,8 @@ from ._structure import diagonal
 from ._take import take_along_axis
 from .linalg import matmul
 
-__all__ = ["quantile", "percentile", "median", "cov", "corrcoef", "trapezoid", "trapz"]
+__all__ = ["quantile", "percentile", "median", "nanquantile", "nanpercentile", "nanmedian",
+           "cov", "corrcoef", "trapezoid", "trapz"]
 
 _METHODS = ("linear", "lower", "higher", "nearest", "midpoint")
 
@@ -44,87 +46,126 @@ def _to_last(a, axis):
     return a, tuple(1 if d in axes else n for d, n in enumerate(shape))
 
 
-def _positions(q, n: int, method: str):
-    """Lower/upper order-statistic indices (int64) and the weight of the upper one."""
-    pos = E.mul(q, float(n - 1))
-    lo = X.clip(E.floor(pos), 0.0, float(n - 1))
-    hi = X.clip(E.ceil(pos), 0.0, float(n - 1))
+def _positions(q, last, method: str):
+    """Lower/upper order-statistic indices (int64) and the weight of the upper one, for
+    fractions ``q`` of slices whose last index is ``last`` (a number, or one per slice)."""
+    def clamp(v):
+        return X.minimum(X.maximum(v, 0.0), last)
+    pos = E.mul(q, last)
+    lo, hi = clamp(E.floor(pos)), clamp(E.ceil(pos))
     frac = E.sub(pos, lo)
     if method == "lower":
         hi, frac = lo, E.mul(frac, 0.0)
     elif method == "higher":
         lo, frac = hi, E.mul(frac, 0.0)
     elif method == "nearest":
-        lo = hi = X.clip(E.round(pos), 0.0, float(n - 1))   # half to even, as NumPy
+        lo = hi = clamp(E.round(pos))                     # half to even, as NumPy
         frac = E.mul(frac, 0.0)
     elif method == "midpoint":
-        frac = E.select(E.eq(lo, hi), 0.0, 0.5)
+        frac = E.select(E.eq(lo, hi), E.mul(frac, 0.0), E.add(E.mul(frac, 0.0), 0.5))
     as_int = lambda v: base.convert_element_type(base.stop_gradient(v), np.int64)  # noqa: E731
     return as_int(lo), as_int(hi), frac
-
-
-def quantile(a, q, axis=None, out=None, overwrite_input: bool = False,
-             method: str = "linear", keepdims: bool = False, *, weights=None):
-    """``q``-th quantiles (``q`` in [0, 1], any shape: its axes come first in the result)
-    along ``axis`` (None, int or tuple); NaN where a slice holds a NaN, as NumPy."""
-    if out is not None:
-        raise NotImplementedError("quantile: out= is not supported (arrays are immutable)")
-    if weights is not None:
-        raise NotImplementedError("quantile: weights= is not supported")
-    if method not in _METHODS:
-        raise ValueError(f"quantile: method must be one of {_METHODS}, got {method!r}")
-    a = base.promote_float(_as_value(a))[0]
-    scalar_q = isinstance(q, (int, float))               # Python numbers take a's precision
-    q = _as_value(q)
-    qa = None if _is_traced(q) else np.asarray(q)
-    if scalar_q or get_aval(q).dtype.kind != "f":
-        q = base.convert_element_type(q, get_aval(a).dtype)
-    if qa is not None and (np.any(qa < 0) or np.any(qa > 1)):
-        raise ValueError("quantile: q must be in the range [0, 1]")
-    flat, kept = _to_last(a, axis)
-    n = get_aval(flat).shape[-1]
-    if n == 0:
-        raise ValueError("quantile: cannot take a quantile of an empty slice")
-    srt = sort(flat, axis=-1)
-    bshape = get_aval(srt).shape[:-1]
-    qshape = get_aval(q).shape
-    lo, hi, frac = _positions(q, n, method)
-
-    def pick(i):                                   # (q..., batch...) gathered order stats
-        idx = S.broadcast_to(S.reshape(i, qshape + (1,) * len(bshape) + (1,)),
-                             qshape + bshape + (1,))
-        vals = S.broadcast_to(srt, qshape + get_aval(srt).shape)
-        return S.reshape(take_along_axis(vals, idx, -1), qshape + bshape)
-
-    w = S.reshape(frac, qshape + (1,) * len(bshape))
-    lv, hv = pick(lo), pick(hi)
-    res = E.add(E.mul(lv, E.sub(1.0, w)), E.mul(hv, w))
-    res = E.select(_any(isnan(flat), -1), np.asarray(np.nan, get_aval(res).dtype), res)
-    if keepdims:
-        res = S.reshape(res, qshape + kept)
-    return res
 
 
 def _is_traced(x) -> bool:
     return isinstance(x, Tracer)
 
 
+def _check_q(a, q, method, who: str, scale: float):
+    if method not in _METHODS:
+        raise ValueError(f"{who}: method must be one of {_METHODS}, got {method!r}")
+    a = base.promote_float(_as_value(a))[0]
+    scalar_q = isinstance(q, (int, float))               # Python numbers take a's precision
+    q = _as_value(q)
+    if not _is_traced(q) and (np.any(np.asarray(q) < 0) or np.any(np.asarray(q) > scale)):
+        raise ValueError(f"{who}: q must be in the range [0, {scale:g}]")
+    if scalar_q:
+        q = base.convert_element_type(q, get_aval(a).dtype)
+    elif get_aval(q).dtype.kind != "f":                  # int arrays promote as in NumPy
+        q = base.convert_element_type(q, np.result_type(get_aval(a).dtype, get_aval(q).dtype))
+    if scale != 1:
+        q = E.div(q, scale)
+    return a, q
+
+
+def _quantile(a, q, axis, method, keepdims, ignore_nan: bool):
+    flat, kept = _to_last(a, axis)
+    n = get_aval(flat).shape[-1]
+    if n == 0:
+        raise ValueError("quantile: cannot take a quantile of an empty slice")
+    srt = sort(flat, axis=-1)                      # NaNs last
+    bshape = get_aval(srt).shape[:-1]
+    qshape = get_aval(q).shape
+    out_shape = qshape + bshape
+    nans = isnan(flat)
+    dt = get_aval(a).dtype
+    if ignore_nan:
+        last = E.sub(_sum(E.select(nans, np.zeros((), dt), np.ones((), dt)), -1), 1.0)
+    else:
+        last = float(n - 1)
+    lo, hi, frac = _positions(S.reshape(q, qshape + (1,) * len(bshape)), last, method)
+
+    def pick(i):                                   # (q..., batch...) gathered order stats
+        idx = S.broadcast_to(S.reshape(i, get_aval(i).shape + (1,)), out_shape + (1,))
+        vals = S.broadcast_to(srt, qshape + get_aval(srt).shape)
+        return S.reshape(take_along_axis(vals, idx, -1), out_shape)
+
+    lv, hv = pick(lo), pick(hi)
+    res = E.add(E.mul(lv, E.sub(1.0, frac)), E.mul(hv, frac))
+    bad = E.lt(last, 0.0) if ignore_nan else _any(nans, -1)   # all NaN / any NaN
+    res = E.select(bad, np.asarray(np.nan, get_aval(res).dtype), res)
+    return S.reshape(res, qshape + kept) if keepdims else res
+
+
+def _no_out(out, weights, who: str):
+    if out is not None:
+        raise NotImplementedError(f"{who}: out= is not supported (arrays are immutable)")
+    if weights is not None:
+        raise NotImplementedError(f"{who}: weights= is not supported")
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input: bool = False,
+             method: str = "linear", keepdims: bool = False, *, weights=None):
+    """``q``-th quantiles (``q`` in [0, 1], any shape: its axes come first in the result)
+    along ``axis`` (None, int or tuple); NaN where a slice holds a NaN, as NumPy."""
+    _no_out(out, weights, "quantile")
+    a, q = _check_q(a, q, method, "quantile", 1.0)
+    return _quantile(a, q, axis, method, keepdims, False)
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input: bool = False,
+                method: str = "linear", keepdims: bool = False, *, weights=None):
+    """``quantile`` of the non-NaN entries (NaN for an all-NaN slice)."""
+    _no_out(out, weights, "nanquantile")
+    a, q = _check_q(a, q, method, "nanquantile", 1.0)
+    return _quantile(a, q, axis, method, keepdims, True)
+
+
 def percentile(a, q, axis=None, out=None, overwrite_input: bool = False,
                method: str = "linear", keepdims: bool = False, *, weights=None):
     """``q``-th percentiles (``q`` in [0, 100]); see ``quantile``."""
-    if not isinstance(q, (int, float)):
-        q = _as_value(q)
-    if not _is_traced(q) and (np.any(np.asarray(q) < 0) or np.any(np.asarray(q) > 100)):
-        raise ValueError("percentile: q must be in the range [0, 100]")
-    q = q / 100 if isinstance(q, (int, float)) else E.div(base.promote_float(q)[0], 100.0)
-    return quantile(a, q, axis, out, overwrite_input,
-                    method, keepdims, weights=weights)
+    _no_out(out, weights, "percentile")
+    a, q = _check_q(a, q, method, "percentile", 100.0)
+    return _quantile(a, q, axis, method, keepdims, False)
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input: bool = False,
+                  method: str = "linear", keepdims: bool = False, *, weights=None):
+    """``percentile`` of the non-NaN entries."""
+    _no_out(out, weights, "nanpercentile")
+    a, q = _check_q(a, q, method, "nanpercentile", 100.0)
+    return _quantile(a, q, axis, method, keepdims, True)
 
 
 def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
     """Median along ``axis``: the middle order statistic, or the mean of the two middle
     ones (the derivative is shared between them)."""
     return quantile(a, 0.5, axis, out, overwrite_input, "linear", keepdims)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
+    """Median of the non-NaN entries (NaN for an all-NaN slice)."""
+    return nanquantile(a, 0.5, axis, out, overwrite_input, "linear", keepdims)
 
 
 def _rows(m, rowvar: bool, dtype):
