@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.trace import Tracer, get_aval
-from ..ops.base import convert_element_type, promote_float
 from ..ops import elementwise as E
 from ..ops import structure as S
+from ..ops.base import convert_element_type, promote_float
 from ._basic import _as_value, _leaves, zeros, zeros_like
 from ._creation import linspace
 from ._structure import diag, expand_dims, moveaxis
@@ -154,7 +154,7 @@ def vander(x, N: int | None = None, increasing: bool = False):
     n = get_aval(x).shape[0]
     N = n if N is None else int(N)
     cols, p = [], E.add(E.mul(x, 0), 1)
-    for k in range(N):
+    for _ in range(N):
         cols.append(p)
         p = E.mul(p, x)
     if not increasing:
