@@ -30,6 +30,7 @@ from ._elementwise import *  # noqa: F401,F403
 from ._grids import *  # noqa: F401,F403
 from ._index_tricks import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
+from ._misc import *  # noqa: F401,F403
 from ._polynomial import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403

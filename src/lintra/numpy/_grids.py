@@ -143,6 +143,12 @@ def tri(N: int, M: int | None = None, k: int = 0, dtype=float):
     return np.tri(N, M, k, dtype)
 
 
+def _full(like, v):
+    """``v`` in the shape and dtype of ``like`` (``like * 0`` would be nan at inf)."""
+    a = get_aval(like)
+    return S.broadcast_to(np.asarray(v, a.dtype), a.shape)
+
+
 def vander(x, N: int | None = None, increasing: bool = False):
     """The Vandermonde matrix: columns are powers of ``x`` (built by products, so the
     derivative at 0 is exact)."""
@@ -153,7 +159,7 @@ def vander(x, N: int | None = None, increasing: bool = False):
         raise ValueError("vander: x must be a one-dimensional array or sequence")
     n = get_aval(x).shape[0]
     N = n if N is None else int(N)
-    cols, p = [], E.add(E.mul(x, 0), 1)
+    cols, p = [], _full(x, 1)
     for _ in range(N):
         cols.append(p)
         p = E.mul(p, x)

@@ -42,12 +42,18 @@ def _1d(p, who: str):
     return p
 
 
+def _full(like, v):
+    """``v`` in the shape and dtype of ``like`` (``like * 0`` would be nan at inf)."""
+    a = get_aval(like)
+    return S.broadcast_to(np.asarray(v, a.dtype), a.shape)
+
+
 def polyval(p, x):
     """The polynomial with coefficients ``p`` at ``x`` (Horner's rule)."""
     p, x = _as_value(p), _as_value(x)
     if get_aval(p).ndim == 0:
         p = S.reshape(p, (1,))
-    y = E.mul(x, 0)
+    y = _full(x, 0)
     for i in range(_n(p)):
         y = E.add(E.mul(y, x), _at(p, i))
     return y
