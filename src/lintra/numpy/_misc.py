@@ -7,7 +7,7 @@ All are compositions of lintra operations. With concrete arguments the floating-
 are NumPy's exactly; traced, ``signbit`` sees the sign of -0.0 (through 1/x) but not that of
 a nan. Data-dependent shapes (``compress``, ``extract``) need concrete conditions;
 ``put_along_axis`` returns a new array (JAX's convention); ``apply_along_axis`` and
-``vectorize`` map with ``lintra.vmap``."""
+``vectorize`` map with the batching of ``lintra.vmap``."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ import re
 
 import numpy as np
 
+from ..batching.core import batch_flat
+from ..core.pytree import flatten, unflatten
 from ..core.trace import Tracer, get_aval
 from ..ops import base
 from ..ops import elementwise as E
 from ..ops import structure as S
 from ..ops.control import while_loop
-from ..vmap import vmap
+from ..ops.shape import moveaxis
 from . import _elementwise as L
 from ._arraymath import diff
 from ._basic import _as_value, _leaves
@@ -245,8 +247,12 @@ def put_along_axis(arr, indices, values, axis, inplace: bool = False, mode=None)
         raise ValueError("put_along_axis: lintra arrays are immutable; pass inplace=False "
                          "and use the result")
     arr, ind = _as_value(arr), _as_value(indices)
-    if axis is None:
-        arr, ind, axis = S.reshape(arr, (-1,)), S.reshape(ind, (-1,)), 0
+    if axis is None:          # NumPy puts into the flattened array, keeping arr's shape
+        shape = get_aval(arr).shape
+        flat = put_along_axis(S.reshape(arr, (-1,)), S.reshape(ind, (-1,)),
+                              S.reshape(_as_value(values), (-1,))
+                              if get_aval(_as_value(values)).ndim else values, 0)
+        return S.reshape(flat, shape)
     nd = get_aval(arr).ndim
     if get_aval(ind).ndim != nd:
         raise ValueError("put_along_axis: indices and arr must have the same number of "
@@ -259,20 +265,44 @@ def put_along_axis(arr, indices, values, axis, inplace: bool = False, mode=None)
     return at_property(arr)[idx].set(values)
 
 
+def _map0(f):
+    """``f`` mapped over the leading axis of all its (array) arguments, the results' mapped
+    axis leading too (``lintra.vmap`` with its defaults; the numpy layer sits below it)."""
+    def batched(*args):
+        store = {}
+
+        def flat_fun(*xs):
+            leaves, store["tree"] = flatten(f(*xs))
+            return leaves
+        size = get_aval(args[0]).shape[0]
+        outs, dims = batch_flat(flat_fun, list(args), [0] * len(args), size)
+        res = []
+        for o, d in zip(outs, dims):
+            if d is None:
+                o = _as_value(o)
+                shape = get_aval(o).shape
+                o, d = S.broadcast_to(S.reshape(o, (1,) + shape), (size,) + shape), 0
+            res.append(moveaxis(o, d, 0))
+        return unflatten(store["tree"], res)
+    return batched
+
+
 def apply_along_axis(func1d, axis: int, arr, *args, **kwargs):
-    """``func1d`` applied to the 1-D slices of ``arr`` along ``axis`` (``lintra.vmap`` over
-    the other axes; the slices' results take ``axis``'s place)."""
+    """``func1d`` applied to the 1-D slices of ``arr`` along ``axis`` (mapped over the other
+    axes; the slices' result dimensions take ``axis``'s place)."""
     arr = _as_value(arr)
     nd = get_aval(arr).ndim
     axis = axis % nd
+    moved = moveaxis(arr, axis, nd - 1)
 
     def func(a):
-        return func1d(a, *args, **kwargs)
-    for i in range(1, nd - axis):
-        func = vmap(func, in_axes=i, out_axes=-1)
-    for _ in range(axis):
-        func = vmap(func, in_axes=0, out_axes=0)
-    return func(arr)
+        return _as_value(func1d(a, *args, **kwargs))
+    for _ in range(nd - 1):
+        func = _map0(func)
+    out = func(moved)
+    k = get_aval(out).ndim - (nd - 1)
+    perm = list(range(axis)) + list(range(nd - 1, nd - 1 + k)) + list(range(axis, nd - 1))
+    return S.transpose(out, tuple(perm))
 
 
 def _core_dims(signature: str | None, n: int):
@@ -292,7 +322,7 @@ def _core_dims(signature: str | None, n: int):
 
 def vectorize(pyfunc, *, excluded=frozenset(), signature: str | None = None):
     """``pyfunc`` broadcast over its arguments' leading (loop) dimensions with
-    ``lintra.vmap``: on scalars, or on the core dimensions that a gufunc ``signature``
+    batching (``lintra.vmap``): on scalars, or on the core dimensions that a gufunc ``signature``
     names. Positions or keywords in ``excluded`` pass through unmapped."""
     excluded = frozenset(excluded)
 
@@ -321,7 +351,7 @@ def vectorize(pyfunc, *, excluded=frozenset(), signature: str | None = None):
                 for v, ls in zip(vals, loops)]
         f = core
         for _ in loop:
-            f = vmap(f)
+            f = _map0(f)
         return f(*vals)
     wrapped.__name__ = getattr(pyfunc, "__name__", "vectorized")
     wrapped.__doc__ = getattr(pyfunc, "__doc__", None)

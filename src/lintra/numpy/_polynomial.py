@@ -86,8 +86,8 @@ def polyder(p, m: int = 1):
     p = _1d(p, "polyder")
     for _ in range(int(m)):
         n = _n(p)
-        if n <= 1:
-            return E.mul(S.slice_static(p, (0,), (1,)), 0)
+        if n == 0:
+            break
         p = E.mul(S.slice_static(p, (0,), (n - 1,)), np.arange(n - 1, 0, -1))
     return p
 
