@@ -367,3 +367,41 @@ def test_entropies_and_huber():
     check_grads(lambda r: S.huber(1.0, r), (np.array([0.3, -2.0, 1.5]),), order=2)
     np.testing.assert_allclose(lt.vmap(lambda a: S.kl_div(a, 2.0))(xp),
                                [sc.kl_div(a, 2.0) for a in xp])
+
+
+def test_float32_stays_float32_with_python_numbers():
+    x = np.array([1.0, 0.0, -3.0, 2.5], np.float32)
+    pairs = [(lambda x: lnp.copysign(x, -1.0), lambda x: np.copysign(x, -1.0)),
+             (lambda x: lnp.heaviside(x, 0.5), lambda x: np.heaviside(x, 0.5)),
+             (lambda x: lnp.ldexp(x, 2), lambda x: np.ldexp(x, 2)),
+             (lambda x: lnp.modf(x), np.modf), (lnp.frexp, np.frexp),
+             (lambda x: S.huber(1.0, x), lambda x: sc.huber(1.0, x)),
+             (lambda x: S.rel_entr(x, 2.0), lambda x: sc.rel_entr(x, 2.0)),
+             (lambda x: S.kl_div(x, 2.0), lambda x: sc.kl_div(x, 2.0))]
+    for fl, fn in pairs:
+        _check(fl, fn(x), x, exact=False, rtol=1e-5)   # kl_div cancels: 1 ulp of 20
+        for r in _runs(fl, x):
+            for a, b in zip(r if isinstance(r, tuple) else [r],
+                            fn(x) if isinstance(fn(x), tuple) else [fn(x)]):
+                assert np.asarray(a).dtype == b.dtype
+
+
+def test_vmap_matches_a_loop():
+    m = RNG.normal(size=(4, 6))
+    t = np.arange(6.0)
+    cases = [(lambda r: lnp.convolve(r, np.array([1.0, 2.0, 3.0]), "same"),
+              lambda r: np.convolve(r, [1.0, 2.0, 3.0], "same")),
+             (lambda r: lnp.correlate(r, r[:3], "full"), lambda r: np.correlate(r, r[:3], "full")),
+             (lambda r: lnp.polyval(r, 2.0), lambda r: np.polyval(r, 2.0)),
+             (lambda r: lnp.polyfit(t, r, 2), lambda r: np.polyfit(t, r, 2)),
+             (lambda r: lnp.unwrap(3 * r), lambda r: np.unwrap(3 * r)),
+             (lambda r: lnp.meshgrid(r, r[:2])[0], lambda r: np.meshgrid(r, r[:2])[0]),
+             (lambda r: lnp.vander(r, 3), lambda r: np.vander(r, 3)),
+             (lambda r: lnp.block([[r], [r]]), lambda r: np.block([[r], [r]])),
+             (lambda r: lnp.copysign(1.0, r), lambda r: np.copysign(1.0, r)),
+             (lambda r: lnp.piecewise(r, [r < 0], [lambda u: u * u, lambda u: -u]),
+              lambda r: np.piecewise(r, [r < 0], [lambda u: u * u, lambda u: -u])),
+             (lambda r: S.softmax(r), sc.softmax)]
+    for fl, fn in cases:
+        np.testing.assert_allclose(lt.vmap(fl)(m), np.stack([fn(r) for r in m]),
+                                   rtol=1e-10, atol=1e-12)

@@ -42,7 +42,9 @@ def _concrete(*args) -> bool:
 
 
 def _float(*xs):
-    return base.promote_float(*(_as_value(x) for x in xs))
+    """``xs`` in one float dtype; Python numbers stay weak (float32 stays float32)."""
+    return base.promote_float(*(x if isinstance(x, (int, float)) else _as_value(x)
+                                for x in xs))
 
 
 def _full(like, v):

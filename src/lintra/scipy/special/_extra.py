@@ -12,6 +12,11 @@ from ... import numpy as lnp
 from ...ops.base import promote_float, stop_gradient
 
 
+def _f(*xs):
+    """``xs`` in one float dtype; Python numbers stay weak (float32 stays float32)."""
+    return promote_float(*(x if isinstance(x, (int, float)) else lnp.asarray(x) for x in xs))
+
+
 def _max(x, axis):
     m = stop_gradient(lnp.max(x, axis=axis, keepdims=True))
     return lnp.where(lnp.isfinite(m), m, 0.0)
@@ -19,32 +24,32 @@ def _max(x, axis):
 
 def log_softmax(x: Any, axis: Any = None) -> Any:
     """x - logsumexp(x) over ``axis`` (all elements when None), computed stably."""
-    x = promote_float(lnp.asarray(x))[0]
+    x = _f(x)[0]
     s = x - _max(x, axis)
     return s - lnp.log(lnp.sum(lnp.exp(s), axis=axis, keepdims=True))
 
 
 def softmax(x: Any, axis: Any = None) -> Any:
     """exp(x) / Σ exp(x) over ``axis`` (all elements when None), computed stably."""
-    x = promote_float(lnp.asarray(x))[0]
+    x = _f(x)[0]
     e = lnp.exp(x - _max(x, axis))
     return e / lnp.sum(e, axis=axis, keepdims=True)
 
 
 def rel_entr(x: Any, y: Any) -> Any:
     """x log(x / y) for x, y > 0; 0 at x == 0 <= y; inf otherwise."""
-    x, y = promote_float(lnp.asarray(x), lnp.asarray(y))
+    x, y = _f(x, y)
     ok = lnp.logical_and(x > 0, y > 0)
     xs, ys = lnp.where(ok, x, 1.0), lnp.where(ok, y, 1.0)
     val = xs * lnp.log(xs / ys)
-    edge = lnp.where(lnp.logical_and(x == 0, y >= 0), 0.0, lnp.inf)
+    edge = lnp.where(lnp.logical_and(x == 0, y >= 0), lnp.zeros_like(x), lnp.inf)
     out = lnp.where(ok, val, edge)
     return lnp.where(lnp.logical_or(lnp.isnan(x), lnp.isnan(y)), lnp.nan, out)
 
 
 def kl_div(x: Any, y: Any) -> Any:
     """x log(x / y) - x + y for x, y > 0; y at x == 0 <= y; inf otherwise."""
-    x, y = promote_float(lnp.asarray(x), lnp.asarray(y))
+    x, y = _f(x, y)
     ok = lnp.logical_and(x > 0, y > 0)
     xs, ys = lnp.where(ok, x, 1.0), lnp.where(ok, y, 1.0)
     val = xs * lnp.log(xs / ys) - xs + ys
@@ -55,7 +60,7 @@ def kl_div(x: Any, y: Any) -> Any:
 
 def huber(delta: Any, r: Any) -> Any:
     """r²/2 for |r| <= delta, delta (|r| - delta/2) beyond; inf for delta < 0."""
-    delta, r = promote_float(lnp.asarray(delta), lnp.asarray(r))
+    delta, r = _f(delta, r)
     a = lnp.abs(r)
     inner = lnp.where(a <= delta, r, 0.0)
     out = lnp.where(a <= delta, 0.5 * inner * inner, delta * (a - 0.5 * delta))
