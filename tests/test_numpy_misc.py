@@ -125,6 +125,7 @@ def test_polyval_polyder_polyint_poly():
         _check(lambda q: lnp.polyint(q, m, k), np.polyint(p, m, k), p, exact=False)
     r = np.array([1.0, -2.0, 3.0])
     _check(lnp.poly, np.poly(r), r, exact=False)
+    _check(lambda q: lnp.polyint(q, 2, k=q[:2]), np.polyint(p, 2, k=p[:2]), p, exact=False)
     gj = jax.grad(lambda p, x: jnp.polyval(p, x).sum(), argnums=(0, 1))(p, x[:, 0])
     gl = lt.grad(lambda p, x: lnp.polyval(p, x).sum(), argnums=(0, 1))(p, x[:, 0])
     np.testing.assert_allclose(gl[0], gj[0], rtol=1e-12)

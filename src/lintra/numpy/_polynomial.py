@@ -98,8 +98,13 @@ def polyint(p, m: int = 1, k=None):
     if m < 0:
         raise ValueError("polyint: order of integral must be positive")
     m = int(m)
-    ks = [0.0] * m if k is None else list(np.atleast_1d(k)) if not isinstance(k, Tracer) \
-        else [k] * m
+    if k is None:
+        ks = [0.0] * m
+    elif isinstance(k, (list, tuple)):
+        ks = list(k)
+    else:
+        kv = _as_value(k)
+        ks = [kv] if get_aval(kv).ndim == 0 else [_at(kv, i) for i in range(_n(kv))]
     if len(ks) == 1 and m > 1:
         ks = ks * m
     if len(ks) < m:
