@@ -27,9 +27,12 @@ from ._complex import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._dtypes import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
+from ._grids import *  # noqa: F401,F403
 from ._index_tricks import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
+from ._misc import *  # noqa: F401,F403
 from ._nanfunctions import *  # noqa: F401,F403
+from ._polynomial import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._searching import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403

@@ -4,6 +4,7 @@ orders follow). Needs SciPy: ``pip install lintra[scipy]``."""
 
 from ._bessel import i0, i0e, i1, i1e, iv, ive, j0, j1, jn, kv, y0, y1, yn
 from ._error import erf, erfc, erfcinv, erfinv, log_ndtr, ndtr, ndtri
+from ._extra import huber, kl_div, log_softmax, rel_entr, softmax
 from ._gamma import (
     beta,
     betainc,
@@ -21,6 +22,7 @@ from ._gamma import (
 from ._misc import entr, expit, logit, logsumexp, xlog1py, xlogy
 
 __all__ = ["beta", "betainc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv", "erfinv",
-           "expit", "gamma", "gammainc", "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "iv",
-           "ive", "j0", "j1", "jn", "kv", "log_ndtr", "logit", "logsumexp", "multigammaln",
-           "ndtr", "ndtri", "polygamma", "psi", "rgamma", "xlog1py", "xlogy", "y0", "y1", "yn"]
+           "expit", "gamma", "gammainc", "gammaincc", "gammaln", "huber", "i0", "i0e", "i1", "i1e",
+           "iv", "ive", "j0", "j1", "jn", "kl_div", "kv", "log_ndtr", "log_softmax", "logit",
+           "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "rel_entr", "rgamma",
+           "softmax", "xlog1py", "xlogy", "y0", "y1", "yn"]
