@@ -297,7 +297,7 @@ def test_callback_sites_of_called_functions_stay_alive(monkeypatch):
     h = lt.jit(g, backend="native")
     x = np.array([0.5, 0.25, 0.125])
     first = h(SPD, x)
-    gc.collect()
+    gc.collect(1)
     junk = [(lambda k=k: k) for k in range(20000)]      # reuse freed memory, if any
     assert sites and all(r() is not None for r in sites)
     before = cb.calls["eigh"]

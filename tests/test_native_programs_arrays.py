@@ -408,7 +408,7 @@ def test_one_jitted_function_many_kinds_of_inputs():
                 x.astype(np.float32), x.astype(np.int64)):
         want = prog(np.asarray(arg, dtype=np.result_type(np.asarray(arg).dtype, w.dtype)), w)
         close(g(arg, w), want)
-        gc.collect()
+        gc.collect(1)   # young objects: a full collection takes seconds in a long test run
     with pytest.raises(TypeError, match="str"):
         g("a", w)
 
@@ -420,4 +420,4 @@ def test_many_jitted_functions_in_one_process():
     for _ in range(2):
         for k, f in enumerate(fs):
             close(f(a), np.sum(np.sin(a * k) ** 2, axis=0) + a[k % 5])
-        gc.collect()
+        gc.collect(1)

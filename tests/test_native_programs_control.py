@@ -43,7 +43,7 @@ def native_matches(f, *args, rtol=1e-10, calls=6, compiled=True):
     want = lt.jit(f, backend="interpret")(*args)
     for _ in range(calls):
         _close(fn(*args), want, rtol)
-        gc.collect()
+        gc.collect(1)   # young objects: a full collection takes seconds in a long test run
     nat.wait_for_tier_up()
     _close(fn(*args), want, rtol)
     if compiled:
@@ -263,7 +263,7 @@ def test_callbacks_in_fn_in_scan_and_errors_mid_loop():
             nat.wait_for_tier_up()
         with pytest.raises(np.linalg.LinAlgError):
             fn(np.zeros((10, 10)), b)
-        gc.collect()
+        gc.collect(1)
         np.testing.assert_allclose(fn(A, b), want, rtol=1e-10)
 
 
