@@ -90,45 +90,39 @@ def nanstd(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
     return X.safe_sqrt(nanvar(a, axis, dtype, ddof, keepdims))
 
 
-def _nanextremum(a, axis, keepdims, fill, reduce):
+def _nan_select(a, axis, keepdims, fill, reduce, all_nan=None):
+    """``reduce`` of ``a`` with NaNs replaced by ``fill``; ``all_nan`` where a slice is all
+    NaN (NaN of the result's dtype by default)."""
     a = _as_value(a)
     if not _inexact(a):
         return reduce(a, axis, keepdims)
     b, mask = _replace_nan(a, fill)
     out = reduce(b, axis, keepdims)
-    allnan = E.eq(_valid_count(a, mask, axis, keepdims), 0.0)
-    return E.select(allnan, np.asarray(np.nan, get_aval(out).dtype), out)
+    empty = E.eq(_valid_count(a, mask, axis, keepdims), 0.0)
+    if all_nan is None:
+        all_nan = np.asarray(np.nan, get_aval(out).dtype)
+    return E.select(empty, all_nan, out)
 
 
 def nanmax(a, axis=None, keepdims: bool = False):
     """Maximum ignoring NaNs (NaN where a slice is all NaN, as NumPy, without its warning)."""
-    return _nanextremum(a, axis, keepdims, -np.inf, _max)
+    return _nan_select(a, axis, keepdims, -np.inf, _max)
 
 
 def nanmin(a, axis=None, keepdims: bool = False):
     """Minimum ignoring NaNs (NaN where a slice is all NaN)."""
-    return _nanextremum(a, axis, keepdims, np.inf, _min)
-
-
-def _nanarg(a, axis, keepdims, fill, arg):
-    a = _as_value(a)
-    if not _inexact(a):
-        return arg(a, axis, keepdims)
-    b, mask = _replace_nan(a, fill)
-    out = arg(b, axis, keepdims)
-    allnan = E.eq(_valid_count(a, mask, axis, keepdims), 0.0)
-    return E.select(allnan, np.int64(-1), out)
+    return _nan_select(a, axis, keepdims, np.inf, _min)
 
 
 def nanargmax(a, axis=None, keepdims: bool = False):
     """Index of the first maximum ignoring NaNs; -1 for an all-NaN slice (JAX; NumPy
     raises there)."""
-    return _nanarg(a, axis, keepdims, -np.inf, argmax)
+    return _nan_select(a, axis, keepdims, -np.inf, argmax, np.int64(-1))
 
 
 def nanargmin(a, axis=None, keepdims: bool = False):
     """Index of the first minimum ignoring NaNs; -1 for an all-NaN slice (JAX)."""
-    return _nanarg(a, axis, keepdims, np.inf, argmin)
+    return _nan_select(a, axis, keepdims, np.inf, argmin, np.int64(-1))
 
 
 def nancumsum(a, axis=None, dtype=None):
