@@ -10,7 +10,7 @@ import pytest
 import lintra
 import lintra.scipy  # noqa: F401  (its primitives join the rule-table coverage checks)
 from lintra.ad.linearity import linearity_rules
-from lintra.ad.linearize import partial_eval_rules
+from lintra.ad.partial_eval import partial_eval_rules
 from lintra.ad.rules import jvp_rules, linear_positions, transpose_rules
 from lintra.ad.unzip import unzip_rules
 from lintra.batching.core import vmap_rules

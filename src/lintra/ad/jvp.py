@@ -62,11 +62,13 @@ class JVPTrace(Trace):
         return outs
 
 
-def jvp_flat(fn: Callable, primals: list, tangents: list) -> tuple[list, list]:
+def jvp_flat(fn: Callable, primals: list, tangents: list, trace_type: type | None = None,
+             data=None) -> tuple[list, list]:
     """``fn(*flat) -> flat``; tangents may hold ``Zero``. Returns (primals_out, tangents_out)
-    with symbolic zeros kept."""
-    with new_main(JVPTrace) as main:
-        trace = JVPTrace(main)
+    with symbolic zeros kept. ``trace_type``: a JVPTrace subclass (``main.data`` = data)."""
+    trace_type = trace_type or JVPTrace
+    with new_main(trace_type, data) as main:
+        trace = trace_type(main)
         tracers_in = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
         outs = fn(*tracers_in)
         tracers_out = [full_raise(trace, o) for o in outs]

@@ -18,9 +18,18 @@ from ..core.errors import MissingRuleError
 from ..core.eval import eval_eqn
 from ..core.function import FnValue, add_functions
 from ..core.ir import Literal, Program, ProgramTable, Var
-from ..core.staging import trace_to_program
+from ..core.staging import USER_LINE, StagingTracer, trace_to_program
 from ..core.trace import Tracer, call_with_source
-from .rules import SparseCotangent, UndefinedPrimal, Zero, add_any, instantiate, transpose_rules
+from .rules import (
+    SparseCotangent,
+    UndefinedPrimal,
+    Zero,
+    add_any,
+    add_any_p,
+    instantiate,
+    transpose_rules,
+)
+from .transpose_memo import transpose_memoized
 
 
 class _Slots(dict):
@@ -41,7 +50,9 @@ class CotangentSlots:
         self.values: Any = _Slots() if values is None else values
         self.owned: set = set()
 
-    def add(self, key, ct) -> None:
+    def add(self, key, ct, source=USER_LINE) -> None:
+        """Add ``ct`` into slot ``key`` (``source``: the line a staged sum is attributed to;
+        by default the user's line being traced)."""
         if ct is None or type(ct) is Zero:
             return
         values = self.values
@@ -57,6 +68,10 @@ class CotangentSlots:
             return
         if isinstance(ct, SparseCotangent):
             self._add_sparse(key, s, ct)
+        elif (s.__class__ is StagingTracer and ct.__class__ is StagingTracer
+              and s._trace.main is ct._trace.main and s.aval == ct.aval):
+            values[key] = s._trace.emit(add_any_p, [s, ct], {}, source)[0]
+            self.owned.discard(key)
         elif isinstance(s, Tracer) or isinstance(ct, Tracer):
             values[key] = add_any(s, ct)
             self.owned.discard(key)
@@ -100,6 +115,35 @@ class CotangentSlots:
         return s
 
 
+def _forward_part(program: Program, linear: set, primal_env: dict, read) -> list:
+    """Evaluate the equations that read no linear value (into ``primal_env``); return the
+    others, in order, adding their outputs to ``linear``. (Ids of live literals never
+    collide with the ids of linear variables.)"""
+    linear_eqns = []
+    for eqn in program.eqns:
+        for x in eqn.inputs:
+            if id(x) in linear:
+                linear_eqns.append(eqn)
+                linear.update([id(v) for v in eqn.outputs])
+                break
+        else:
+            outs = eval_eqn(eqn, [read(x) for x in eqn.inputs])
+            for v, o in zip(eqn.outputs, outs):
+                primal_env[id(v)] = o
+    return linear_eqns
+
+
+def _transpose_eqn(eqn, invals: list, cts: list) -> list:
+    prim = eqn.prim
+    rule = transpose_rules.get(prim)
+    if rule is None:
+        raise MissingRuleError(f"primitive `{prim.name}` has no transpose rule; it "
+                               "appeared in a linear program"
+                               + (f" (from {eqn.source})" if eqn.source else ""))
+    return call_with_source(eqn.source, rule, cts if prim.multiple_results else cts[0],
+                            *invals, **eqn.params)
+
+
 def backward_pass(program: Program, args: list, cts_out: list,
                   initial_cts: dict[int, Any] | None = None) -> list:
     """Transpose ``program`` with respect to its ``UndefinedPrimal`` args.
@@ -117,43 +161,35 @@ def backward_pass(program: Program, args: list, cts_out: list,
             primal_env[id(p)] = a
 
     def read(x):
-        return x.val if isinstance(x, Literal) else primal_env[id(x)]
+        return x.val if x.__class__ is Literal else primal_env[id(x)]
 
-    linear_eqns = []
-    for eqn in program.eqns:
-        if any(isinstance(x, Var) and id(x) in linear for x in eqn.inputs):
-            linear_eqns.append(eqn)
-            linear.update(id(v) for v in eqn.outputs)
-        else:
-            outs = eval_eqn(eqn, [read(x) for x in eqn.inputs])
-            for v, o in zip(eqn.outputs, outs):
-                primal_env[id(v)] = o
-
+    linear_eqns = _forward_part(program, linear, primal_env, read)
     slots = CotangentSlots()
     for pos, ct in (initial_cts or {}).items():
         slots.values[id(program.params[pos])] = ct
     for o, ct in zip(program.outs, cts_out):
         if isinstance(o, Var) and id(o) in linear:
             slots.add(id(o), ct)
-
     for eqn in reversed(linear_eqns):
-        cts = [slots.pop(id(v)) for v in eqn.outputs]
-        if all(c is None for c in cts):
-            continue
-        cts = [Zero(v.aval) if c is None else c for c, v in zip(cts, eqn.outputs)]
-        prim = eqn.prim
-        rule = transpose_rules.get(prim)
-        if rule is None:
-            raise MissingRuleError(f"primitive `{prim.name}` has no transpose rule; it "
-                                   "appeared in a linear program"
-                                   + (f" (from {eqn.source})" if eqn.source else ""))
-        invals = [UndefinedPrimal(x.aval) if isinstance(x, Var) and id(x) in linear
-                  else read(x) for x in eqn.inputs]
-        cts_in = call_with_source(eqn.source, rule, cts if prim.multiple_results else cts[0],
-                                  *invals, **eqn.params)
+        outputs = eqn.outputs
+        if len(outputs) == 1:
+            ct = slots.pop(id(outputs[0]))
+            if ct is None:
+                continue
+            cts = [ct]
+        else:
+            cts = [slots.pop(id(v)) for v in outputs]
+            if all(c is None for c in cts):
+                continue
+            cts = [Zero(v.aval) if c is None else c for c, v in zip(cts, outputs)]
+        invals = [UndefinedPrimal(x.aval) if id(x) in linear else read(x)
+                  for x in eqn.inputs]
+        cts_in = transpose_memoized(eqn, invals, cts)
+        if cts_in is None:
+            cts_in = _transpose_eqn(eqn, invals, cts)
         for x, ct in zip(eqn.inputs, cts_in):
-            if isinstance(x, Var) and id(x) in linear:
-                slots.add(id(x), ct)
+            if ct is not None and id(x) in linear:
+                slots.add(id(x), ct, eqn.source or USER_LINE)
 
     out = []
     for p, a in zip(program.params, args):

@@ -117,40 +117,41 @@ def typecheck(program: Program, _seen: set | None = None) -> tuple[list, list]:
         return program.in_avals, program.out_avals
     seen.add(program.uid)
     env: set[int] = set()
+    _define(env, program.params)
+    for eqn in program.eqns:
+        in_avals = [_read(env, x) for x in eqn.inputs]
+        prim = eqn.prim
+        if prim.higher_order:
+            for sub in prim.subprograms(eqn.params):
+                typecheck(sub, seen)
+        try:
+            out_avals = prim.abstract_eval(*in_avals, **eqn.params)
+        except Exception as e:
+            raise TypeCheckError(f"in `{prim.name}`: {e}") from e
+        if len(out_avals) != len(eqn.outputs):
+            raise TypeCheckError(f"`{prim.name}` has {len(eqn.outputs)} outputs, its rule "
+                                 f"gives {len(out_avals)}")
+        for v, a in zip(eqn.outputs, out_avals):
+            if v.__class__ is Var and v.aval is not a and v.aval != a:
+                raise TypeCheckError(f"`{prim.name}` output is {v.aval}, rule says {a}")
+        _define(env, eqn.outputs)
+    out_avals = [_read(env, x) for x in program.outs]
+    return program.in_avals, out_avals
 
-    def define(v: Var):
-        if not isinstance(v, Var):
+
+def _define(env: set, vs: list) -> None:
+    for v in vs:
+        if v.__class__ is not Var and not isinstance(v, Var):
             raise TypeCheckError(f"{v!r} defined but is not a Var")
         if id(v) in env:
             raise TypeCheckError(f"variable {v} defined twice")
         env.add(id(v))
 
-    def read(x: Atom) -> ShapedArray:
-        if isinstance(x, Literal):
-            return x.aval
-        if id(x) not in env:
-            raise TypeCheckError(f"variable {x} used before it is defined")
-        return x.aval
 
-    for v in program.params:
-        define(v)
-    for eqn in program.eqns:
-        in_avals = [read(x) for x in eqn.inputs]
-        for sub in eqn.prim.subprograms(eqn.params):
-            typecheck(sub, seen)
-        try:
-            out_avals = eqn.prim.abstract_eval(*in_avals, **eqn.params)
-        except Exception as e:
-            raise TypeCheckError(f"in `{eqn.prim.name}`: {e}") from e
-        if len(out_avals) != len(eqn.outputs):
-            raise TypeCheckError(f"`{eqn.prim.name}` has {len(eqn.outputs)} outputs, its rule "
-                                 f"gives {len(out_avals)}")
-        for v, a in zip(eqn.outputs, out_avals):
-            if v.aval != a:
-                raise TypeCheckError(f"`{eqn.prim.name}` output is {v.aval}, rule says {a}")
-            define(v)
-    out_avals = [read(x) for x in program.outs]
-    return program.in_avals, out_avals
+def _read(env: set, x: Atom) -> ShapedArray:
+    if id(x) not in env and not isinstance(x, Literal):
+        raise TypeCheckError(f"variable {x} used before it is defined")
+    return x.aval
 
 
 def dce(program: Program, used_outputs: list[bool] | None = None) -> Program:
@@ -160,9 +161,14 @@ def dce(program: Program, used_outputs: list[bool] | None = None) -> Program:
     live = {id(o) for o in outs if isinstance(o, Var)}
     kept = []
     for eqn in reversed(program.eqns):
-        if any(id(v) in live for v in eqn.outputs) or eqn_has_effect(eqn):
-            kept.append(eqn)
-            live.update(id(x) for x in eqn.inputs if isinstance(x, Var))
+        for v in eqn.outputs:
+            if id(v) in live:
+                break
+        else:
+            if not eqn_has_effect(eqn):
+                continue
+        kept.append(eqn)
+        live.update([id(x) for x in eqn.inputs if x.__class__ is not Literal])
     kept.reverse()
     if len(kept) == len(program.eqns) and used_outputs is None:
         return program

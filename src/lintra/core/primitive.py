@@ -14,6 +14,7 @@ from .avals import ShapedArray
 from .errors import MissingRuleError
 from .trace import bind
 
+_AVALS_CACHE_SIZE = 4096
 registry: dict[str, Primitive] = {}   # by name: for listing and coverage tests only
 
 
@@ -33,6 +34,7 @@ class Primitive:
         self.shape_rule: Callable | None = None
         self.subprograms = subprograms   # params -> the programs an equation carries
         self.has_effect = has_effect     # never removed or shared by dce/CSE
+        self._avals_cache: dict = {}
         registry[name] = self
 
     def __repr__(self) -> str:
@@ -47,10 +49,28 @@ class Primitive:
         return self.subprograms is not _no_subprograms
 
     def abstract_eval(self, *avals: ShapedArray, **params) -> list[ShapedArray]:
+        """The output types (memoized per input types and params: staging and the type
+        checker ask once per equation, mostly the same question)."""
+        key = None
+        if not self.higher_order:
+            try:
+                key = (tuple([(a.shape, a.dtype, a.weak_type) if a.__class__ is ShapedArray
+                              else a for a in avals]),
+                       tuple(sorted(params.items())) if params else ())
+                hit = self._avals_cache.get(key)
+            except TypeError:
+                key = hit = None
+            if hit is not None:
+                return list(hit)
         if self.shape_rule is None:
             raise MissingRuleError(f"primitive `{self.name}` has no shape rule")
         out = self.shape_rule(*avals, **params)
-        return list(out) if self.multiple_results else [out]
+        out = list(out) if self.multiple_results else [out]
+        if key is not None:
+            if len(self._avals_cache) >= _AVALS_CACHE_SIZE:
+                self._avals_cache.clear()
+            self._avals_cache[key] = tuple(out)
+        return out
 
     def def_impl(self, fn: Callable) -> Callable:
         self.impl = fn

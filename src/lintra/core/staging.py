@@ -28,6 +28,7 @@ class ProgramBuilder:
         self.const_vars: list[Var] = []
         self.const_vals: list[Any] = []
         self._const_ids: dict[int, Var] = {}
+        self._const_atoms: dict[int, Var] = {}
         self.cse: dict = {}   # (prim, inputs, params) -> outputs: pure equations are shared
 
     def const_var(self, val: Any) -> Var:
@@ -39,6 +40,38 @@ class ProgramBuilder:
             self.const_vars.append(v)
             self.const_vals.append(val)
         return v
+
+    def const_atom(self, trace: StagingTrace, atom) -> Var:
+        """``const_var`` of the value ``atom`` staged by ``trace``: one input however many
+        replayed equations read it."""
+        v = self._const_atoms.get(id(atom))
+        if v is None:
+            v = self._const_atoms[id(atom)] = self.const_var(StagingTracer(trace, atom))
+        return v
+
+    def inline(self, replay: Replay, in_atoms: list, source: str | None) -> list:
+        """Append a copy of ``replay``'s equations reading ``in_atoms`` (pure equations shared
+        through the CSE table, as ``process_primitive`` would); its outputs' atoms.
+        Replaying a memoized rule this way costs a copy per equation, not a trace."""
+        vals = list(in_atoms)
+        eqns, cse = self.eqns, self.cse
+        for prim, refs, params, pkey, avals in replay.steps:
+            ins = [r if r.__class__ is Literal else vals[r] for r in refs]
+            key = None
+            if pkey is not None:
+                key = _atoms_key(ins)
+                if key is not None:
+                    key = (prim, key, pkey)
+                    hit = cse.get(key)
+                    if hit is not None:
+                        vals.extend(hit)
+                        continue
+            outs = [Var(a) for a in avals]
+            eqns.append(Eqn(prim, ins, params, outs, source))
+            if key is not None:
+                cse[key] = outs
+            vals.extend(outs)
+        return [r if r.__class__ is Literal else vals[r] for r in replay.outs]
 
     def build(self, in_vars: list[Var], outs: list, name: str = "f") -> tuple[Program, list]:
         """The program ``(consts..., ins...) -> outs`` and the values of its consts."""
@@ -52,6 +85,9 @@ def literal_or_const(builder: ProgramBuilder, val: Any):
     if is_python_scalar(val):
         return Literal(val, concrete_aval(val))
     return Literal(val)
+
+
+USER_LINE = object()
 
 
 class StagingTracer(Tracer):
@@ -82,18 +118,25 @@ class StagingTrace(Trace):
         return StagingTracer(self, self.builder.const_var(val))
 
     def process_primitive(self, prim, tracers, params):
+        return self.emit(prim, tracers, params, USER_LINE)
+
+    def emit(self, prim, tracers, params, source) -> list[StagingTracer]:
+        """Stage one equation of this trace's tracers (``source``: its source line, or
+        ``USER_LINE`` to find the user's); ``bind`` without the dispatch, for callers that
+        know every input is already a tracer of this trace."""
         atoms = [t.atom for t in tracers]
+        builder = self.main.data
         key = None if prim.has_effect else _cse_key(prim, atoms, params)
         if key is not None:
-            hit = self.builder.cse.get(key)
+            hit = builder.cse.get(key)
             if hit is not None:
                 return [StagingTracer(self, v) for v in hit]
-        in_avals = [t.aval for t in tracers]
-        out_avals = prim.abstract_eval(*in_avals, **params)
+        out_avals = prim.abstract_eval(*[a.aval for a in atoms], **params)
         outs = [Var(a.strip_weak()) for a in out_avals]
-        self.builder.eqns.append(Eqn(prim, atoms, params, outs, source_line()))
+        builder.eqns.append(Eqn(prim, atoms, params, outs,
+                                source_line() if source is USER_LINE else source))
         if key is not None:
-            self.builder.cse[key] = outs
+            builder.cse[key] = outs
         return [StagingTracer(self, v) for v in outs]
 
     def new_arg(self, aval: ShapedArray) -> StagingTracer:
@@ -103,27 +146,84 @@ class StagingTrace(Trace):
 _CSE_ARRAY_SIZE = 4096
 
 
-def _cse_key(prim, atoms, params):
-    """A key under which two applications are the same computation, or None (then the
-    equation is never shared). Variables compare by identity, scalar literals by value."""
+def _literal_key(a: Literal):
+    """A literal by value (floats by their bits: 0.0 and -0.0 are different constants), or
+    None for a large or unhashable one."""
+    val = a.val
+    if a.aval.shape == ():
+        v = val.item() if hasattr(val, "item") else val
+        if v.__class__ is float:
+            v = v.hex()
+        elif v.__class__ not in (int, bool, complex):
+            try:
+                hash(v)
+            except TypeError:
+                return None
+        return ("lit", a.aval.dtype, v)
+    if isinstance(val, np.ndarray) and val.size <= _CSE_ARRAY_SIZE:
+        # small constant arrays (quadrature nodes, a vmapped view of them) by value, so a
+        # function evaluated at the same nodes in several places is computed once
+        return ("arr", val.dtype, val.shape, val.tobytes())
+    return None
+
+
+def _atoms_key(atoms) -> tuple | None:
     ins = []
     for a in atoms:
-        if isinstance(a, Var):
+        if a.__class__ is Var:
             ins.append(id(a))
-        elif a.aval.shape == ():
-            ins.append(("lit", a.aval.dtype, a.val.item() if hasattr(a.val, "item") else a.val))
-        elif isinstance(a.val, np.ndarray) and a.val.size <= _CSE_ARRAY_SIZE:
-            # small constant arrays (quadrature nodes, a vmapped view of them) by value, so a
-            # function evaluated at the same nodes in several places is computed once
-            ins.append(("arr", a.val.dtype, a.val.shape, a.val.tobytes()))
         else:
-            return None
+            k = _literal_key(a)
+            if k is None:
+                return None
+            ins.append(k)
+    return tuple(ins)
+
+
+def _params_key(params: dict):
+    if not params:
+        return ()
+    key = tuple(sorted(params.items()))
     try:
-        key = (prim, tuple(ins), tuple(sorted(params.items())) if params else ())
         hash(key)
     except TypeError:
         return None
     return key
+
+
+def _cse_key(prim, atoms, params):
+    """A key under which two applications are the same computation, or None (then the
+    equation is never shared). Variables compare by identity, literals by value."""
+    pkey = _params_key(params)
+    ins = None if pkey is None else _atoms_key(atoms)
+    if ins is None:
+        return None
+    key = (prim, ins, pkey)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+class Replay:
+    """A program prepared for ``ProgramBuilder.inline``: inputs as slot numbers (params
+    first, then each equation's outputs in order), the CSE key of each equation's params
+    computed once (None: never shared)."""
+
+    __slots__ = ("steps", "outs")
+
+    def __init__(self, program: Program):
+        slot = {id(p): i for i, p in enumerate(program.params)}
+        self.steps = []
+        for eqn in program.eqns:
+            refs = tuple(x if x.__class__ is Literal else slot[id(x)] for x in eqn.inputs)
+            pkey = None if eqn.prim.has_effect else _params_key(eqn.params)
+            self.steps.append((eqn.prim, refs, eqn.params, pkey,
+                               tuple(v.aval for v in eqn.outputs)))
+            for v in eqn.outputs:
+                slot[id(v)] = len(slot)
+        self.outs = tuple(x if x.__class__ is Literal else slot[id(x)] for x in program.outs)
 
 
 @contextmanager

@@ -129,10 +129,13 @@ def hypot(x, y):
         x = base.convert_element_type(x, np.dtype("float64"))
         y = base.convert_element_type(y, np.dtype("float64"))
     ax, ay = E.abs(x), E.abs(y)
-    m, n = X.maximum(ax, ay), X.minimum(ax, ay)
+    # the scale is a constant to the derivative: (x dx + y dy) / h everywhere, also where
+    # |x| = |y| (a maximum's derivative there would split between them: a wrong 2nd order)
+    m = base.stop_gradient(X.maximum(ax, ay))
     big = E.gt(m, 0)
-    r = E.div(n, E.select(big, m, 1.0))
-    h = E.select(big, E.mul(m, E.sqrt(E.add(1.0, E.square(r)))), E.add(ax, ay))
+    s = E.select(E.bitwise_and(big, E.lt(m, np.inf)), m, 1.0)
+    h = E.mul(s, E.sqrt(E.add(E.square(E.div(x, s)), E.square(E.div(y, s)))))
+    h = E.select(big, h, E.add(ax, ay))
     inf = E.bitwise_or(E.eq(ax, np.inf), E.eq(ay, np.inf))
     return E.select(inf, np.inf, h)
 

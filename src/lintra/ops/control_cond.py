@@ -23,7 +23,7 @@ import numpy as np
 
 from ..ad.jvp import jvp_program
 from ..ad.linearity import NonLinearError, check_linear, linearity_rules
-from ..ad.linearize import partial_eval_rules
+from ..ad.partial_eval import partial_eval_rules
 from ..ad.rules import UndefinedPrimal, Zero, instantiate, jvp_rules, transpose_rules
 from ..ad.transpose import transpose_program
 from ..ad.unzip import unzip_program, unzip_rules

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..ad.jvp import jvp_program
-from ..ad.linearize import partial_eval_rules
+from ..ad.partial_eval import partial_eval_rules
 from ..ad.rules import Zero, instantiate, jvp_rules, transpose_rules
 from ..ad.unzip import unzip_program, unzip_rules
 from ..batching.core import vmap_rules
