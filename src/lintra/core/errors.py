@@ -19,11 +19,11 @@ def _is_internal(code) -> bool:
     return hit
 
 
-def user_frame_summary(skip_pkg: bool = True) -> str | None:
-    """'file.py:12 (fn)' of the innermost frame outside lintra, or None. Called once per
-    staged equation (through a dozen of lintra's frames), so the package test is cached per
-    code object and looked up inline."""
-    f = sys._getframe(1)
+def user_frame_summary(skip_pkg: bool = True, frame=None) -> str | None:
+    """'file.py:12 (fn)' of the innermost frame outside lintra (from ``frame`` outwards), or
+    None. Called once per staged user operation (through a dozen of lintra's frames), so the
+    package test is cached per code object and looked up inline."""
+    f = sys._getframe(1) if frame is None else frame
     internal = _internal_code
     while f is not None:
         code = f.f_code

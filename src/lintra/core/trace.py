@@ -8,6 +8,7 @@ lower-level values are lifted into it. Levels are what keep nested derivatives a
 
 from __future__ import annotations
 
+import sys
 import threading
 from contextlib import contextmanager
 from typing import Any
@@ -352,11 +353,12 @@ def bind(prim, *args, **params):
         outs = trace.process_primitive(prim, tracers, params)
     else:                 # an operation of the user's: its rules' binds share its source
         state.in_bind = True
+        state.frame = sys._getframe(1)      # where the search for the user's line starts
         try:
             outs = trace.process_primitive(prim, tracers, params)
         finally:
             state.in_bind = False
-            state.source = None
+            state.source = state.frame = None
     if prim.multiple_results:
         return [full_lower(o) for o in outs]
     return full_lower(outs[0])
@@ -383,6 +385,7 @@ class _State(threading.local):
         self.stack: list[MainTrace] = [MainTrace(0, EvalTrace)]
         self.in_bind = False        # inside the outermost bind of a user's operation
         self.source: str | None = None
+        self.frame: Any = None      # the frame that made that bind
 
 
 def call_with_source(source: str | None, fn, *args, **kwargs):
@@ -406,7 +409,7 @@ def source_line() -> str | None:
     if not state.in_bind:
         return user_frame_summary()
     if state.source is None:
-        state.source = user_frame_summary()
+        state.source = user_frame_summary(frame=state.frame)
     return state.source
 
 
