@@ -319,6 +319,19 @@ def test_debug_print_runs_per_iteration(capsys):
     assert out.count("step 0 1.0") == 2 and out.count("step 2 4.0") == 2
 
 
+def test_debug_print_before_a_failed_check_prints_once(capsys):
+    def f(x, i):
+        lt.debug_print("before {}", x[0])
+        return lnp.take(x, i)
+
+    g = lt.jit(f, backend="native")
+    assert float(g(np.arange(3.0), 1)) == 1.0
+    capsys.readouterr()
+    with pytest.raises(IndexError, match="out of bounds"):
+        g(np.arange(3.0), 7)     # the kernel's check fails; the interpreter raises NumPy's
+    assert capsys.readouterr().out.count("before 0.0") == 1
+
+
 def test_callback_programs_no_longer_fall_back():
     f = lambda m: lnp.linalg.eigh(m)[1].sum() * 2.0  # noqa: E731
     before = len(nat.fallbacks)

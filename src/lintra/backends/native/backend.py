@@ -17,6 +17,7 @@ from typing import Any
 
 from ...core.eval import run_program
 from ...core.ir import Program
+from ...ops.debug import held_prints
 from . import engine, vecmath
 from .arena import cells, free_all
 from .engine import O2_LIMIT, TIER_UP
@@ -221,8 +222,14 @@ def _slow_path(program: Program, entry):
         if any(c is not x for c, x in zip(conv, args)):
             return entry(*conv)
         # the arguments were right: a run-time check failed in the kernel (an index out of
-        # bounds); the interpreter raises NumPy's error (or computes what NumPy computes)
-        return tuple(run_program(program, conv))
+        # bounds); the interpreter raises NumPy's error (or computes what NumPy computes).
+        # The kernel already printed the debug_prints before the check: when the rerun
+        # fails at the same place, it prints nothing again
+        with held_prints() as lines:
+            out = tuple(run_program(program, conv))
+        for line in lines:
+            print(line, flush=True)
+        return out
     return slow
 
 
