@@ -67,7 +67,10 @@ class CotangentSlots:
             values[key] = s + ct
             return
         if isinstance(ct, SparseCotangent):
-            self._add_sparse(key, s, ct)
+            if source is USER_LINE:
+                self._add_sparse(key, s, ct)
+            else:
+                call_with_source(source, self._add_sparse, key, s, ct)
         elif (s.__class__ is StagingTracer and ct.__class__ is StagingTracer
               and s._trace.main is ct._trace.main and s.aval == ct.aval):
             values[key] = s._trace.emit(add_any_p, [s, ct], {}, source)[0]
