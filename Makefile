@@ -34,9 +34,11 @@ examples: $(VENV)/.installed-examples
 	$(PY) examples/rose_mass_spring.py --short
 	$(PY) examples/diagram_optimization.py --short
 
+# two test processes (pytest-xdist), each taking whole files: the suite is CPU-bound and the
+# machines it runs on have two cores
 test: $(VENV)/.installed-test
 	$(PY) -m ruff check src tests examples benchmarks
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.installed-bench
 	$(PY) -m benchmarks

@@ -9,6 +9,9 @@ import pytest
 import lintra as lt
 import lintra.numpy as lnp
 from lintra.ad import linearize_memo, transpose_memo
+from lintra.ad.rules import jvp_rules
+from lintra.core.avals import ShapedArray
+from lintra.core.primitive import Primitive
 from lintra.test_util import check_grads
 
 
@@ -125,3 +128,26 @@ def test_hypot_second_derivative_where_magnitudes_tie(x, y):
     d2 = lt.grad(lt.grad(lnp.hypot))(x, y)
     np.testing.assert_allclose(d2, y * y / r ** 3, rtol=1e-12)
     check_grads(lnp.hypot, (np.array(x), np.array(y)), order=2)
+
+
+_concrete_take_p = Primitive("test_memo_concrete_take")
+_concrete_take_p.def_impl(lambda x, idx: x[np.asarray(idx)])
+_concrete_take_p.def_shape(lambda x, idx: ShapedArray(idx.shape, x.dtype))
+
+
+def _concrete_take_jvp(primals, tangents):
+    x, idx = primals
+    idx = np.asarray(idx)             # this rule needs the indices themselves
+    return _concrete_take_p.bind(x, idx), lnp.take(tangents[0], idx)
+
+
+jvp_rules[_concrete_take_p] = _concrete_take_jvp
+
+
+def test_a_rule_that_needs_concrete_inputs_is_run_not_memoized():
+    def f(x):
+        return lnp.sum(_concrete_take_p.bind(x, np.array([2, 0, 2])) ** 2)
+
+    x = np.array([1.0, -2.0, 3.0])
+    expected = np.array([2.0, 0.0, 12.0])
+    np.testing.assert_allclose(lt.jit(lt.grad(f), backend="interpret")(x), expected)

@@ -77,8 +77,8 @@ class TemplateCache:
                 self.table.clear()
             try:
                 hit = record()
-            except NotMemoizable:
-                hit = _UNMEMOIZABLE
+            except Exception:     # NotMemoizable, or a rule that needs a concrete index:
+                hit = _UNMEMOIZABLE   # the caller runs the rule (and raises its real error)
             self.table[key] = hit
         return None if hit is _UNMEMOIZABLE else hit
 
