@@ -10,10 +10,11 @@ block the exchange returns). The blocks still held are freed when the compiled c
 (``free_all``, from the owner of the loaded code).
 
 All arenas held between calls, over every compiled function, stay under a budget
-(``LINTRA_NATIVE_ARENA_BUDGET`` bytes, 256 MiB by default): a process that compiles
-thousands of programs (a test suite) must not keep a temporary of each; past the budget a
-function frees its block on exit, as a plain ``malloc``/``free`` would. A process-wide
-counter of the bytes held, updated atomically by the code, enforces it.
+(``LINTRA_NATIVE_ARENA_BUDGET`` bytes; by default a sixteenth of the memory, between
+256 MiB and 1 GiB): a process that compiles thousands of programs (a test suite) must not
+keep a temporary of each; past the budget a function frees its block on exit, as a plain
+``malloc``/``free`` would. A process-wide counter of the bytes held, updated atomically by
+the code, enforces it.
 
 On Linux a fresh block of megabytes is advised into transparent huge pages
 (``madvise(MADV_HUGEPAGE)``, as NumPy does for its large arrays): faulting in 420 MB of 4 KiB
@@ -30,7 +31,19 @@ from llvmlite import ir
 
 from .types import I8P, I32, I64
 
-BUDGET = int(os.environ.get("LINTRA_NATIVE_ARENA_BUDGET", 256 << 20))
+
+def _default_budget() -> int:
+    """A sixteenth of the memory, between 256 MiB and 1 GiB: the gmm large gradient's arena
+    (420 MB) and its primal's (260 MB) are then both kept between calls on a 16 GB host."""
+    try:
+        ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        ram = 0
+    return min(max(ram // 16, 256 << 20), 1 << 30)
+
+
+_env = os.environ.get("LINTRA_NATIVE_ARENA_BUDGET")
+BUDGET = int(_env) if _env else _default_budget()
 held_bytes = ctypes.c_int64(0)          # bytes in arenas held between calls, process-wide
 
 ALIGN = 64
