@@ -2,6 +2,9 @@
 the interpreter backend on the shape it was made for: results to rounding, NaN and inf where
 NumPy has them."""
 
+import ctypes
+import os
+
 import numpy as np
 import pytest
 
@@ -14,6 +17,7 @@ pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not insta
 
 if nat.available:
     from lintra.backends.native import arena, backend
+    from lintra.backends.native.blas import threads_addresses
 
 
 def _both(f, *args):
@@ -41,3 +45,33 @@ def test_arena_blocks_of_megabytes_are_advised_into_huge_pages(monkeypatch, budg
         got = exe([x])
         np.testing.assert_allclose(got[0], want[0], rtol=1e-13)
         np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_default_arena_budget_is_a_sixteenth_of_memory_within_bounds():
+    b = arena._default_budget()
+    assert 256 << 20 <= b <= 1 << 30
+    ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    assert b == min(max(ram // 16, 256 << 20), 1 << 30)
+
+
+def _blas_threads():
+    found = threads_addresses()
+    if found is None:
+        pytest.skip("no OpenBLAS thread functions")
+    return ctypes.CFUNCTYPE(ctypes.c_int)(found[0])
+
+
+@pytest.mark.parametrize("shapes", [((50, 1000, 20), (50, 20, 20)),     # batched (gmm)
+                                    ((40, 30), (30, 50)),                # small
+                                    ((300, 256), (256, 300))])           # threads as set
+def test_products_on_one_blas_thread_match_the_interpreter(shapes):
+    """Batched and small products run on one BLAS thread, then the count is set back."""
+    rng = np.random.default_rng(3)
+    a, b = (rng.standard_normal(s) for s in shapes)
+    a.flat[:2] = [np.nan, np.inf]
+    get = _blas_threads()
+    before = get()
+    got, want = _both(lambda a, b: lnp.matmul(a, b) * 2.0, a, b)
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-13, atol=1e-13)
+    assert np.isnan(got[0]).sum() == np.isnan(want[0]).sum()
+    assert get() == before
