@@ -63,9 +63,10 @@ def _blas_threads():
 
 @pytest.mark.parametrize("shapes", [((50, 1000, 20), (50, 20, 20)),     # batched (gmm)
                                     ((40, 30), (30, 50)),                # small
-                                    ((300, 256), (256, 300))])           # threads as set
+                                    ((300, 256), (256, 300)),            # 2^24.4: threads
+                                    ((2, 300, 256), (2, 256, 300))])
 def test_products_on_one_blas_thread_match_the_interpreter(shapes):
-    """Batched and small products run on one BLAS thread, then the count is set back."""
+    """Products under ``BLAS_ONE_THREAD`` run on one BLAS thread, then the count is set back."""
     rng = np.random.default_rng(3)
     a, b = (rng.standard_normal(s) for s in shapes)
     a.flat[:2] = [np.nan, np.inf]

@@ -2,10 +2,11 @@
 ``scipy_cblas_?gemm64_``): large ``dot_general``s are one ``gemm`` call from native code, at
 BLAS speed and with NumPy's own rounding. Without that library, products stay loops.
 
-Small and batched products run on one BLAS thread (``threads_addresses``; the caller sets the
-count to 1 around its calls and back after): OpenBLAS's threads synchronize per call, and on
-a busy two-core host their spin-waits cost more than the product. The ``gmm`` large primal
-(50 products of 10000 x 20 x 20) took 430 ms with two threads, 47 ms with one."""
+Products under 2^24 multiply-adds (each of a batch) run on one BLAS thread
+(``threads_addresses``; the caller sets the count to 1 around its calls and back after):
+OpenBLAS's threads synchronize per call, and on a busy two-core host their spin-waits cost
+more than the product. The ``gmm`` large primal (50 products of 10000 x 20 x 20) took 430 ms
+with two threads, 47 ms with one."""
 
 from __future__ import annotations
 

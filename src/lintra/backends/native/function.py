@@ -40,7 +40,7 @@ from .types import (
 # elementwise operations fused into one loop at most (each level of a fused chain is a few
 # Python frames while emitting: a 2000-operation chain exceeded the recursion limit)
 MAX_FUSED = 64
-# multiply-adds per product under which (or batched) BLAS runs on one thread (blas.py)
+# multiply-adds per product (of a batch: each) under which BLAS runs on one thread (blas.py)
 BLAS_ONE_THREAD = 1 << 24
 STACK_LIMIT = 1 << 14   # bytes: larger buffers are slices of the function's arena (arena.py)
 SMALL_LITERAL = 64      # elements: smaller literal arrays are constants in the code
@@ -285,7 +285,7 @@ class FunctionEmitter(ControlMixin):
                              self.i64(m if trans_a else k), at(b, k * n),
                              self.i64(k if trans_b else n), ir.Constant(t, 0.0),
                              at(out, m * n), self.i64(n)])
-        restore = self._one_blas_thread() if batch > 1 or m * n * k < BLAS_ONE_THREAD else None
+        restore = self._one_blas_thread() if m * n * k < BLAS_ONE_THREAD else None
         if batch == 1:
             one(self.i64(0))
         else:
