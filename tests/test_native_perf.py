@@ -18,6 +18,7 @@ pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not insta
 if nat.available:
     from lintra.backends.native import arena, backend
     from lintra.backends.native.blas import threads_addresses
+    from lintra.backends.native.fusion import recomputed
 
 
 def _both(f, *args):
@@ -76,3 +77,46 @@ def test_products_on_one_blas_thread_match_the_interpreter(shapes):
     np.testing.assert_allclose(got[0], want[0], rtol=1e-13, atol=1e-13)
     assert np.isnan(got[0]).sum() == np.isnan(want[0]).sum()
     assert get() == before
+
+
+def _kmeans_newton(P, C):
+    def cost(C):
+        return lnp.sum(lnp.min(lnp.sum((P[:, None, :] - C[None, :, :]) ** 2, axis=2), axis=1))
+    J, HJ = lt.jvp(lt.grad(cost), (C,), (lnp.ones_like(C),))
+    return J / HJ
+
+
+def test_cheap_values_read_in_several_loops_are_recomputed_not_materialized():
+    """``P[:, None] - C[None]`` of the kmeans Hessian-vector product, read by two reductions,
+    is recomputed in each (fusion.recomputed); values from large arrays read three times and
+    costly ones (exp) are still materialized."""
+    rng = np.random.default_rng(5)
+    P = rng.standard_normal((300, 4))
+    C = P[:7] + 0.01 * rng.standard_normal((7, 4))
+
+    def names(f, *args):
+        p = make_program(f)(*args)
+        ids = recomputed(p)
+        return sorted(e.prim.name for e in p.eqns if id(e.outputs[0]) in ids)
+
+    assert names(_kmeans_newton, P, C) == ["sub"]
+    x = np.linspace(-2, 2, 500)
+    x[:3] = [np.nan, np.inf, -np.inf]
+
+    def three_reads(x, y):
+        e = x - y                                       # as large as its inputs: materialized
+        return lnp.sum(e * 2.0), lnp.max(e), lnp.min(e * e)
+
+    def costly(x):
+        e = lnp.exp(x)
+        return lnp.sum(e * 2.0), lnp.max(e)
+
+    def two_reads(x, y):
+        e = x[:, None] * y[None, :]                     # from smaller arrays: recomputed
+        return lnp.sum(e * 2.0, axis=0), lnp.max(e + 1.0, axis=1), lnp.min(e)
+    assert names(three_reads, x, x[::-1]) == [] and names(costly, x) == []
+    assert names(two_reads, x, x[:40]) == ["mul"]
+    for f, args in [(_kmeans_newton, (P, C)), (three_reads, (x, x[::-1])), (costly, (x,)),
+                    (two_reads, (x, x[:40]))]:
+        for got, want in zip(*_both(f, *args)):
+            np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)

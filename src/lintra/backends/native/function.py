@@ -18,7 +18,7 @@ from .arena import Arena
 from .blas import gemm_address, threads_addresses
 from .callback import emit_callback, lower_or_call_back, needs_callback
 from .control import ControlMixin
-from .fusion import shared_lazy
+from .fusion import recomputed, shared_lazy
 from .rules import NotLowerable, elementwise_rules, lowering_rules, reads_once
 from .scalar import ScalarEmitter
 from .types import (
@@ -62,6 +62,7 @@ class ProgramInfo:
                 self.reads[id(o)] = self.reads.get(id(o), 0) + 1
                 self.reader[id(o)] = None
         self.shared = shared_lazy(program)    # read several times, all in one loop
+        self.recomputed = recomputed(program)  # cheap: recomputed in each loop reading it
 
 
 def _uniform(val, aval: ShapedArray):
@@ -362,6 +363,7 @@ class FunctionEmitter(ControlMixin):
                 outs = emit_callback(self, eqn, vals)
             elif eqn.prim in elementwise_rules:
                 lazy = self._fusable(eqn, info) or id(eqn.outputs[0]) in info.shared or (
+                    id(eqn.outputs[0]) in info.recomputed) or (
                     program is self.direct_outputs and self._output_only(eqn, info))
                 outs = [self.elementwise(eqn, vals, lazy, id(eqn.outputs[0]) in info.shared)]
             elif eqn.prim in lowering_rules:
