@@ -11,6 +11,7 @@ import numpy as np
 from ..ad.rules import add_any_p
 from ..backends.native.rules import (
     NotLowerable,
+    cheap,
     elementwise_rules,
     lowering_rules,
     opaque_ok,
@@ -46,6 +47,7 @@ W[E.sub_p] = lambda g, x, y: g.sub(x, y)
 W[E.mul_p] = lambda g, x, y: g.mul(x, y)
 W[E.div_p] = lambda g, x, y: g.div(x, y)
 W[E.neg_p] = lambda g, x: g.neg(x)
+cheap.update([E.add_p, add_any_p, E.sub_p, E.mul_p, E.neg_p])
 
 
 def _libm(name):

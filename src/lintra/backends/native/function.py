@@ -15,10 +15,10 @@ from llvmlite import ir
 from ...core.avals import ShapedArray
 from ...core.ir import Literal, Program, Var
 from .arena import Arena
-from .blas import gemm_address
+from .blas import gemm_address, threads_addresses
 from .callback import emit_callback, lower_or_call_back, needs_callback
 from .control import ControlMixin
-from .fusion import shared_lazy
+from .fusion import recomputed, shared_lazy
 from .rules import NotLowerable, elementwise_rules, lowering_rules, reads_once
 from .scalar import ScalarEmitter
 from .types import (
@@ -40,6 +40,8 @@ from .types import (
 # elementwise operations fused into one loop at most (each level of a fused chain is a few
 # Python frames while emitting: a 2000-operation chain exceeded the recursion limit)
 MAX_FUSED = 64
+# multiply-adds per product (of a batch: each) under which BLAS runs on one thread (blas.py)
+BLAS_ONE_THREAD = 1 << 24
 STACK_LIMIT = 1 << 14   # bytes: larger buffers are slices of the function's arena (arena.py)
 SMALL_LITERAL = 64      # elements: smaller literal arrays are constants in the code
 
@@ -60,6 +62,7 @@ class ProgramInfo:
                 self.reads[id(o)] = self.reads.get(id(o), 0) + 1
                 self.reader[id(o)] = None
         self.shared = shared_lazy(program)    # read several times, all in one loop
+        self.recomputed = recomputed(program)  # cheap: recomputed in each loop reading it
 
 
 def _uniform(val, aval: ShapedArray):
@@ -283,11 +286,28 @@ class FunctionEmitter(ControlMixin):
                              self.i64(m if trans_a else k), at(b, k * n),
                              self.i64(k if trans_b else n), ir.Constant(t, 0.0),
                              at(out, m * n), self.i64(n)])
+        restore = self._one_blas_thread() if m * n * k < BLAS_ONE_THREAD else None
         if batch == 1:
             one(self.i64(0))
         else:
             self.loop(batch, one)
+        if restore is not None:
+            restore()
         return out
+
+    def _one_blas_thread(self):
+        """Set BLAS to one thread (blas.py); returns the emitter of the call that sets back
+        the count found, or None without those functions."""
+        found = threads_addresses()
+        if found is None:
+            return None
+        get_t = ir.FunctionType(I32, []).as_pointer()
+        set_t = ir.FunctionType(ir.VoidType(), [I32]).as_pointer()
+        get_fn, set_fn = (self.b.bitcast(self.b.load(self.mod.constant_slot(a)), t)
+                          for a, t in zip(found, (get_t, set_t)))
+        before = self.b.call(get_fn, [])
+        self.b.call(set_fn, [ir.Constant(I32, 1)])
+        return lambda: self.b.call(set_fn, [before])
 
     @property
     def out_aval(self) -> ShapedArray:
@@ -343,6 +363,7 @@ class FunctionEmitter(ControlMixin):
                 outs = emit_callback(self, eqn, vals)
             elif eqn.prim in elementwise_rules:
                 lazy = self._fusable(eqn, info) or id(eqn.outputs[0]) in info.shared or (
+                    id(eqn.outputs[0]) in info.recomputed) or (
                     program is self.direct_outputs and self._output_only(eqn, info))
                 outs = [self.elementwise(eqn, vals, lazy, id(eqn.outputs[0]) in info.shared)]
             elif eqn.prim in lowering_rules:

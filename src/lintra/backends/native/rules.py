@@ -48,6 +48,11 @@ vm_scatters: dict[Primitive, tuple] = {}
 # their loop
 reads_once: set[Primitive] = set()
 
+# elementwise primitives as cheap as a load (add, sub, mul, neg): a value they compute from
+# arrays in memory is recomputed in each loop that reads it rather than materialized
+# (``fusion.recomputed``)
+cheap: set[Primitive] = set()
+
 # (program name, reason) for the programs the native backend handed to the interpreter
 fallbacks: deque = deque(maxlen=100)
 
