@@ -29,6 +29,7 @@ from ._dtypes import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
 from ._grids import *  # noqa: F401,F403
 from ._index_tricks import *  # noqa: F401,F403
+from ._inplace import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
 from ._nanfunctions import *  # noqa: F401,F403
@@ -38,6 +39,7 @@ from ._searching import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403
 from ._statistics import *  # noqa: F401,F403
 from ._structure import *  # noqa: F401,F403
+from ._sets import *  # noqa: F401,F403
 from ._take import *  # noqa: F401,F403
 from ._ufuncs import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403

@@ -20,9 +20,29 @@ from ._gamma import (
     rgamma,
 )
 from ._misc import entr, expit, logit, logsumexp, xlog1py, xlogy
+from ._zeta import (
+    bernoulli,
+    boxcox,
+    boxcox1p,
+    comb,
+    dawsn,
+    erfcx,
+    exp1,
+    expi,
+    expn,
+    factorial,
+    gammasgn,
+    loggamma,
+    poch,
+    spence,
+    zeta,
+)
 
-__all__ = ["beta", "betainc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv", "erfinv",
-           "expit", "gamma", "gammainc", "gammaincc", "gammaln", "huber", "i0", "i0e", "i1", "i1e",
-           "iv", "ive", "j0", "j1", "jn", "kl_div", "kv", "log_ndtr", "log_softmax", "logit",
-           "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "rel_entr", "rgamma",
-           "softmax", "xlog1py", "xlogy", "y0", "y1", "yn"]
+__all__ = ["bernoulli", "beta", "betainc", "betaln", "boxcox", "boxcox1p", "comb",
+           "dawsn", "digamma", "entr", "erf", "erfc", "erfcinv", "erfcx", "erfinv",
+           "exp1", "expi", "expit", "expn", "factorial", "gamma", "gammainc",
+           "gammaincc", "gammaln", "gammasgn", "huber", "i0", "i0e", "i1", "i1e", "iv",
+           "ive", "j0", "j1", "jn", "kl_div", "kv", "log_ndtr", "log_softmax",
+           "loggamma", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "poch",
+           "polygamma", "psi", "rel_entr", "rgamma", "softmax", "spence", "xlog1py",
+           "xlogy", "y0", "y1", "yn", "zeta"]
