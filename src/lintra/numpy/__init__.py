@@ -28,6 +28,7 @@ from ._creation import *  # noqa: F401,F403
 from ._dtypes import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
 from ._grids import *  # noqa: F401,F403
+from ._histograms import *  # noqa: F401,F403
 from ._index_tricks import *  # noqa: F401,F403
 from ._inplace import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403

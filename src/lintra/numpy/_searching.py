@@ -121,8 +121,9 @@ def _edges(a, bins, rng, weights):
     lo, hi = _min(a), _max(a)
     same = E.eq(lo, hi)
     lo, hi = E.select(same, E.sub(lo, 0.5), lo), E.select(same, E.add(hi, 0.5), hi)
-    t = np.linspace(0.0, 1.0, int(bins) + 1)
-    return E.add(lo, E.mul(E.sub(hi, lo), t))
+    n = int(bins)      # NumPy's linspace: lo + i * ((hi - lo) / n), the last edge hi exactly
+    inner = E.add(E.mul(np.arange(n, dtype=get_aval(lo).dtype), E.div(E.sub(hi, lo), n)), lo)
+    return S.concatenate([inner, S.reshape(hi, (1,))], 0)
 
 
 def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
