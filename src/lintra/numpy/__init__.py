@@ -22,6 +22,7 @@ from ..core.function import is_function_arg as _is_function_arg
 from ..ops.elementwise import NUMPY_NAMES as _UNARY
 from . import fft, linalg  # noqa: F401  (lintra.numpy.fft, lintra.numpy.linalg)
 from ._arraymath import *  # noqa: F401,F403
+from ._arrayapi import *  # noqa: F401,F403
 from ._basic import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
@@ -49,7 +50,7 @@ ndarray = Array
 
 # names the submodules import for themselves; getitem/at_property serve x[i] and x.at
 _INTERNAL = {"E", "R", "S", "L", "I", "base", "np", "Tracer", "get_aval", "annotations",
-             "Any", "Sequence", "Callable", "broadcast_shapes", "getitem", "at_property",
+             "Any", "Sequence", "Callable", "getitem", "at_property",
              "functools", "operator", "ConcretizationError", "as_array", "C", "F"}
 
 
