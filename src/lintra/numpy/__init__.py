@@ -24,6 +24,7 @@ from . import fft, linalg  # noqa: F401  (lintra.numpy.fft, lintra.numpy.linalg)
 from ._arraymath import *  # noqa: F401,F403
 from ._arrayapi import *  # noqa: F401,F403
 from ._basic import *  # noqa: F401,F403
+from ._bits import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._dtypes import *  # noqa: F401,F403
@@ -31,6 +32,7 @@ from ._elementwise import *  # noqa: F401,F403
 from ._grids import *  # noqa: F401,F403
 from ._histograms import *  # noqa: F401,F403
 from ._index_tricks import *  # noqa: F401,F403
+from ._indices import *  # noqa: F401,F403
 from ._inplace import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
