@@ -20,7 +20,7 @@ from ..core import trace as _trace
 from ..core.array import Array, as_array
 from ..core.function import is_function_arg as _is_function_arg
 from ..ops.elementwise import NUMPY_NAMES as _UNARY
-from . import fft, linalg  # noqa: F401  (lintra.numpy.fft, lintra.numpy.linalg)
+from . import _linalg_extra, fft, linalg  # noqa: F401  (lintra.numpy.fft, .linalg)
 from ._arraymath import *  # noqa: F401,F403
 from ._arrayapi import *  # noqa: F401,F403
 from ._basic import *  # noqa: F401,F403
@@ -100,6 +100,8 @@ def _publish(module: _types.ModuleType) -> list[str]:
     return sorted(names)
 
 
+for _name in _linalg_extra.__all__:    # numpy.linalg's compositions of linalg itself
+    setattr(linalg, _name, getattr(_linalg_extra, _name))
 _LINALG_NAMES = _publish(linalg)
 linalg.__dir__ = lambda: list(_LINALG_NAMES)
 for _name in _LINALG_NAMES:          # they apply pointwise to function values too
