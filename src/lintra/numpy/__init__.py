@@ -21,9 +21,10 @@ from ..core.array import Array, as_array
 from ..core.function import is_function_arg as _is_function_arg
 from ..ops.elementwise import NUMPY_NAMES as _UNARY
 from . import _linalg_extra, fft, linalg  # noqa: F401  (lintra.numpy.fft, .linalg)
-from ._arraymath import *  # noqa: F401,F403
 from ._arrayapi import *  # noqa: F401,F403
+from ._arraymath import *  # noqa: F401,F403
 from ._basic import *  # noqa: F401,F403
+from ._bessel import *  # noqa: F401,F403
 from ._bits import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
@@ -32,18 +33,18 @@ from ._elementwise import *  # noqa: F401,F403
 from ._grids import *  # noqa: F401,F403
 from ._histograms import *  # noqa: F401,F403
 from ._index_tricks import *  # noqa: F401,F403
+from ._indexing import *  # noqa: F401,F403
 from ._indices import *  # noqa: F401,F403
 from ._inplace import *  # noqa: F401,F403
-from ._indexing import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
 from ._nanfunctions import *  # noqa: F401,F403
 from ._polynomial import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._searching import *  # noqa: F401,F403
+from ._sets import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403
 from ._statistics import *  # noqa: F401,F403
 from ._structure import *  # noqa: F401,F403
-from ._sets import *  # noqa: F401,F403
 from ._take import *  # noqa: F401,F403
 from ._ufuncs import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403

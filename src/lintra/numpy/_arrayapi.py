@@ -2,7 +2,8 @@
 ``concat``, ``permute_dims``, ``bool``, ``double``, ...), ``matrix_transpose``, ``vecdot``,
 ``matvec``, ``vecmat``, ``unstack``, ``cumulative_prod``, ``nancumprod``, ``array_equiv``,
 ``copy``, ``fromfunction``, ``apply_over_axes``, the window functions and NumPy's helpers
-that work on Python values (``isscalar``, ``s_``, printing, ``save``/``load``)."""
+that work on Python values (``isscalar``, ``s_``, printing, ``save``/``load``,
+``frombuffer``, ...)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ __all__ = ["acos", "acosh", "asin", "asinh", "atan", "atanh", "atan2", "pow", "c
            "character", "flexible", "object_", "euler_gamma", "isscalar", "iterable",
            "broadcast_shapes", "s_", "index_exp", "isdtype", "get_printoptions",
            "set_printoptions", "printoptions", "array_repr", "array_str", "save", "savez",
-           "load", "ComplexWarning"]
+           "load", "ComplexWarning", "frombuffer", "fromiter", "fromstring", "fromfile",
+           "from_dlpack"]
 
 acos, acosh, asin, asinh = L.arccos, L.arccosh, L.arcsin, L.arcsinh
 atan, atanh, atan2 = L.arctan, L.arctanh, L.arctan2
@@ -50,6 +52,9 @@ isscalar, iterable, s_, index_exp, isdtype = (np.isscalar, np.iterable, np.s_, n
 get_printoptions, set_printoptions, printoptions = (np.get_printoptions, np.set_printoptions,
                                                     np.printoptions)
 ComplexWarning = np.exceptions.ComplexWarning
+# arrays from Python objects and bytes: NumPy's (the results become lintra arrays)
+frombuffer, fromiter, fromstring, fromfile, from_dlpack = (
+    np.frombuffer, np.fromiter, np.fromstring, np.fromfile, np.from_dlpack)
 
 
 def _concrete(a, who: str) -> np.ndarray:

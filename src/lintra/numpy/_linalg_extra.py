@@ -14,8 +14,8 @@ from ..ops import elementwise as E
 from ..ops import reductions as R
 from ..ops import structure as S
 from . import linalg as LA
-from ._arraymath import cross as _cross
 from ._arrayapi import matrix_transpose, vecdot
+from ._arraymath import cross as _cross
 from ._basic import _as_value
 from ._structure import diagonal as _diagonal
 from ._structure import trace as _trace
