@@ -90,8 +90,15 @@ defjvp(zeta_p,
 defjvp(erfcx_p, lambda t, x: E.mul(t, E.sub(E.mul(E.mul(2.0, x), erfcx(x)), _2_SQRTPI)))
 defjvp(exp1_p, lambda t, x: E.mul(t, E.neg(E.div(E.exp(E.neg(x)), x))))
 defjvp(expi_p, lambda t, x: E.mul(t, E.div(E.exp(x), x)))
+def _dexpn(t, n, x):
+    """t · dEₙ/dx = -t Eₙ₋₁(x), where E₀(x) = e^{-x}/x has dE₀/dx = -e^{-x}(1 + x)/x²."""
+    lower = expn(E.select(E.ge(n, 1.0), E.sub(n, 1.0), E.mul(n, 0.0)), x)
+    d0 = E.div(E.mul(E.exp(E.neg(x)), E.add(x, 1.0)), E.mul(x, x))
+    return E.mul(t, E.neg(E.select(E.ge(n, 1.0), lower, d0)))
+
+
 defjvp(expn_p, not_differentiable("expn", "n", "does not exist (n is an integer order)"),
-       lambda t, n, x: E.mul(t, E.neg(expn(E.sub(n, 1.0), x))))
+       _dexpn)
 defjvp(dawsn_p, lambda t, x: E.mul(t, E.sub(1.0, E.mul(E.mul(2.0, x), dawsn(x)))))
 defjvp(spence_p, lambda t, z: E.mul(t, E.div(E.log(z), E.sub(1.0, z))))
 defjvp(poch_p,
