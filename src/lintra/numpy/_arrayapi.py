@@ -95,11 +95,12 @@ def matrix_transpose(x):
 
 
 def vecdot(x1, x2, /, *, axis: int = -1):
-    """Σ conj(x1) · x2 along ``axis`` (broadcasting the other axes)."""
+    """Σ conj(x1) · x2 along ``axis`` of each operand (NumPy's gufunc: the axis is taken in
+    each operand, then the other axes broadcast)."""
     x1, x2 = base.promote(_as_value(x1), _as_value(x2))
     if get_aval(x1).dtype.kind == "c":
         x1 = C.conj(x1)
-    return _sum(E.mul(x1, x2), axis=axis)
+    return _sum(E.mul(moveaxis(x1, axis, -1), moveaxis(x2, axis, -1)), axis=-1)
 
 
 def matvec(x1, x2, /):

@@ -138,6 +138,6 @@ def sort_complex(a):
     a = _as_value(a)
     dt = get_aval(a).dtype
     if dt.kind != "c":
-        small = dt.itemsize <= (4 if dt.kind == "f" else 2)
+        small = dt.kind in "iu" and dt.itemsize <= 2      # NumPy: only those give complex64
         a = base.convert_element_type(a, np.complex64 if small else np.complex128)
     return take_along_axis(a, lexsort([C.imag(a), C.real(a)]), -1)
