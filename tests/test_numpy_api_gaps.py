@@ -247,3 +247,17 @@ def test_i0_and_kaiser_match_numpy_and_jax():
                                rtol=1e-14)
     np.testing.assert_allclose(lt.grad(lambda b: lnp.kaiser(7, b).sum())(3.5),
                                jax.grad(lambda b: jnp.kaiser(7, b).sum())(3.5), rtol=1e-12)
+
+
+@pytest.mark.parametrize("f", [
+    lambda r: lnp.isin(r, np.array([1.0, 5.0, 10.0])),
+    lambda r: lnp.put(r, np.array([0, 2]), r[1] * 10, inplace=False),
+    lambda r: lnp.nextafter(r, 100.0),
+    lambda r: lnp.insert(r, 1, r[0]),
+    lambda r: lnp.union1d(r, np.array([1.0, 20.0]), size=6),
+    lambda r: lnp.place(r, r > 5, np.array([-1.0, -2.0]), inplace=False),
+    lambda r: lnp.histogram2d(r, r, bins=2)[0],
+], ids=["isin", "put", "nextafter", "insert", "union1d", "place", "histogram2d"])
+def test_vmap_equals_a_loop(f):
+    x = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(lt.vmap(f)(x), np.stack([np.asarray(f(r)) for r in x]))
