@@ -261,3 +261,31 @@ def test_i0_and_kaiser_match_numpy_and_jax():
 def test_vmap_equals_a_loop(f):
     x = np.arange(12.0).reshape(3, 4)
     np.testing.assert_array_equal(lt.vmap(f)(x), np.stack([np.asarray(f(r)) for r in x]))
+
+
+# ---------------------------------------------------------------- brief items 3 and 4
+
+def test_at_mul_with_duplicate_indices_multiplies_each_time():
+    idx = np.array([1, 1, 2])
+    x, v = np.arange(1.0, 6.0), np.array([2.0, 3.0, 4.0])
+    ref = x.copy()
+    np.multiply.at(ref, idx, v)
+    f = lambda x, v: lnp.asarray(x).at[idx].mul(v)  # noqa: E731
+    np.testing.assert_array_equal(f(x, v), ref)
+    np.testing.assert_array_equal(lt.jit(f)(x, v), ref)
+    loss = lambda x: (lnp.asarray(x).at[idx].mul(3.0) ** 2).sum()  # noqa: E731
+    jloss = lambda x: (jnp.asarray(x).at[idx].mul(3.0) ** 2).sum()  # noqa: E731
+    np.testing.assert_allclose(lt.grad(loss)(x), jax.grad(jloss)(x))
+    np.testing.assert_allclose(lt.jit(lt.grad(loss))(x), jax.grad(jloss)(x))
+    check_grads(f, (x, v), order=2)        # (JAX has no gradient in v with duplicates)
+
+
+@pytest.mark.parametrize("index", [-9, np.array([-9]), np.int64(-9)], ids=["int", "array",
+                                                                           "numpy int"])
+def test_out_of_bounds_message_shows_the_index_as_written(index):
+    x = lnp.arange(5.0)
+    msg = "index -9 is out of bounds for axis 0 with size 5"
+    with pytest.raises(IndexError, match=msg):
+        x[index]
+    with pytest.raises(IndexError, match=msg):
+        lt.jit(lambda x: x[index])(x)
