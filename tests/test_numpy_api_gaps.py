@@ -289,3 +289,28 @@ def test_out_of_bounds_message_shows_the_index_as_written(index):
         x[index]
     with pytest.raises(IndexError, match=msg):
         lt.jit(lambda x: x[index])(x)
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("kw", [dict(size=5, return_index=True, return_inverse=True,
+                                     return_counts=True),
+                                dict(size=3, fill_value=-1), dict(size=2, return_counts=True)])
+def test_unique_size_with_axis_matches_jax(axis, kw):
+    a = np.array([[3, 1], [1, 2], [3, 1], [0, 5]])
+    ref = jnp.unique(a, axis=axis, **kw)
+    for out in [lnp.unique(a, axis=axis, **kw), lt.jit(lambda a: lnp.unique(a, axis=axis,
+                                                                            **kw))(a)]:
+        for mine, theirs in zip(out if isinstance(out, tuple) else (out,),
+                                ref if isinstance(ref, tuple) else (ref,)):
+            np.testing.assert_array_equal(mine, theirs)
+
+
+def test_unique_size_pads_indices_like_jax_and_axis_gradient():
+    f = np.array([3.0, 1, 3, 5, np.nan, np.nan])
+    kw = dict(size=7, return_index=True, return_inverse=True, return_counts=True)
+    for mine, theirs in zip(lnp.unique(f, **kw), jnp.unique(f, **kw)):
+        np.testing.assert_array_equal(mine, theirs)
+    x = np.array([[3.0, 1], [1, 2], [3, 1], [0, 5]])
+    np.testing.assert_allclose(
+        lt.grad(lambda x: (lnp.unique(x, axis=0, size=4) ** 2).sum())(x),
+        jax.grad(lambda x: (jnp.unique(x, axis=0, size=4) ** 2).sum())(x))
