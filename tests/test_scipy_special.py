@@ -78,6 +78,14 @@ CASES = [
     ("comb", S.comb, sc.comb, (POS + 3, POS), (0, 1)),
     ("boxcox", S.boxcox, sc.boxcox, (POS, ORD - 1), (0,)),
     ("boxcox1p", S.boxcox1p, sc.boxcox1p, (POS, ORD - 1), (0,)),
+    ("hyp1f1", lambda x: S.hyp1f1(1.5, 2.5, x), lambda x: sc.hyp1f1(1.5, 2.5, x), (X,), (0,)),
+    ("hyp2f1", lambda x: S.hyp2f1(1.5, 0.5, 2.5, x), lambda x: sc.hyp2f1(1.5, 0.5, 2.5, x),
+     (X,), (0,)),
+    ("owens_t", S.owens_t, sc.owens_t, (POS - 2, POS), (0, 1)),
+    ("si", lambda x: S.sici(x)[0], lambda x: sc.sici(x)[0], (POS,), (0,)),
+    ("ci", lambda x: S.sici(x)[1], lambda x: sc.sici(x)[1], (POS,), (0,)),
+    ("fresnel_s", lambda x: S.fresnel(x)[0], lambda x: sc.fresnel(x)[0], (POS,), (0,)),
+    ("fresnel_c", lambda x: S.fresnel(x)[1], lambda x: sc.fresnel(x)[1], (POS,), (0,)),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -92,7 +100,11 @@ JAX = {"gammaln": jsp.gammaln, "digamma": jsp.digamma, "psi": jsp.digamma, "gamm
        "zeta": jsp.zeta, "erfcx": jsp.erfcx, "exp1": jsp.exp1, "expi": jsp.expi,
        "expn": jsp.expn, "dawsn": jsp.dawsn, "poch": jsp.poch, "gammasgn": jsp.gammasgn,
        "loggamma": jsp.loggamma, "factorial": jsp.factorial, "comb": jsp.comb,
-       "boxcox": jsp.boxcox, "boxcox1p": jsp.boxcox1p}
+       "boxcox": jsp.boxcox, "boxcox1p": jsp.boxcox1p,
+       "hyp1f1": lambda x: jsp.hyp1f1(1.5, 2.5, x),
+       "hyp2f1": lambda x: jsp.hyp2f1(1.5, 0.5, 2.5, x), "owens_t": jsp.owens_t,
+       "si": lambda x: jsp.sici(x)[0], "ci": lambda x: jsp.sici(x)[1],
+       "fresnel_s": lambda x: jsp.fresnel(x)[0], "fresnel_c": lambda x: jsp.fresnel(x)[1]}
 # (jsp.spence's derivative is nan for z > 1; lintra's, log z / (1 - z), is checked against
 # finite differences by test_check_grads_order_2)
 
@@ -317,3 +329,13 @@ def test_comb_factorial_edges_match_scipy():
     np.testing.assert_array_equal(S.bernoulli(6), sc.bernoulli(6))
     np.testing.assert_allclose(S.loggamma(np.array([-1.5, 2.5])),
                                sc.loggamma(np.array([-1.5, 2.5])))
+
+
+def test_bessel_jn_stacks_orders_like_jax():
+    x = np.array([0.3, 1.7, 4.0])
+    np.testing.assert_allclose(S.bessel_jn(x, v=3), jsp.bessel_jn(x, v=3), rtol=1e-12,
+                               atol=1e-15)
+    np.testing.assert_allclose(lt.jit(lambda x: S.bessel_jn(x, v=2))(x),
+                               np.stack([sc.jv(k, x) for k in range(3)]), rtol=1e-13)
+    with pytest.raises(lt.NonDifferentiableError, match="hyp1f1.*`a`"):
+        lt.grad(lambda a: S.hyp1f1(a, 2.5, 0.3))(1.5)
