@@ -238,6 +238,20 @@ def test_shifts_and_bitwise_count_traced_match_numpy():
                                       np.bitwise_count(j.astype(dt)))
 
 
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+@pytest.mark.parametrize("bitorder", ["big", "little"])
+def test_packbits_unpackbits_traced_match_numpy(axis, bitorder):
+    r = _rng()
+    b, u = r.integers(0, 2, (3, 11)), r.integers(0, 256, (2, 3)).astype(np.uint8)
+    for x in [b, b > 0]:
+        np.testing.assert_array_equal(lt.jit(lambda b: lnp.packbits(b, axis, bitorder))(x),
+                                      np.packbits(x, axis, bitorder))
+    for count in [None, 3, -2, 30]:
+        np.testing.assert_array_equal(
+            lt.jit(lambda u, c=count: lnp.unpackbits(u, axis, c, bitorder))(u),
+            np.unpackbits(u, axis, count, bitorder))
+
+
 def test_i0_and_kaiser_match_numpy_and_jax():
     x = np.array([-10.0, -3, 0.5, 7.9, 8, 8.1, 20, 300])
     np.testing.assert_allclose(lt.jit(lnp.i0)(x), np.i0(x), rtol=1e-14)
@@ -291,7 +305,7 @@ def test_out_of_bounds_message_shows_the_index_as_written(index):
         lt.jit(lambda x: x[index])(x)
 
 
-@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("axis", [0, 1, -1])
 @pytest.mark.parametrize("kw", [dict(size=5, return_index=True, return_inverse=True,
                                      return_counts=True),
                                 dict(size=3, fill_value=-1), dict(size=2, return_counts=True)])

@@ -1,5 +1,5 @@
 """Floating-point neighbours (``nextafter``, ``spacing``) and integer bit arithmetic
-(``left_shift``, ``right_shift``, ``bitwise_count``).
+(``left_shift``, ``right_shift``, ``bitwise_count``, ``packbits``, ``unpackbits``).
 
 Concrete arguments get NumPy's results. Traced ones are compositions: the unit in the last
 place of x is 2**(e - p) for x = m·2**e (0.5 <= |m| < 1, ``frexp``) and p mantissa bits, at
@@ -13,12 +13,15 @@ import numpy as np
 from ..core.trace import Tracer, get_aval
 from ..ops import base
 from ..ops import elementwise as E
+from ..ops import reductions as R
+from ..ops import structure as S
 from . import _elementwise as L
 from ._basic import _as_value, _leaves
 from ._misc import frexp
+from ._structure import moveaxis
 
 __all__ = ["nextafter", "spacing", "left_shift", "right_shift", "bitwise_left_shift",
-           "bitwise_right_shift", "bitwise_count"]
+           "bitwise_right_shift", "bitwise_count", "packbits", "unpackbits"]
 
 
 def _concrete(*args) -> bool:
@@ -113,3 +116,59 @@ def bitwise_count(x):
         bit = E.rem(right_shift(a, np.asarray(k, get_aval(a).dtype)), 2)
         total = bit if total is None else E.add(total, bit)
     return base.convert_element_type(total, np.uint8)
+
+
+def _bit_weights(bitorder: str) -> np.ndarray:
+    if bitorder not in ("big", "little"):
+        raise ValueError(f"bitorder must be 'big' or 'little', got {bitorder!r}")
+    w = 2 ** np.arange(8, dtype=np.int64)
+    return w[::-1].copy() if bitorder == "big" else w
+
+
+def _to_last(a, axis):
+    """(``a`` with ``axis`` last, flattened when None; the axis to move back, or None)."""
+    if axis is None:
+        return S.reshape(a, (-1,)), None
+    axis = S.normalize_axis(axis, get_aval(a).ndim, "packbits")
+    return moveaxis(a, axis, -1), axis
+
+
+def packbits(a, axis=None, bitorder: str = "big"):
+    """Each run of 8 truth values along ``axis`` (flattened when None; zero-padded) as the
+    bits of one uint8."""
+    w = _bit_weights(bitorder)
+    if _concrete(a):
+        return np.packbits(a, axis, bitorder)
+    a = _as_value(a)
+    if get_aval(a).dtype.kind not in "iub":
+        raise TypeError(f"packbits: a must be integers or booleans, got {get_aval(a).dtype}")
+    x, axis = _to_last(base.convert_element_type(E.ne(a, 0), np.int64), axis)
+    shape = get_aval(x).shape
+    k = -(-shape[-1] // 8)
+    x = S.pad(x, np.int64(0), [(0, 0, 0)] * (len(shape) - 1) + [(0, 8 * k - shape[-1], 0)])
+    x = S.reshape(x, shape[:-1] + (k, 8))
+    out = base.convert_element_type(R.reduce_sum(E.mul(x, w), (len(shape),)), np.uint8)
+    return out if axis is None else moveaxis(out, -1, axis)
+
+
+def unpackbits(a, axis=None, count=None, bitorder: str = "big"):
+    """The bits of each uint8 of ``a`` along ``axis`` (flattened when None), 8 per byte,
+    keeping the first ``count`` (zero-padded beyond)."""
+    w = _bit_weights(bitorder)
+    if _concrete(a):
+        return np.unpackbits(a, axis, count, bitorder)
+    a = _as_value(a)
+    if get_aval(a).dtype != np.uint8:
+        raise TypeError(f"unpackbits: a must be uint8, got {get_aval(a).dtype}")
+    x, axis = _to_last(base.convert_element_type(a, np.int64), axis)
+    shape = get_aval(x).shape
+    bits = E.rem(L.floor_divide(S.expand_dims(x, -1), w), 2)
+    bits = S.reshape(bits, shape[:-1] + (8 * shape[-1],))
+    n = 8 * shape[-1]
+    if count is not None:
+        c = n + int(count) if int(count) < 0 else int(count)
+        cfg = [(0, 0, 0)] * (len(shape) - 1)
+        bits = S.slice_static(bits, (0,) * len(shape), shape[:-1] + (min(c, n),)) if c <= n \
+            else S.pad(bits, np.int64(0), cfg + [(0, c - n, 0)])
+    out = base.convert_element_type(bits, np.uint8)
+    return out if axis is None else moveaxis(out, -1, axis)

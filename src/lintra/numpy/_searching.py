@@ -156,8 +156,9 @@ def _unique_traced(ar, axis, size: int, fill_value, equal_nan: bool, flags):
     """JAX's ``unique(..., size=)``: the first ``size`` sorted distinct values (slices along
     ``axis``, ordered lexicographically), the values padded with the first of them or
     ``fill_value``, the indices with the first index, the counts with 0."""
-    a = S.reshape(ar, (-1,)) if axis is None else \
-        moveaxis(ar, S.normalize_axis(axis, get_aval(ar).ndim, "unique"), 0)
+    if axis is not None:
+        axis = S.normalize_axis(axis, get_aval(ar).ndim, "unique")
+    a = S.reshape(ar, (-1,)) if axis is None else moveaxis(ar, axis, 0)
     n = get_aval(a).shape[0]
     if n == 0:
         raise ValueError("unique: size= needs a non-empty input under a trace")
