@@ -195,3 +195,30 @@ def test_array_api_linalg_norms_and_views_match_numpy():
     np.testing.assert_allclose(L.vecdot(A3, V4), N.vecdot(A3, V4))
     np.testing.assert_array_equal(L.matrix_transpose(A3), N.matrix_transpose(A3))
     check_grads(lambda a: L.vector_norm(a, axis=(0, 2)), (A3,), order=2)
+
+
+# ---------------------------------------------------------------- pad modes
+
+PAD_CASES = [("linear_ramp", {}), ("linear_ramp", dict(end_values=((1, 2), (-3, 5)))),
+             ("maximum", {}), ("minimum", {}), ("mean", {}), ("median", {}),
+             ("mean", dict(stat_length=2)), ("maximum", dict(stat_length=((1, 2), (3, 1)))),
+             ("reflect", dict(reflect_type="odd")), ("symmetric", dict(reflect_type="odd"))]
+
+
+@pytest.mark.parametrize("mode,kw", PAD_CASES, ids=[f"{m}-{i}" for i, (m, _) in
+                                                     enumerate(PAD_CASES)])
+def test_pad_modes_match_numpy(mode, kw):
+    w = ((1, 2), (2, 1))
+    for x in [np.arange(1.0, 13.0).reshape(3, 4) ** 1.5, np.arange(1, 13).reshape(3, 4) ** 2 - 40]:
+        ref = np.pad(x, w, mode=mode, **kw)
+        for out in [lnp.pad(x, w, mode=mode, **kw),
+                    lt.jit(lambda x: lnp.pad(x, w, mode=mode, **kw))(x)]:
+            assert out.dtype == ref.dtype
+            np.testing.assert_allclose(out, ref, rtol=1e-13)
+    check_grads(lambda x: lnp.pad(x, w, mode=mode, **kw), (R.standard_normal((3, 4)),),
+                order=1)
+
+
+def test_pad_empty_is_zeros_of_the_padded_shape():
+    out = lnp.pad(np.ones((2, 3)), ((1, 0), (0, 2)), "empty")
+    assert out.shape == (3, 5)

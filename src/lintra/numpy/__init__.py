@@ -38,6 +38,7 @@ from ._indices import *  # noqa: F401,F403
 from ._inplace import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
 from ._nanfunctions import *  # noqa: F401,F403
+from ._pad import *  # noqa: F401,F403
 from ._polynomial import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._searching import *  # noqa: F401,F403

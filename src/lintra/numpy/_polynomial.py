@@ -19,7 +19,7 @@ from ..ops import structure as S
 from ._basic import _as_value
 from ._decompositions import eigvals, lstsq
 from ._grids import vander
-from ._structure import pad
+from ._pad import pad
 
 __all__ = ["polyval", "polyfit", "polyder", "polyint", "poly", "roots", "convolve",
            "correlate", "polyadd", "polysub", "polymul", "polydiv"]
