@@ -110,6 +110,10 @@ def test_put_in_place_follows_numpy():
         lnp.put(M.copy(), [40], [1.0])
     with pytest.raises(ValueError, match="immutable"):
         lt.jit(lambda a: lnp.put(a, [0], 1.0))(M)
+    with pytest.raises(ValueError, match="inplace=False"):     # traced values into NumPy
+        lt.jit(lambda v: lnp.put(M.copy(), [0], v))(1.0)
+    with pytest.raises(ValueError, match="inplace=False"):
+        lt.grad(lambda v: lnp.fill_diagonal(np.zeros((2, 2)), v).sum())(1.0)
 
 
 @pytest.mark.parametrize("shape,val,wrap", [((3, 3), 5.0, False), ((5, 3), [1.0, 2.0], True),

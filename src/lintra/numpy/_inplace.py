@@ -23,14 +23,17 @@ from ._reductions import cumsum
 __all__ = ["place", "put", "fill_diagonal", "insert", "delete", "resize", "trim_zeros"]
 
 
-def _in_place(who: str, arr, inplace: bool) -> bool:
-    """Whether to run NumPy's in-place routine on ``arr`` (else return a new array)."""
+def _in_place(who: str, arr, inplace: bool, *others) -> bool:
+    """Whether to run NumPy's in-place routine on ``arr`` (else return a new array); a
+    traced value can neither be modified nor written into a NumPy array."""
     if not inplace:
         return False
-    if isinstance(arr, np.ndarray) and arr.flags.writeable:
+    if isinstance(arr, np.ndarray) and arr.flags.writeable and \
+            not any(isinstance(o, Tracer) for o in others):
         return True
-    raise ValueError(f"lintra.numpy.{who} cannot modify a lintra value in place (lintra "
-                     f"arrays are immutable); pass inplace=False to get the updated array")
+    raise ValueError(f"lintra.numpy.{who} cannot modify an array in place here (lintra "
+                     f"arrays are immutable, and traced values cannot be written into a NumPy "
+                     f"array); pass inplace=False to get the updated array")
 
 
 def _cycled(v, n: int):
@@ -47,8 +50,7 @@ def _cycled(v, n: int):
 def place(arr, mask, vals, *, inplace: bool = True):
     """``arr`` with its elements where ``mask`` holds replaced by ``vals`` in order (repeated
     cyclically)."""
-    if _in_place("place", arr, inplace) and not isinstance(vals, Tracer) \
-            and not isinstance(mask, Tracer):
+    if _in_place("place", arr, inplace, mask, vals):
         return np.place(arr, mask, vals)
     arr = _as_value(arr)
     shape, dt = get_aval(arr).shape, get_aval(arr).dtype
@@ -85,8 +87,7 @@ def _put_indices(ind, n: int, mode):
 def put(a, ind, v, mode=None, *, inplace: bool = True):
     """``a`` with the flat positions ``ind`` set to ``v`` (repeated cyclically); the last
     write to a position wins."""
-    if _in_place("put", a, inplace) and not isinstance(v, Tracer) \
-            and not isinstance(ind, Tracer):
+    if _in_place("put", a, inplace, ind, v):
         return np.put(a, ind, v, mode="raise" if mode is None else mode)
     a = _as_value(a)
     shape, dt = get_aval(a).shape, get_aval(a).dtype
@@ -101,7 +102,7 @@ def put(a, ind, v, mode=None, *, inplace: bool = True):
 def fill_diagonal(a, val, wrap: bool = False, *, inplace: bool = True):
     """``a`` with its main diagonal (all indices equal) set to ``val`` (repeated); a tall
     2-d ``a`` restarts the diagonal after a blank row when ``wrap`` (NumPy)."""
-    if _in_place("fill_diagonal", a, inplace) and not isinstance(val, Tracer):
+    if _in_place("fill_diagonal", a, inplace, val):
         return np.fill_diagonal(a, val, wrap)
     a = _as_value(a)
     shape = get_aval(a).shape
