@@ -334,7 +334,9 @@ def test_numpy_function_error_recommends_only_existing_names():
     with pytest.raises(TypeError, match=r"use `lintra\.numpy\.linalg\.norm`"):
         lintra.grad(lambda x: np.linalg.norm(x))(np.ones(3))
     with pytest.raises(TypeError, match="lintra.numpy has no equivalent") as e:
+        lintra.grad(lambda x: np.real_if_close(x).sum())(np.ones(3))
+    assert "lintra.numpy.real_if_close" not in str(e.value)
+    with pytest.raises(TypeError, match=r"use `lintra\.numpy\.histogram2d`"):
         lintra.grad(lambda x: np.histogram2d(x, x)[0].sum())(np.ones(3))
-    assert "lintra.numpy.histogram2d" not in str(e.value)
     with pytest.raises(TypeError, match=r"use `lintra\.numpy\.median`"):
         lintra.grad(lambda x: np.median(x))(np.ones(3))

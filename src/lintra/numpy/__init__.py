@@ -20,21 +20,29 @@ from ..core import trace as _trace
 from ..core.array import Array, as_array
 from ..core.function import is_function_arg as _is_function_arg
 from ..ops.elementwise import NUMPY_NAMES as _UNARY
-from . import fft, linalg  # noqa: F401  (lintra.numpy.fft, lintra.numpy.linalg)
+from . import _linalg_extra, fft, linalg  # noqa: F401  (lintra.numpy.fft, .linalg)
+from ._arrayapi import *  # noqa: F401,F403
 from ._arraymath import *  # noqa: F401,F403
 from ._basic import *  # noqa: F401,F403
+from ._bessel import *  # noqa: F401,F403
+from ._bits import *  # noqa: F401,F403
 from ._complex import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
 from ._dtypes import *  # noqa: F401,F403
 from ._elementwise import *  # noqa: F401,F403
 from ._grids import *  # noqa: F401,F403
+from ._histograms import *  # noqa: F401,F403
 from ._index_tricks import *  # noqa: F401,F403
 from ._indexing import *  # noqa: F401,F403
+from ._indices import *  # noqa: F401,F403
+from ._inplace import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
 from ._nanfunctions import *  # noqa: F401,F403
+from ._pad import *  # noqa: F401,F403
 from ._polynomial import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._searching import *  # noqa: F401,F403
+from ._sets import *  # noqa: F401,F403
 from ._sorting import *  # noqa: F401,F403
 from ._statistics import *  # noqa: F401,F403
 from ._structure import *  # noqa: F401,F403
@@ -46,7 +54,7 @@ ndarray = Array
 
 # names the submodules import for themselves; getitem/at_property serve x[i] and x.at
 _INTERNAL = {"E", "R", "S", "L", "I", "base", "np", "Tracer", "get_aval", "annotations",
-             "Any", "Sequence", "Callable", "broadcast_shapes", "getitem", "at_property",
+             "Any", "Sequence", "Callable", "getitem", "at_property",
              "functools", "operator", "ConcretizationError", "as_array", "C", "F"}
 
 
@@ -94,6 +102,8 @@ def _publish(module: _types.ModuleType) -> list[str]:
     return sorted(names)
 
 
+for _name in _linalg_extra.__all__:    # numpy.linalg's compositions of linalg itself
+    setattr(linalg, _name, getattr(_linalg_extra, _name))
 _LINALG_NAMES = _publish(linalg)
 linalg.__dir__ = lambda: list(_LINALG_NAMES)
 for _name in _LINALG_NAMES:          # they apply pointwise to function values too

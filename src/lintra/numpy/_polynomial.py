@@ -19,10 +19,10 @@ from ..ops import structure as S
 from ._basic import _as_value
 from ._decompositions import eigvals, lstsq
 from ._grids import vander
-from ._structure import pad
+from ._pad import pad
 
 __all__ = ["polyval", "polyfit", "polyder", "polyint", "poly", "roots", "convolve",
-           "correlate"]
+           "correlate", "polyadd", "polysub", "polymul", "polydiv"]
 
 
 def _n(p) -> int:
@@ -199,3 +199,54 @@ def correlate(a, v, mode: str = "valid"):
     if get_aval(vr).dtype.kind == "c":
         vr = C.conj(vr)
     return convolve(a, vr, mode)
+
+
+def _same_length(a1, a2):
+    a1, a2 = base.promote(S.reshape(_as_value(a1), (-1,)), S.reshape(_as_value(a2), (-1,)))
+    n = max(_n(a1), _n(a2))
+    return pad(a1, [(n - _n(a1), 0)]), pad(a2, [(n - _n(a2), 0)])
+
+
+def polyadd(a1, a2):
+    """The coefficients of the sum (the shorter one aligned at the constant term)."""
+    a1, a2 = _same_length(a1, a2)
+    return E.add(a1, a2)
+
+
+def polysub(a1, a2):
+    """The coefficients of the difference a1 - a2."""
+    a1, a2 = _same_length(a1, a2)
+    return E.sub(a1, a2)
+
+
+def polymul(a1, a2, *, trim_leading_zeros: bool = False):
+    """The coefficients of the product (a convolution)."""
+    del trim_leading_zeros
+    return convolve(S.reshape(_as_value(a1), (-1,)), S.reshape(_as_value(a2), (-1,)))
+
+
+def polydiv(u, v, *, trim_leading_zeros: bool = False):
+    """(quotient, remainder) of polynomial long division. Concrete coefficients get NumPy's
+    result (the remainder's leading zeros trimmed); traced ones JAX's (the remainder keeps
+    ``u``'s length unless ``trim_leading_zeros``, which needs concrete values)."""
+    if not isinstance(u, Tracer) and not isinstance(v, Tracer):
+        return np.polydiv(np.asarray(u, float) if np.asarray(u).dtype.kind in "iub" else u,
+                          v)
+    u, v = base.promote_float(S.reshape(_as_value(u), (-1,)), S.reshape(_as_value(v), (-1,)))
+    m, n = _n(u) - 1, _n(v) - 1
+    r = [_at(u, i) for i in range(m + 1)]
+    vs = [_at(v, j) for j in range(n + 1)]
+    q = []
+    for k in range(m - n + 1):
+        d = E.div(r[k], vs[0])
+        q.append(d)
+        for j in range(n + 1):
+            r[k + j] = E.sub(r[k + j], E.mul(d, vs[j]))
+    quot = S.stack(q, 0) if q else S.reshape(E.mul(r[0], 0.0), (1,))
+    rem = S.stack(r, 0)
+    if trim_leading_zeros:
+        rv = np.asarray(rem._concrete("concrete values: trim_leading_zeros=True gives the "
+                                      "remainder a data-dependent length"))
+        nz = np.flatnonzero(~np.isclose(rv, 0, rtol=1e-14))
+        rem = S.slice_static(rem, (int(nz[0]) if nz.size else m,), (m + 1,))
+    return quot, rem

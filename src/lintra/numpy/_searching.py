@@ -16,11 +16,13 @@ from ..ops import extrema as X
 from ..ops import indexing as I
 from ..ops import reductions as R
 from ..ops import structure as S
+from ..ops.shape import moveaxis
 from ._basic import _as_value
 from ._basic import max as _max
 from ._basic import min as _min
 from ._elementwise import floor_divide, isnan, logical_and, logical_not, logical_or
 from ._index_tricks import nonzero
+from ._indices import lexsort
 from ._sorting import argsort
 from ._take import take
 
@@ -121,8 +123,9 @@ def _edges(a, bins, rng, weights):
     lo, hi = _min(a), _max(a)
     same = E.eq(lo, hi)
     lo, hi = E.select(same, E.sub(lo, 0.5), lo), E.select(same, E.add(hi, 0.5), hi)
-    t = np.linspace(0.0, 1.0, int(bins) + 1)
-    return E.add(lo, E.mul(E.sub(hi, lo), t))
+    n = int(bins)      # NumPy's linspace: lo + i * ((hi - lo) / n), the last edge hi exactly
+    inner = E.add(E.mul(np.arange(n, dtype=get_aval(lo).dtype), E.div(E.sub(hi, lo), n)), lo)
+    return S.concatenate([inner, S.reshape(hi, (1,))], 0)
 
 
 def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
@@ -149,31 +152,44 @@ def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
     return counts, edges
 
 
-def _unique_traced(ar, size: int, fill_value, equal_nan: bool, flags):
-    """JAX's ``unique(..., size=)``: the first ``size`` sorted distinct values, padded."""
-    flat = S.reshape(ar, (-1,))
-    n = get_aval(flat).shape[0]
-    perm = argsort(flat)
-    srt = I.take(flat, perm, 0)
+def _unique_traced(ar, axis, size: int, fill_value, equal_nan: bool, flags):
+    """JAX's ``unique(..., size=)``: the first ``size`` sorted distinct values (slices along
+    ``axis``, ordered lexicographically), the values padded with the first of them or
+    ``fill_value``, the indices with the first index, the counts with 0."""
+    if axis is not None:
+        axis = S.normalize_axis(axis, get_aval(ar).ndim, "unique")
+    a = S.reshape(ar, (-1,)) if axis is None else moveaxis(ar, axis, 0)
+    n = get_aval(a).shape[0]
     if n == 0:
         raise ValueError("unique: size= needs a non-empty input under a trace")
-    prev, cur = S.slice_static(srt, (0,), (n - 1,)), S.slice_static(srt, (1,), (n,))
-    new = E.ne(cur, prev)
-    if equal_nan and get_aval(srt).dtype.kind in "fc":
-        new = logical_and(new, logical_not(logical_and(isnan(cur), isnan(prev))))
+    rows = S.reshape(a, (n, -1))
+    cols = [S.reshape(S.slice_static(rows, (0, j), (n, j + 1)), (n,))
+            for j in range(get_aval(rows).shape[1])]
+    perm = argsort(a) if axis is None else lexsort(cols[::-1])
+    srows = I.take(rows, perm, 0)
+    m = get_aval(srows).shape[1]
+    prev, cur = S.slice_static(srows, (0, 0), (n - 1, m)), S.slice_static(srows, (1, 0), (n, m))
+    diff_ = E.ne(cur, prev)
+    if equal_nan and get_aval(srows).dtype.kind in "fc":
+        diff_ = logical_and(diff_, logical_not(logical_and(isnan(cur), isnan(prev))))
+    new = E.gt(R.reduce_sum(base.convert_element_type(diff_, np.int64), (1,)), 0)
     mask = S.concatenate([np.ones(1, bool), new], 0)
     (pos,) = nonzero(mask, size=size, fill_value=0)
-    count = R.reduce_sum(base.convert_element_type(mask, np.int64), (0,))
-    valid = E.lt(np.arange(size), count)
-    fill = I.take(srt, np.int64(0), 0) if fill_value is None else fill_value
-    vals = E.select(valid, I.take(srt, pos, 0), fill)
-    out = [vals]
+    first = I.take(perm, pos, 0)
+    vals = I.take(a, first, 0)
+    if fill_value is not None:
+        count = R.reduce_sum(base.convert_element_type(mask, np.int64), (0,))
+        valid = S.reshape(E.lt(np.arange(size), count), (size,) + (1,) * (get_aval(a).ndim - 1))
+        vals = E.select(valid, vals, base.convert_element_type(_as_value(fill_value),
+                                                               get_aval(a).dtype))
+    out = [vals if axis is None else moveaxis(vals, 0, axis)]
     group = E.sub(R.cumsum(base.convert_element_type(mask, np.int64), 0), 1)
     if flags[0]:
-        out.append(E.select(valid, I.take(perm, pos, 0), np.int64(0)))
+        out.append(first)
     if flags[1]:
         inv = I.take(group, argsort(perm), 0)
-        out.append(S.reshape(inv, get_aval(ar).shape) if get_aval(ar).ndim else inv)
+        out.append(S.reshape(inv, get_aval(ar).shape) if axis is None and get_aval(ar).ndim
+                   else inv)
     if flags[2]:
         out.append(bincount(group, length=size))
     return out[0] if len(out) == 1 else tuple(out)
@@ -188,9 +204,7 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
     ar = _as_value(ar)
     flags = (return_index, return_inverse, return_counts)
     if isinstance(ar, Tracer) and size is not None:
-        if axis is not None:
-            raise NotImplementedError("unique: axis= with size= under a trace")
-        return _unique_traced(ar, int(size), fill_value, equal_nan, flags)
+        return _unique_traced(ar, axis, int(size), fill_value, equal_nan, flags)
     arr = _concrete(ar, "unique", "pass size= to fix the number of results")
     parts = list(np.unique(arr, True, *flags[1:], axis=axis, equal_nan=equal_nan))
     first = parts[1]
@@ -202,13 +216,16 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
                           S.normalize_axis(axis, get_aval(ar).ndim, "unique"))
     if size is None:
         return parts[0] if len(parts) == 1 else tuple(parts)
-    if axis is not None:
-        raise NotImplementedError("unique: size= together with axis= is not supported")
+    if axis is not None:             # the traced path pads the same way (JAX's)
+        return _unique_traced(ar, axis, int(size), fill_value, equal_nan, flags)
     k, size = first.shape[0], int(size)
     for j, p in enumerate(parts):
         if j == 0 or (return_index and j == 1) or (return_counts and j == len(parts) - 1):
-            fill = 0 if j else (fill_value if fill_value is not None or not k else
-                                S.slice_static(p, (0,), (1,)))
+            if j == 0:
+                fill = fill_value if fill_value is not None or not k else \
+                    S.slice_static(p, (0,), (1,))
+            else:                    # indices: the first one (JAX's); counts: 0
+                fill = first[:1] if j == 1 and k else 0
             parts[j] = _fit(p, size, fill)
     return parts[0] if len(parts) == 1 else tuple(parts)
 

@@ -22,7 +22,7 @@ from ._basic import asarray as _asarray
 __all__ = ["transpose", "moveaxis", "swapaxes", "expand_dims", "squeeze", "ravel",
            "broadcast_to", "broadcast_arrays", "concatenate", "stack", "hstack", "vstack",
            "dstack", "column_stack", "append", "split", "array_split", "hsplit", "vsplit",
-           "dsplit", "pad", "flip", "fliplr", "flipud", "rot90", "tile", "repeat", "triu",
+           "dsplit", "flip", "fliplr", "flipud", "rot90", "tile", "repeat", "triu",
            "tril", "roll", "diagonal", "diag", "trace", "atleast_1d", "atleast_2d",
            "atleast_3d"]
 
@@ -180,53 +180,6 @@ def vsplit(ary, indices_or_sections):
 
 def dsplit(ary, indices_or_sections):
     return split(ary, indices_or_sections, 2)
-
-
-# ---------------------------------------------------------------- pad
-
-_POSITION_MODES = ("edge", "reflect", "symmetric", "wrap")
-
-
-def _pairs(v, nd: int, what: str) -> np.ndarray:
-    try:
-        return np.broadcast_to(np.asarray(v), (nd, 2))
-    except ValueError:
-        raise ValueError(f"pad: {what} {v!r} cannot be broadcast to shape ({nd}, 2)") from None
-
-
-def pad(array, pad_width, mode: str = "constant", constant_values=0):
-    """``numpy.pad`` for modes constant, edge, reflect, symmetric and wrap."""
-    x = _as_value(array)
-    nd = _ndim(x)
-    widths = _pairs(pad_width, nd, "pad_width")
-    if widths.dtype.kind not in "iu":
-        raise TypeError(f"pad: pad_width must be integers, got {pad_width!r}")
-    if (widths < 0).any():
-        raise ValueError("pad: index can't contain negative values")
-    if mode == "constant":
-        if isinstance(constant_values, Tracer) or np.ndim(constant_values) == 0:
-            return S.pad(x, constant_values, [(int(lo), int(hi), 0) for lo, hi in widths])
-        values = _pairs(constant_values, nd, "constant_values")
-        for ax in range(nd):
-            for side in (0, 1):
-                cfg = [(0, 0, 0)] * nd
-                cfg[ax] = (int(widths[ax, 0]), 0, 0) if side == 0 else (0, int(widths[ax, 1]),
-                                                                        0)
-                if cfg[ax] != (0, 0, 0):
-                    x = S.pad(x, values[ax, side].item(), cfg)
-        return x
-    if mode not in _POSITION_MODES:
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported (use 'constant', "
-                                  "'edge', 'reflect', 'symmetric' or 'wrap')")
-    for ax in range(nd):
-        lo, hi = int(widths[ax, 0]), int(widths[ax, 1])
-        if lo or hi:
-            n = _shape(x)[ax]
-            if n == 0:
-                raise ValueError(f"pad: can't extend empty axis {ax} using modes other than "
-                                 "'constant' or 'empty'")
-            x = I.take(x, np.pad(np.arange(n), (lo, hi), mode=mode), ax)
-    return x
 
 
 # ---------------------------------------------------------------- flips, tiles, repeats

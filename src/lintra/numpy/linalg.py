@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.avals import broadcast_shapes
+from ..core.avals import broadcast_shapes as _broadcast_shapes
 from ..core.trace import get_aval
 from ..ops import base
 from ..ops import complex as C
@@ -90,7 +90,7 @@ def matmul(a, b) -> Any:
         out = L.dot_general(a, b, (((len(sa) - 1,), (0,)), ((), ())))
     else:
         try:
-            batch = broadcast_shapes(sa[:-2], sb[:-2])
+            batch = _broadcast_shapes(sa[:-2], sb[:-2])
         except ValueError:
             raise ValueError(f"matmul: batch dims of {sa0} and {sb0} do not broadcast") from None
         a = S.broadcast_to(a, batch + sa[-2:])
@@ -309,7 +309,7 @@ def _broadcast_rhs(a, b, who: str, vector_axis: int = -1):
         b = S.reshape(b, sb + (1,) if vector_axis == -1 else (1,) + sb)
         sb = _shape(b)
     try:
-        batch = broadcast_shapes(sa[:-2], sb[:-2])
+        batch = _broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
         raise ValueError(f"{who}: batch dims of {sa} and {sb} do not broadcast") from None
     a = S.broadcast_to(a, batch + sa[-2:])

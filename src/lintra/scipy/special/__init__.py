@@ -19,10 +19,31 @@ from ._gamma import (
     psi,
     rgamma,
 )
+from ._hyper import bessel_jn, fresnel, hyp1f1, hyp2f1, owens_t, sici
 from ._misc import entr, expit, logit, logsumexp, xlog1py, xlogy
+from ._zeta import (
+    bernoulli,
+    boxcox,
+    boxcox1p,
+    comb,
+    dawsn,
+    erfcx,
+    exp1,
+    expi,
+    expn,
+    factorial,
+    gammasgn,
+    loggamma,
+    poch,
+    spence,
+    zeta,
+)
 
-__all__ = ["beta", "betainc", "betaln", "digamma", "entr", "erf", "erfc", "erfcinv", "erfinv",
-           "expit", "gamma", "gammainc", "gammaincc", "gammaln", "huber", "i0", "i0e", "i1", "i1e",
-           "iv", "ive", "j0", "j1", "jn", "kl_div", "kv", "log_ndtr", "log_softmax", "logit",
-           "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "rel_entr", "rgamma",
-           "softmax", "xlog1py", "xlogy", "y0", "y1", "yn"]
+__all__ = ["bernoulli", "bessel_jn", "beta", "betainc", "betaln", "boxcox", "boxcox1p",
+           "comb", "dawsn", "digamma", "entr", "erf", "erfc", "erfcinv", "erfcx",
+           "erfinv", "exp1", "expi", "expit", "expn", "factorial", "fresnel", "gamma",
+           "gammainc", "gammaincc", "gammaln", "gammasgn", "huber", "hyp1f1", "hyp2f1",
+           "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "kl_div", "kv",
+           "log_ndtr", "log_softmax", "loggamma", "logit", "logsumexp", "multigammaln",
+           "ndtr", "ndtri", "owens_t", "poch", "polygamma", "psi", "rel_entr", "rgamma",
+           "sici", "softmax", "spence", "xlog1py", "xlogy", "y0", "y1", "yn", "zeta"]
