@@ -8,15 +8,13 @@ primal program and the derivative never sees it.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 from ..ad.rules import jvp_rules
 from ..batching.core import vmap_rules
+from ..core.effects import show
 from ..core.primitive import Primitive
 from ..core.pytree import flatten, unflatten
 from ..core.trace import Tracer
@@ -33,32 +31,10 @@ def _shown(x: Any) -> Any:
     return x
 
 
-class _Held(threading.local):
-    lines: list | None = None     # while set, prints are collected here instead
-
-
-_held = _Held()
-
-
-@contextmanager
-def held_prints() -> Iterator[list]:
-    """Collect the prints of the enclosed run instead of printing them (a backend that reruns
-    a call which had already printed decides which to show)."""
-    saved, _held.lines = _held.lines, []
-    try:
-        yield _held.lines
-    finally:
-        _held.lines = saved
-
-
 @debug_print_p.def_impl
 def _debug_print_impl(*leaves, fmt: str, tree):
     args, kwargs = unflatten(tree, [_shown(np.asarray(x)) for x in leaves])
-    text = fmt.format(*args, **kwargs)
-    if _held.lines is not None:
-        _held.lines.append(text)
-    else:
-        print(text, flush=True)
+    show(fmt.format(*args, **kwargs))
     return []
 
 

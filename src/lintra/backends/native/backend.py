@@ -15,9 +15,9 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
+from ...core.effects import held_output
 from ...core.eval import run_program
 from ...core.ir import Program
-from ...ops.debug import held_prints
 from . import engine, vecmath
 from .arena import cells, free_all
 from .engine import O2_LIMIT, TIER_UP
@@ -225,7 +225,7 @@ def _slow_path(program: Program, entry):
         # bounds); the interpreter raises NumPy's error (or computes what NumPy computes).
         # The kernel already printed the debug_prints before the check: when the rerun
         # fails at the same place, it prints nothing again
-        with held_prints() as lines:
+        with held_output() as lines:
             out = tuple(run_program(program, conv))
         for line in lines:
             print(line, flush=True)
