@@ -31,9 +31,18 @@ def user_frame_summary(skip_pkg: bool = True, frame=None) -> str | None:
         if hit is None:
             hit = _is_internal(code)
         if not hit:
-            return f"{code.co_filename}:{f.f_lineno} ({code.co_name})"
+            key = (code, f.f_lineno)
+            line = _lines.get(key)
+            if line is None:
+                if len(_lines) > 100_000:
+                    _lines.clear()
+                line = _lines[key] = f"{code.co_filename}:{key[1]} ({code.co_name})"
+            return line
         f = f.f_back
     return None
+
+
+_lines: dict = {}   # (code, line number) -> its summary: formatted once
 
 
 class LintraError(Exception):
