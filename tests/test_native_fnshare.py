@@ -12,19 +12,13 @@ import lintra.numpy as lnp
 from lintra.backends import native as nat
 from test_native import _run
 
-pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not installed")
+pytestmark = [pytest.mark.skipif(not nat.available, reason="llvmlite is not installed"),
+              pytest.mark.usefixtures("fresh_native_cache")]
 
 if nat.available:
     from lintra.backends.native import engine, module
 
 X = np.linspace(-1.0, 1.0, 5)
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch):
-    """An empty disk cache: every object is compiled (and counted) here."""
-    monkeypatch.setenv("LINTRA_CACHE_DIR", str(tmp_path))
-    nat.wait_for_tier_up()
 
 
 def counts() -> tuple[int, int]:

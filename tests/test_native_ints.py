@@ -16,23 +16,13 @@ import pytest
 import lintra as lt
 import lintra.numpy as lnp
 from lintra.backends import native as nat
+from native_util import native
 
 pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not installed")
 
 SIGNED = ["int8", "int16", "int32", "int64"]
 UNSIGNED = ["uint8", "uint32", "uint64"]
 RNG = np.random.default_rng(7)
-
-
-def native(f, *args):
-    """``f`` compiled natively (asserted: no fallback to the interpreter), NumPy warnings
-    off (the interpreter's and NumPy's own overflow warnings are not the subject here)."""
-    before = len(nat.fallbacks)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        out = lt.jit(f, backend="native")(*args)
-    assert len(nat.fallbacks) == before, list(nat.fallbacks)[before:]
-    return out
 
 
 def numpy(f, *args):

@@ -17,21 +17,12 @@ import lintra.numpy as lnp
 import lintra.scipy as lsp
 from lintra.backends import native as nat
 from lintra.ops.native_dot import GEMM_FLOPS
+from native_util import native
 
 pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not installed")
 
 RNG = np.random.default_rng(2026)
 L = lnp.linalg
-
-
-def native(f, *args):
-    """``f`` compiled natively (asserted: no fallback to the interpreter)."""
-    before = len(nat.fallbacks)
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        out = lt.jit(f, backend="native")(*args)
-    assert len(nat.fallbacks) == before, list(nat.fallbacks)[before:]
-    return out
 
 
 def interpret(f, *args):

@@ -17,15 +17,8 @@ import lintra.scipy.special as lss
 from lintra.backends import native as nat
 from test_native import _run
 
-pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not installed")
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache(tmp_path, monkeypatch):
-    """An empty disk cache: programs start at O0 and tier up here (an object noted on disk
-    by an earlier run would skip the shared functions these tests are about)."""
-    monkeypatch.setenv("LINTRA_CACHE_DIR", str(tmp_path))
-    nat.wait_for_tier_up()
+pytestmark = [pytest.mark.skipif(not nat.available, reason="llvmlite is not installed"),
+              pytest.mark.usefixtures("fresh_native_cache")]
 
 
 def _close(got, want, rtol):

@@ -13,7 +13,7 @@ from lintra.ad.rules import add_any_p
 from lintra.core.avals import ShapedArray
 from lintra.core.eval import scalar_impls
 from lintra.core.primitive import Primitive
-from lintra.ops import base
+from lintra.ops import base, powers
 from lintra.ops import elementwise as E
 
 F64 = np.dtype("float64")
@@ -28,9 +28,9 @@ GRID = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 1.5, -1.5, 2.5, -2.5, 3.0, -3.0, 0.9999
 PAIR_GRID = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.0, -3.0, 2.5, 1e-300, 100.0, 1e300, -1e300,
              inf, -inf, nan]
 
-# every elementwise primitive (ops/elementwise.py, and the ones ops/base.py and ad/rules.py
-# define for every wrapper: convert_element_type, stop_gradient, add_any)
-ELEMENTWISE = {p for p in vars(E).values() if isinstance(p, Primitive)} | {
+# every elementwise primitive (ops/elementwise.py, ops/powers.py, and the ones ops/base.py and
+# ad/rules.py define for every wrapper: convert_element_type, stop_gradient, add_any)
+ELEMENTWISE = {p for m in (E, powers) for p in vars(m).values() if isinstance(p, Primitive)} | {
     add_any_p, base.convert_element_type_p, base.stop_gradient_p}
 
 # the elementwise primitives deliberately without a scalar impl, and why

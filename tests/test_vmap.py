@@ -193,8 +193,8 @@ def test_missing_rule_names_the_primitive():
 
 
 def test_elementwise_and_shape_primitives_have_rules():
-    from lintra.ops import base, compare, elementwise, shape
-    for mod in (base, compare, elementwise, shape):
+    from lintra.ops import base, compare, elementwise, powers, shape
+    for mod in (base, compare, elementwise, powers, shape):
         prims = [v for v in vars(mod).values() if v in registry.values()]
         assert prims and [p.name for p in prims if p not in vmap_rules] == []
 

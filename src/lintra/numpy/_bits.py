@@ -13,6 +13,7 @@ import numpy as np
 from ..core.trace import Tracer, get_aval
 from ..ops import base
 from ..ops import elementwise as E
+from ..ops import powers as PW
 from ..ops import reductions as R
 from ..ops import structure as S
 from . import _elementwise as L
@@ -34,7 +35,7 @@ def _ulp(x, dt, toward_zero):
     info = np.finfo(dt)
     tiny = np.asarray(info.smallest_subnormal, dt)
     m, e = frexp(E.abs(x))
-    u = E.pow(np.asarray(2.0, dt), E.sub(base.convert_element_type(e, dt), info.nmant + 1))
+    u = PW.pow(np.asarray(2.0, dt), E.sub(base.convert_element_type(e, dt), info.nmant + 1))
     u = E.select(E.bitwise_and(toward_zero, E.eq(m, 0.5)), E.mul(u, 0.5), u)
     return E.select(E.lt(u, tiny), tiny, u)
 
@@ -80,7 +81,7 @@ def _int_args(x1, x2, who: str):
 
 
 def _pow2(s, dt):
-    return base.convert_element_type(E.pow(2.0, base.convert_element_type(s, np.float64)), dt)
+    return base.convert_element_type(PW.pow(2.0, base.convert_element_type(s, np.float64)), dt)
 
 
 def left_shift(x1, x2):
@@ -113,7 +114,7 @@ def bitwise_count(x):
     a = E.abs(base.convert_element_type(x, np.int64 if dt.kind != "u" else dt))
     total = None
     for k in range(min(8 * dt.itemsize, 63 if dt.kind != "u" else 64)):
-        bit = E.rem(right_shift(a, np.asarray(k, get_aval(a).dtype)), 2)
+        bit = PW.rem(right_shift(a, np.asarray(k, get_aval(a).dtype)), 2)
         total = bit if total is None else E.add(total, bit)
     return base.convert_element_type(total, np.uint8)
 
@@ -162,7 +163,7 @@ def unpackbits(a, axis=None, count=None, bitorder: str = "big"):
         raise TypeError(f"unpackbits: a must be uint8, got {get_aval(a).dtype}")
     x, axis = _to_last(base.convert_element_type(a, np.int64), axis)
     shape = get_aval(x).shape
-    bits = E.rem(L.floor_divide(S.expand_dims(x, -1), w), 2)
+    bits = PW.rem(L.floor_divide(S.expand_dims(x, -1), w), 2)
     bits = S.reshape(bits, shape[:-1] + (8 * shape[-1],))
     n = 8 * shape[-1]
     if count is not None:

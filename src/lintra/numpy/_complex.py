@@ -8,6 +8,7 @@ from ..core.trace import Tracer, get_aval
 from ..ops import base
 from ..ops import complex as C
 from ..ops import elementwise as E
+from ..ops import powers as PW
 from ._basic import _as_value
 
 __all__ = ["angle", "complex64", "complex128", "complex_", "conj", "conjugate", "imag",
@@ -37,7 +38,7 @@ def angle(z, deg: bool = False):
     z = _as_value(z)
     if get_aval(z).dtype.kind in "iub":
         z = base.convert_element_type(z, np.float64)
-    out = E.atan2(C.imag(z), C.real(z))
+    out = PW.atan2(C.imag(z), C.real(z))
     return E.mul(out, float(180.0 / np.pi)) if deg else out
 
 

@@ -9,6 +9,7 @@ from ..ops import base
 from ..ops import complex as C
 from ..ops import elementwise as E
 from ..ops import extrema as X
+from ..ops import powers as PW
 from ._basic import _as_value
 
 add = E.add
@@ -16,11 +17,11 @@ subtract = E.sub
 multiply = E.mul
 divide = true_divide = E.div
 negative = E.neg
-power = E.pow
-arctan2 = E.atan2
+power = PW.pow
+arctan2 = PW.atan2
 maximum = X.maximum
 minimum = X.minimum
-remainder = mod = E.rem
+remainder = mod = PW.rem
 abs = absolute = E.abs  # noqa: A001
 sign = E.sign
 floor, ceil = E.floor, E.ceil
@@ -69,14 +70,14 @@ def fmod(x, y):
     x, y = base.promote(x, y)
     kind = get_aval(x).dtype.kind
     if kind in "iub":
-        r = E.rem(x, y)           # the divisor's sign (no abs: |INT_MIN| wraps); x % 0 is 0
+        r = PW.rem(x, y)           # the divisor's sign (no abs: |INT_MIN| wraps); x % 0 is 0
         if kind != "i":
             return r
         differ = E.bitwise_and(E.ne(r, 0), E.ne(E.lt(x, 0), E.lt(y, 0)))
         return E.select(differ, E.sub(r, y), r)
     # remainders of magnitudes are exact (x - y * trunc(x / y) is not: fmod(1e17, 3) gave 0,
     # fmod(7, inf) nan); zeros keep the sign of x (fmod(-6, 3) and fmod(-0, 2) are -0.0)
-    r = E.rem(E.abs(x), E.abs(y))
+    r = PW.rem(E.abs(x), E.abs(y))
     r = E.select(E.lt(x, 0), E.neg(r), r)
     return E.select(E.bitwise_and(E.eq(x, 0), E.eq(r, 0)), x, r)
 
@@ -87,7 +88,7 @@ def reciprocal(x):
 
 def exp2(x):
     """``pow(2, x)``: exact at integers (exp(x * log 2) gave exp2(3) = 7.999999999999998)."""
-    return E.pow(2.0, x)
+    return PW.pow(2.0, x)
 
 
 def _log_base(x, b: float):
@@ -97,7 +98,7 @@ def _log_base(x, b: float):
     if get_aval(r).dtype.kind == "c":
         return r
     k = base.stop_gradient(E.round(r))
-    exact = E.bitwise_and(E.eq(E.pow(b, k), x), E.lt(E.abs(r), np.inf))
+    exact = E.bitwise_and(E.eq(PW.pow(b, k), x), E.lt(E.abs(r), np.inf))
     return E.select(exact, E.add(r, base.stop_gradient(E.sub(k, r))), r)
 
 
@@ -113,7 +114,7 @@ def cbrt(x):
     """The real cube root; zeros keep their sign, as in NumPy. One Newton step corrects
     pow(|x|, 1/3) (1/3 is inexact: 1e-14 off at 1e308) and keeps the derivative exact."""
     a = E.abs(x)
-    y = E.pow(a, 1.0 / 3.0)
+    y = PW.pow(a, 1.0 / 3.0)
     fine = E.bitwise_and(E.gt(y, 0), E.lt(y, np.inf))
     safe = E.select(fine, y, 1.0)
     y = E.select(fine, E.sub(safe, E.div(E.sub(safe, E.div(a, E.square(safe))), 3.0)), y)
@@ -152,7 +153,7 @@ def float_power(x, y):
     """``x ** y`` in float64 (complex128 for complex operands)."""
     x, y = _as_value(x), _as_value(y)
     complex_ = "c" in (get_aval(x).dtype.kind, get_aval(y).dtype.kind)
-    return E.pow(_as_value(x, np.dtype("complex128" if complex_ else "float64")), y)
+    return PW.pow(_as_value(x, np.dtype("complex128" if complex_ else "float64")), y)
 
 
 def logical_and(x, y):
@@ -219,7 +220,7 @@ def _exact_quotient(x, y, q0, dtype):
     y = 2**63 mod 2**64, where q0 can only be one too high."""
     i64 = np.dtype("int64")
     s = lambda v: base.convert_element_type(v, i64)  # noqa: E731  (wrapping for uint64)
-    d = E.sub(E.sub(s(x), s(E.rem(x, y))), E.mul(s(q0), s(y)))
+    d = E.sub(E.sub(s(x), s(PW.rem(x, y))), E.mul(s(q0), s(y)))
     e = base.convert_element_type(E.div(d, s(y)), i64)
     e = E.select(E.eq(d, np.iinfo(i64).min), np.int64(-1), e)
     return base.convert_element_type(E.add(s(q0), e), dtype)

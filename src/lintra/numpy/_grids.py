@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core.trace import Tracer, get_aval
 from ..ops import elementwise as E
+from ..ops import powers as PW
 from ..ops import structure as S
 from ..ops.base import convert_element_type, promote_float
 from ._basic import _as_value, _leaves, zeros, zeros_like
@@ -98,7 +99,7 @@ def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype
     b = _as_value(base)
     if get_aval(b).ndim:
         b = expand_dims(b, axis)
-    out = E.pow(*promote_float(b, y))
+    out = PW.pow(*promote_float(b, y))
     return out if dtype is None else convert_element_type(out, dtype)
 
 

@@ -15,6 +15,7 @@ from ..core.array import as_array
 from ..core.trace import Tracer, get_aval
 from ..ops import base
 from ..ops import elementwise as E
+from ..ops import powers as PW
 from ..ops import reductions as R
 from ..ops import sorting as O
 from ..ops import structure as S
@@ -66,7 +67,7 @@ def nonzero(a, *, size: int | None = None, fill_value=None) -> tuple:
     out = []
     for d, (dim, st) in enumerate(zip(shape, strides)):
         quot = base.convert_element_type(E.floor(E.div(idx, int(st))), np.int64)
-        coord = E.rem(quot, dim)
+        coord = PW.rem(quot, dim)
         fill = 0 if fills[d] is None else fills[d]
         out.append(E.select(valid, coord, base.convert_element_type(_as_value(fill), np.int64)))
     return tuple(out)

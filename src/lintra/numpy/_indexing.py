@@ -21,6 +21,7 @@ from ..core.trace import Tracer, get_aval
 from ..ops import elementwise as E
 from ..ops import extrema as X
 from ..ops import indexing as I
+from ..ops import powers as PW
 from ..ops import structure as S
 from ._basic import _as_value
 
@@ -372,7 +373,7 @@ class _IndexUpdateRef:
 
     def power(self, v):
         """``x[idx] **= v`` (the indices must be unique, as in JAX)."""
-        return self.set(E.pow(self.get(), v))
+        return self.set(PW.pow(self.get(), v))
 
     def min(self, v):
         """``x[idx] = minimum(x[idx], v)``; duplicate indices take the minimum of all."""

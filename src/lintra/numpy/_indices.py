@@ -12,6 +12,7 @@ from ..ops import base
 from ..ops import complex as C
 from ..ops import elementwise as E
 from ..ops import extrema as X
+from ..ops import powers as PW
 from ..ops import structure as S
 from ._basic import _as_value, _leaves
 from ._elementwise import floor_divide
@@ -86,7 +87,7 @@ def unravel_index(indices, shape) -> tuple:
     i = X.clip(E.select(E.lt(i, 0), E.add(i, size), i), 0, max(size - 1, 0))
     out = []
     for d in reversed(shape):
-        out.append(E.rem(i, np.int64(d)))
+        out.append(PW.rem(i, np.int64(d)))
         i = floor_divide(i, np.int64(d))
     return tuple(reversed(out))
 
@@ -109,7 +110,7 @@ def ravel_multi_index(multi_index, dims, mode: str = "raise", order: str = "C"):
     out = np.int64(0)
     for m, d, st in zip(multi_index, dims, strides):
         m = base.convert_element_type(_as_value(m), np.int64)
-        m = E.rem(E.add(E.rem(m, d), d), d) if mode == "wrap" else X.clip(m, 0, d - 1)
+        m = PW.rem(E.add(PW.rem(m, d), d), d) if mode == "wrap" else X.clip(m, 0, d - 1)
         out = E.add(out, E.mul(m, np.int64(st)))
     return out
 

@@ -15,6 +15,7 @@ from ..core.trace import Tracer, get_aval
 from ..ops import base
 from ..ops import elementwise as E
 from ..ops import indexing as I
+from ..ops import powers as PW
 from ..ops import structure as S
 from ._basic import _as_value
 from ._indexing import at_property
@@ -59,7 +60,7 @@ def place(arr, mask, vals, *, inplace: bool = True):
     k = get_aval(v).shape[0]
     if k == 0:
         return arr
-    pos = E.rem(E.sub(cumsum(S.reshape(base.convert_element_type(m, np.int64), (-1,))), 1), k)
+    pos = PW.rem(E.sub(cumsum(S.reshape(base.convert_element_type(m, np.int64), (-1,))), 1), k)
     picked = S.reshape(I.take(v, E.select(E.lt(pos, 0), pos + k, pos), 0), shape)
     return E.select(m, picked, arr)
 
@@ -70,7 +71,7 @@ def _put_indices(ind, n: int, mode):
     indices) or go to the spare slot ``n`` ('fill': dropped)."""
     p = S.reshape(base.convert_element_type(_as_value(ind), np.int64), (-1,))
     if mode == "wrap":
-        return E.rem(E.add(E.rem(p, n), n), n)
+        return PW.rem(E.add(PW.rem(p, n), n), n)
     if mode == "raise" and not isinstance(p, Tracer):
         bad = np.asarray(p)[(np.asarray(p) < -n) | (np.asarray(p) >= n)]
         if bad.size:

@@ -20,6 +20,7 @@ from ..core.pytree import flatten, unflatten
 from ..core.trace import Tracer, get_aval
 from ..ops import base
 from ..ops import elementwise as E
+from ..ops import powers as PW
 from ..ops import structure as S
 from ..ops.control import while_loop
 from ..ops.shape import moveaxis
@@ -92,7 +93,7 @@ def ldexp(x1, x2):
     if _concrete(x1, x2):
         return np.ldexp(x1, x2)
     x1 = _float(x1)[0]
-    return E.mul(x1, E.pow(2.0, base.convert_element_type(x2, get_aval(x1).dtype)))
+    return E.mul(x1, PW.pow(2.0, base.convert_element_type(x2, get_aval(x1).dtype)))
 
 
 def frexp(x):
@@ -103,7 +104,7 @@ def frexp(x):
     ok = L.logical_and(L.isfinite(x), E.ne(x, 0))
     safe = E.select(ok, E.abs(x), _full(x, 1.0))
     e = E.add(E.floor(L.log2(safe)), 1.0)
-    m = E.div(safe, E.pow(2.0, e))
+    m = E.div(safe, PW.pow(2.0, e))
     big, small = E.ge(m, 1.0), E.lt(m, 0.5)
     e = E.select(big, E.add(e, 1.0), E.select(small, E.sub(e, 1.0), e))
     m = E.select(big, E.mul(m, 0.5), E.select(small, E.mul(m, 2.0), m))
@@ -141,7 +142,7 @@ def gcd(x1, x2):
         a, b = ab
         nz = E.ne(b, 0)
         safe = E.select(nz, b, E.add(E.mul(b, 0), 1))
-        return E.select(nz, b, a), E.select(nz, E.rem(a, safe), b)
+        return E.select(nz, b, a), E.select(nz, PW.rem(a, safe), b)
     return while_loop(lambda ab: _any(E.ne(ab[1], 0)), body, (a, b))[0]
 
 

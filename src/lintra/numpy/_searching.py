@@ -14,6 +14,7 @@ from ..ops import base
 from ..ops import elementwise as E
 from ..ops import extrema as X
 from ..ops import indexing as I
+from ..ops import powers as PW
 from ..ops import reductions as R
 from ..ops import structure as S
 from ..ops.shape import moveaxis
@@ -257,8 +258,8 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         if period == 0:
             raise ValueError("interp: period must be a non-zero value")
         period = abs(float(period))
-        x, xp = E.rem(E.add(E.rem(x, period), period), period), \
-            E.rem(E.add(E.rem(xp, period), period), period)
+        x, xp = PW.rem(E.add(PW.rem(x, period), period), period), \
+            PW.rem(E.add(PW.rem(xp, period), period), period)
         order = argsort(xp)
         xp, fp = I.take(xp, order, 0), I.take(fp, order, 0)
         m = get_aval(xp).shape[0]

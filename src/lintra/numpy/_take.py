@@ -11,6 +11,7 @@ from ..core.trace import get_aval
 from ..ops import elementwise as E
 from ..ops import extrema as X
 from ..ops import indexing as I
+from ..ops import powers as PW
 from ..ops import structure as S
 from ._basic import _as_value
 from ._indexing import _Index, _stack_indices, _traced
@@ -22,7 +23,7 @@ def _norm_take(i, n: int, mode: str | None):
     if mode in (None, "raise", "fill", "promise_in_bounds"):
         return _Index._normalize(i, n, 0)
     if mode == "wrap":
-        return np.mod(i, n) if not _traced(i) else E.rem(i, n)
+        return np.mod(i, n) if not _traced(i) else PW.rem(i, n)
     if mode == "clip":
         return np.clip(i, 0, n - 1) if not _traced(i) else X.clip(i, 0, n - 1)
     raise ValueError(f"take: unknown mode {mode!r} (use 'raise', 'wrap' or 'clip')")

@@ -22,6 +22,7 @@ from ..ops import complex as C
 from ..ops import elementwise as E
 from ..ops import extrema as X
 from ..ops import linalg as L
+from ..ops import powers as PW
 from ..ops import reductions as R
 from ..ops import structure as S
 from ._basic import _as_value
@@ -410,7 +411,7 @@ def _vector_norm(x, ord, axes):  # noqa: A002
     if ord == 1:
         return _sum(E.abs(x), axes)
     p = float(ord)
-    return E.pow(_sum(E.pow(E.abs(x), p), axes), 1.0 / p)
+    return PW.pow(_sum(PW.pow(E.abs(x), p), axes), 1.0 / p)
 
 
 def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002

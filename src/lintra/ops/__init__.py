@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     native,
     native_dot,
     native_linalg,
+    powers,
     reductions,
     sorting,
     structure,

@@ -79,7 +79,7 @@ NUMPY_NAMES: dict = {}
 _MATH_ERRORS = (ValueError, ArithmeticError)
 
 
-def _guarded(fast, p: Primitive):
+def guarded(fast, p: Primitive):
     """The scalar impl ``fast`` (``math`` on floats) where it returns, and ``p``'s NumPy impl
     where it raises (log(-1) -> nan, 1/0 -> inf, exp overflow -> inf), so that the result is
     what NumPy code gives. ``unguarded`` lets generated code inline the ``try``."""
@@ -204,7 +204,7 @@ defjvp(div_p, lambda t, x, y: div(t, y),
        lambda t, x, y: neg(mul(t, div(div(x, y), y))))
 transpose_rules[div_p] = lambda ct, x, y: [unbroadcast(div(ct, y), x.aval), None]
 linear_positions[div_p] = first_position
-scalar_impls[div_p] = _guarded(operator.truediv, div_p)   # x / 0: math raises, NumPy ±inf/nan
+scalar_impls[div_p] = guarded(operator.truediv, div_p)   # x / 0: math raises, NumPy ±inf/nan
 
 # ---------------------------------------------------------------- unary float functions
 # One block per primitive: the primitive (NumPy impl, shape rule), its function (``_op``, with
@@ -244,77 +244,77 @@ def _op(p, *numpy_names: str):
 exp_p = unary_primitive("exp", np.exp, INEXACT)
 exp = _op(exp_p, "exp")
 defjvp(exp_p, lambda t, x: mul(t, exp(x)))
-scalar_impls[exp_p] = _guarded(math.exp, exp_p)
+scalar_impls[exp_p] = guarded(math.exp, exp_p)
 
 expm1_p = unary_primitive("expm1", np.expm1, INEXACT)
 expm1 = _op(expm1_p, "expm1")
 defjvp(expm1_p, lambda t, x: mul(t, exp(x)))
-scalar_impls[expm1_p] = _guarded(math.expm1, expm1_p)
+scalar_impls[expm1_p] = guarded(math.expm1, expm1_p)
 
 log_p = unary_primitive("log", np.log, INEXACT)
 log = _op(log_p, "log")
 defjvp(log_p, lambda t, x: div(t, x))
-scalar_impls[log_p] = _guarded(math.log, log_p)
+scalar_impls[log_p] = guarded(math.log, log_p)
 
 log1p_p = unary_primitive("log1p", np.log1p, INEXACT)
 log1p = _op(log1p_p, "log1p")
 defjvp(log1p_p, lambda t, x: div(t, add(x, 1.0)))
-scalar_impls[log1p_p] = _guarded(math.log1p, log1p_p)
+scalar_impls[log1p_p] = guarded(math.log1p, log1p_p)
 
 sqrt_p = unary_primitive("sqrt", np.sqrt, INEXACT)
 sqrt = _op(sqrt_p, "sqrt")
 defjvp(sqrt_p, lambda t, x: div(t, mul(2.0, sqrt(x))))
-scalar_impls[sqrt_p] = _guarded(math.sqrt, sqrt_p)
+scalar_impls[sqrt_p] = guarded(math.sqrt, sqrt_p)
 
 sin_p = unary_primitive("sin", np.sin, INEXACT)
 sin = _op(sin_p, "sin")
 defjvp(sin_p, lambda t, x: mul(t, cos(x)))
-scalar_impls[sin_p] = _guarded(math.sin, sin_p)         # sin(inf): math raises, NumPy nan
+scalar_impls[sin_p] = guarded(math.sin, sin_p)         # sin(inf): math raises, NumPy nan
 
 cos_p = unary_primitive("cos", np.cos, INEXACT)
 cos = _op(cos_p, "cos")
 defjvp(cos_p, lambda t, x: mul(t, neg(sin(x))))   # the negation stays on the primal side
-scalar_impls[cos_p] = _guarded(math.cos, cos_p)
+scalar_impls[cos_p] = guarded(math.cos, cos_p)
 
 tan_p = unary_primitive("tan", np.tan, INEXACT)
 tan = _op(tan_p, "tan")
 defjvp(tan_p, lambda t, x: mul(t, add(1.0, square(tan(x)))))
-scalar_impls[tan_p] = _guarded(math.tan, tan_p)
+scalar_impls[tan_p] = guarded(math.tan, tan_p)
 
 asin_p = unary_primitive("asin", np.arcsin, INEXACT)
 asin = _op(asin_p, "arcsin")
 defjvp(asin_p, lambda t, x: div(t, sqrt(sub(1.0, square(x)))))
-scalar_impls[asin_p] = _guarded(math.asin, asin_p)      # |x| > 1: math raises, NumPy nan
+scalar_impls[asin_p] = guarded(math.asin, asin_p)      # |x| > 1: math raises, NumPy nan
 
 acos_p = unary_primitive("acos", np.arccos, INEXACT)
 acos = _op(acos_p, "arccos")
 defjvp(acos_p, lambda t, x: div(t, neg(sqrt(sub(1.0, square(x))))))
-scalar_impls[acos_p] = _guarded(math.acos, acos_p)
+scalar_impls[acos_p] = guarded(math.acos, acos_p)
 
 atan_p = unary_primitive("atan", np.arctan, INEXACT)
 atan = _op(atan_p, "arctan")
 defjvp(atan_p, lambda t, x: div(t, add(1.0, square(x))))
-scalar_impls[atan_p] = _guarded(math.atan, atan_p)
+scalar_impls[atan_p] = guarded(math.atan, atan_p)
 
 sinh_p = unary_primitive("sinh", np.sinh, INEXACT)
 sinh = _op(sinh_p, "sinh")
 defjvp(sinh_p, lambda t, x: mul(t, cosh(x)))
-scalar_impls[sinh_p] = _guarded(math.sinh, sinh_p)      # overflow: math raises, NumPy ±inf
+scalar_impls[sinh_p] = guarded(math.sinh, sinh_p)      # overflow: math raises, NumPy ±inf
 
 cosh_p = unary_primitive("cosh", np.cosh, INEXACT)
 cosh = _op(cosh_p, "cosh")
 defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
-scalar_impls[cosh_p] = _guarded(math.cosh, cosh_p)
+scalar_impls[cosh_p] = guarded(math.cosh, cosh_p)
 
 tanh_p = unary_primitive("tanh", np.tanh, INEXACT)
 tanh = _op(tanh_p, "tanh")
 defjvp(tanh_p, lambda t, x: mul(t, sub(1.0, square(tanh(x)))))
-scalar_impls[tanh_p] = _guarded(math.tanh, tanh_p)
+scalar_impls[tanh_p] = guarded(math.tanh, tanh_p)
 
 asinh_p = unary_primitive("asinh", np.arcsinh, INEXACT)
 asinh = _op(asinh_p, "arcsinh")
 defjvp(asinh_p, lambda t, x: div(t, sqrt(add(square(x), 1.0))))
-scalar_impls[asinh_p] = _guarded(math.asinh, asinh_p)
+scalar_impls[asinh_p] = guarded(math.asinh, asinh_p)
 
 acosh_p = unary_primitive("acosh", np.arccosh, INEXACT)
 acosh = _op(acosh_p, "arccosh")
@@ -325,12 +325,12 @@ def _acosh_jvp(t, x):
 
 
 defjvp(acosh_p, _acosh_jvp)
-scalar_impls[acosh_p] = _guarded(math.acosh, acosh_p)   # x < 1: math raises, NumPy nan
+scalar_impls[acosh_p] = guarded(math.acosh, acosh_p)   # x < 1: math raises, NumPy nan
 
 atanh_p = unary_primitive("atanh", np.arctanh, INEXACT)
 atanh = _op(atanh_p, "arctanh")
 defjvp(atanh_p, lambda t, x: div(t, sub(1.0, square(x))))
-scalar_impls[atanh_p] = _guarded(math.atanh, atanh_p)   # atanh(±1): math raises, NumPy ±inf
+scalar_impls[atanh_p] = guarded(math.atanh, atanh_p)   # atanh(±1): math raises, NumPy ±inf
 
 
 def _logistic_impl(x):
@@ -448,15 +448,12 @@ def _ceil_scalar(x):
 
 scalar_impls[abs_p] = operator.abs
 scalar_impls[sign_p] = _sign_scalar
-scalar_impls[floor_p] = _guarded(_floor_scalar, floor_p)
-scalar_impls[ceil_p] = _guarded(_ceil_scalar, ceil_p)
+scalar_impls[floor_p] = guarded(_floor_scalar, floor_p)
+scalar_impls[ceil_p] = guarded(_ceil_scalar, ceil_p)
 scalar_impls[round_p] = lambda x: builtins.round(x, 0)   # half to even, like np.round
 
-# ---------------------------------------------------------------- pow, integer_pow, atan2, rem
-
-pow_p = binary_primitive("pow", np.power)
-atan2_p = binary_primitive("atan2", np.arctan2, FLOAT)
-rem_p = binary_primitive("rem", np.remainder, REAL)
+# ---------------------------------------------------------------- integer_pow
+# (``square`` and the JVPs above use it, so it lives here; pow, atan2 and rem are in powers.py)
 
 integer_pow_p = Primitive("integer_pow")
 integer_pow_p.def_impl(lambda x, *, n: np.power(x, np.asarray(n, np.asarray(x).dtype)))
@@ -472,17 +469,6 @@ def _integer_pow_shape(x, *, n):
     return x.strip_weak()
 
 
-def pow(x, y):  # noqa: A001
-    """``x ** y``. A Python int exponent is ``integer_pow``; int ** int stays int (NumPy)."""
-    if isinstance(y, (int, np.integer)) and not isinstance(y, (bool, np.bool_)) \
-            and get_aval(asarray_value(x)).dtype.kind != "b":
-        return integer_pow(x, int(y))
-    x, y = promote(x, y)
-    if get_aval(x).dtype.kind not in "iu":
-        x, y = promote_float(x, y)
-    return pow_p.bind(x, y)
-
-
 def integer_pow(x, n: int):
     (x,) = promote(x)
     if get_aval(x).dtype.kind == "b":
@@ -490,34 +476,6 @@ def integer_pow(x, n: int):
     if n == 1 and isinstance(x, Tracer):         # (the JVP of x ** 2 asks for x ** 1)
         return x
     return integer_pow_p.bind(x, n=int(n))
-
-
-def atan2(y, x):
-    return atan2_p.bind(*promote_float(y, x))
-
-
-def rem(x, y):
-    """``x % y`` with the sign of ``y`` (NumPy's remainder)."""
-    return rem_p.bind(*promote(x, y))
-
-
-def _pow_jvp_base(t, x, y):
-    # d/dx x**y = y * x**(y-1). Only at x == y == 0 is that 0 * inf: the derivative there is
-    # 0 (0**y -> 1 as y -> 0), and the exponent is replaced by 1 so that no nan leaks into
-    # higher derivatives. Elsewhere y == 0 keeps the y-dependence (d2/dxdy = 1/x at y == 0).
-    both_zero = bitwise_and(eq(x, 0.0), eq(y, 0.0))
-    safe = pow_p.bind(*promote(x, select(both_zero, 1.0, sub(y, 1.0))))
-    return mul(t, select(both_zero, 0.0, mul(y, safe)))
-
-
-def _pow_jvp_exponent(t, x, y):
-    # d/dy x**y = log(x) * x**y, taken as 0 at x == 0 (the limit from the right for y > 0)
-    x_zero = eq(x, 0.0)
-    safe_x = select(x_zero, 1.0, x)
-    return mul(t, select(x_zero, 0.0, mul(log(safe_x), pow_p.bind(*promote(x, y)))))
-
-
-defjvp(pow_p, _pow_jvp_base, _pow_jvp_exponent)
 
 
 def _integer_pow_jvp(t, x, *, n):
@@ -529,27 +487,4 @@ def _integer_pow_jvp(t, x, *, n):
 
 
 defjvp(integer_pow_p, _integer_pow_jvp)
-
-
-def _pow_scalar(x, y):
-    # NumPy computes a scalar ** 0.5 as sqrt: (-0.0) ** 0.5 is -0.0 and (-inf) ** 0.5 nan
-    return math.sqrt(x) if y == 0.5 else math.pow(x, y)
-
-
-scalar_impls[pow_p] = _guarded(_pow_scalar, pow_p)   # (-8) ** (1/3): math raises, NumPy nan
-scalar_impls[integer_pow_p] = _guarded(lambda x, *, n: x ** n, integer_pow_p)
-scalar_impls[atan2_p] = _guarded(math.atan2, atan2_p)
-scalar_impls[rem_p] = _guarded(operator.mod, rem_p)   # Python's float % is NumPy's remainder
-
-
-def _atan2_jvp_y(t, y, x):
-    return mul(t, div(x, add(square(x), square(y))))
-
-
-def _atan2_jvp_x(t, y, x):
-    return neg(mul(t, div(y, add(square(x), square(y)))))
-
-
-defjvp(atan2_p, _atan2_jvp_y, _atan2_jvp_x)
-# x % y = x - y * floor(x / y): the floor is piecewise constant
-defjvp(rem_p, lambda t, x, y: t, lambda t, x, y: neg(mul(t, floor(div(x, y)))))
+scalar_impls[integer_pow_p] = guarded(lambda x, *, n: x ** n, integer_pow_p)

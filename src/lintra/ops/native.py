@@ -23,6 +23,7 @@ from ..backends.native.rules import (
 )
 from . import elementwise as E
 from . import extrema, reductions, shape, structure
+from . import powers as PW
 from .base import convert_element_type_p, stop_gradient_p
 from .call import call_p
 from .checkpoint import name_p
@@ -63,7 +64,7 @@ for _p, _name in [(E.exp_p, "exp"), (E.expm1_p, "expm1"), (E.log_p, "log"),
                   (E.ceil_p, "ceil"), (E.round_p, "roundeven")]:
     W[_p] = _libm(_name)
 
-W[E.atan2_p] = lambda g, y, x: g.math("atan2", y, x)
+W[PW.atan2_p] = lambda g, y, x: g.math("atan2", y, x)
 
 
 def _pow(g, x, y):
@@ -72,7 +73,7 @@ def _pow(g, x, y):
     return g.math("pow", x, y)
 
 
-W[E.pow_p] = _pow
+W[PW.pow_p] = _pow
 
 
 def _logistic(g, x):
@@ -125,7 +126,7 @@ def _rem(g, x, y):
     return g.select(g.cmp("==", y, zero), zero, r)
 
 
-W[E.rem_p] = _rem
+W[PW.rem_p] = _rem
 
 
 def _integer_pow(g, x, *, n):
