@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from fractions import Fraction
+
 import numpy as np
 
 from ..core.trace import get_aval
@@ -9,6 +12,7 @@ from ..ops import base
 from ..ops import complex as C
 from ..ops import elementwise as E
 from ..ops import extrema as X
+from ..ops import indexing as I
 from ..ops import powers as PW
 from ._basic import _as_value
 
@@ -91,23 +95,45 @@ def exp2(x):
     return PW.pow(2.0, x)
 
 
-def _log_base(x, b: float):
+@functools.cache
+def _powers(b: int, dtype: np.dtype) -> tuple[np.ndarray, int]:
+    """Every power b**k of ``dtype``'s range, correctly rounded (from exact rationals, not
+    ``pow``: a vectorized pow may be an ulp off, and then log10(1e-4) missed -4), and the
+    offset of k = 0."""
+    lo, hi = (-1075, 1025) if b == 2 else (-324, 310)
+    table = np.array([_rounded(Fraction(b) ** k) for k in range(lo, hi)]).astype(dtype)
+    return table, -lo
+
+
+def _rounded(q: Fraction) -> float:
+    try:
+        return float(q)
+    except OverflowError:
+        return float("inf")
+
+
+def _log_base(x, b: int):
     """log(x) / log(b), made exact where x is a power of ``b`` (as C's log2/log10:
     floor(log10(1000)) was 2); the derivative stays 1 / (x log(b))."""
     r = E.div(E.log(x), float(np.log(b)))
-    if get_aval(r).dtype.kind == "c":
+    dtype = get_aval(r).dtype
+    if dtype.kind == "c":
         return r
-    k = base.stop_gradient(E.round(r))
-    exact = E.bitwise_and(E.eq(PW.pow(b, k), x), E.lt(E.abs(r), np.inf))
+    table, offset = _powers(b, dtype)
+    finite = E.lt(E.abs(r), np.inf)
+    k = base.stop_gradient(E.select(finite, E.round(r), 0.0))
+    at = X.clip(E.add(k, float(offset)), 0.0, float(table.size - 1))
+    power = I.take(table, base.convert_element_type(at, np.dtype("int64")))
+    exact = E.bitwise_and(E.eq(power, x), finite)
     return E.select(exact, E.add(r, base.stop_gradient(E.sub(k, r))), r)
 
 
 def log2(x):
-    return _log_base(x, 2.0)
+    return _log_base(x, 2)
 
 
 def log10(x):
-    return _log_base(x, 10.0)
+    return _log_base(x, 10)
 
 
 def cbrt(x):
