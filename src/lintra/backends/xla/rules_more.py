@@ -112,7 +112,11 @@ def _decode(w, dtype):
 
 
 _HOST = ("gammainc_da", "betainc_d", "bessel_dv", "j0", "j1", "y0", "y1", "jn", "yn", "iv",
-         "ive", "kv", "polygamma", "erfcinv", "rgamma", "eig", "sqrtm", "sylvester")
+         "ive", "kv", "polygamma", "erfcinv", "rgamma", "eig", "sqrtm", "sylvester",
+         # SciPy's values exactly (JAX's hyp2f1, zeta, spence, expn differ in accuracy or
+         # domain; ci and si it lacks)
+         "ci", "si", "dawsn", "erfcx", "exp1", "expi", "expn", "fresnel_c", "fresnel_s",
+         "gammasgn", "hyp1f1", "hyp2f1", "owens_t", "poch", "spence", "zeta")
 for _name in _HOST:
     register_deferred(_name, _host_lowering(_name))
 
