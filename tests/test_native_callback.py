@@ -367,13 +367,14 @@ def test_declined_elementwise_rules_call_back():
 # the primitives without a native lowering: each runs by host callback (the README's list);
 # the function-valued ones (fn_*) cannot be passed to native code at all
 CALLED_BACK = [
-    "argpartition", "argsort", "bessel_dv", "beta", "betainc", "betainc_d", "betaln", "complex",
-    "conj", "custom_lin", "debug_print", "digamma", "eig", "eigh", "entr", "erfc", "erfcinv",
-    "erfinv", "expm", "expm_frechet", "fft", "gamma", "gammainc", "gammainc_da", "gammaincc",
-    "gammaln", "i0", "i0e", "i1", "i1e", "imag", "index_winners", "iv", "ive", "j0", "j1", "jn",
-    "kv", "log_ndtr", "logit", "lu", "lu_pivots_to_permutation", "ndtr", "ndtri", "pinv",
-    "polygamma", "qr", "real", "rgamma", "sqrtm", "svd", "sylvester", "xlog1py", "xlogy", "y0",
-    "y1", "yn"]
+    "argpartition", "argsort", "bessel_dv", "beta", "betainc", "betainc_d", "betaln", "ci",
+    "complex", "conj", "custom_lin", "dawsn", "debug_print", "digamma", "eig", "eigh", "entr",
+    "erfc", "erfcinv", "erfcx", "erfinv", "exp1", "expi", "expm", "expm_frechet", "expn", "fft",
+    "fresnel_c", "fresnel_s", "gamma", "gammainc", "gammainc_da", "gammaincc", "gammaln",
+    "gammasgn", "hyp1f1", "hyp2f1", "i0", "i0e", "i1", "i1e", "imag", "index_winners", "iv", "ive",
+    "j0", "j1", "jn", "kv", "log_ndtr", "logit", "lu", "lu_pivots_to_permutation", "ndtr", "ndtri",
+    "owens_t", "pinv", "poch", "polygamma", "qr", "real", "rgamma", "si", "spence", "sqrtm", "svd",
+    "sylvester", "xlog1py", "xlogy", "y0", "y1", "yn", "zeta"]
 
 
 def test_every_primitive_lowers_or_calls_back():
