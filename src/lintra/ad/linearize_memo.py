@@ -15,9 +15,10 @@ from ..core.staging import ProgramBuilder, Replay, StagingTracer
 from ..core.trace import full_raise, get_aval, new_main, source_line
 from .jvp import JVPTrace, JVPTracer, jvp_flat
 from .memo import (
+    NO,
     TemplateCache,
+    add_input,
     is_index_array,
-    literal_key,
     params_key,
     stage_template,
     wrap_outputs,
@@ -46,23 +47,10 @@ def _signature(prim, params, tracers, pe_main):
     spec: list = []
     atoms: list = []
     for t in tracers:
-        p, tan = t.primal, t.tangent
-        if p.__class__ is StagingTracer and p.atom.__class__ is not Literal:
-            if ts is None:
-                ts = p._trace
-            elif p._trace.main is not ts.main:
-                return None
-            a = p.atom
-            spec.append((a.aval.shape, a.aval.dtype))
-            atoms.append(a)
-        elif is_index_array(p):
-            spec.append((p.dtype, p.shape))
-            atoms.append(Literal(p))
-        else:
-            k = literal_key(p)
-            if k is None:
-                return None
-            spec.append(k)
+        ts = add_input(t.primal, ts, spec, atoms)
+        if ts is NO:
+            return None
+        tan = t.tangent
         if tan.__class__ is Zero:
             spec.append(False)
         elif tan.__class__ is PETracer and tan.atom is not None and tan._trace.main is pe_main:

@@ -51,6 +51,33 @@ def is_index_array(v: Any) -> bool:
     return v.__class__ is np.ndarray and v.dtype.kind in "iu"
 
 
+NO = object()    # an input under which a rule application is not memoized
+
+
+def add_input(v: Any, ts, spec: list, atoms: list):
+    """Key one input of a rule application into ``spec``: a value staged by a trace (one
+    trace for all: ``ts`` so far) or a concrete index array is a template input (its atom
+    goes to ``atoms``); a constant scalar is keyed by value. Returns the staging trace, or
+    ``NO``."""
+    if v.__class__ is StagingTracer and v.atom.__class__ is not Literal:
+        if ts is None:
+            ts = v._trace
+        elif v._trace.main is not ts.main:
+            return NO
+        a = v.atom
+        spec.append((a.aval.shape, a.aval.dtype))
+        atoms.append(a)
+    elif is_index_array(v):
+        spec.append((v.dtype, v.shape))
+        atoms.append(Literal(v))
+    else:
+        k = literal_key(v)
+        if k is None:
+            return NO
+        spec.append(k)
+    return ts
+
+
 def params_key(params: dict):
     """The params as a hashable key, or None."""
     if not params:

@@ -6,14 +6,15 @@ linear inputs``, traced once by running the primitive's transpose rule on staged
 
 from __future__ import annotations
 
-from ..core.ir import Eqn, Literal
+from ..core.ir import Eqn
 from ..core.staging import StagingTracer
 from ..core.trace import call_with_source, get_aval
 from .memo import (
+    NO,
     NotMemoizable,
     TemplateCache,
+    add_input,
     is_index_array,
-    literal_key,
     params_key,
     stage_template,
     wrap_outputs,
@@ -37,26 +38,14 @@ def _signature(eqn: Eqn, invals: list, cts: list):
     atoms: list = []
     for v in invals + cts:
         c = v.__class__
-        if c is StagingTracer and v.atom.__class__ is not Literal:
-            if ts is None:
-                ts = v._trace
-            elif v._trace.main is not ts.main:
-                return None
-            a = v.atom
-            spec.append((a.aval.shape, a.aval.dtype))
-            atoms.append(a)
-        elif c is UndefinedPrimal:
+        if c is UndefinedPrimal:
             spec.append(("linear", v.aval.shape, v.aval.dtype))
         elif c is Zero:
             spec.append(("zero", v.aval.shape, v.aval.dtype))
-        elif is_index_array(v):
-            spec.append((v.dtype, v.shape))
-            atoms.append(Literal(v))
         else:
-            k = literal_key(v)
-            if k is None:
+            ts = add_input(v, ts, spec, atoms)
+            if ts is NO:
                 return None
-            spec.append(k)
     if ts is None:
         return None
     return ts, (eqn.prim, pkey, tuple(spec)), atoms
