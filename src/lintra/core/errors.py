@@ -8,15 +8,19 @@ import sys
 _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-_internal_code: dict = {}   # code object -> defined inside lintra (or frozen importlib)?
+# Keyed by id(code), holding the code object to check identity: hashing a code object hashes
+# its constants and names on every lookup (a tenth of staging's time went there).
+_internal_code: dict = {}   # id(code) -> (code, defined inside lintra or frozen importlib?)
+_lines: dict = {}           # (id(code), line number) -> (code, its summary)
 
 
 def _is_internal(code) -> bool:
-    hit = _internal_code.get(code)
-    if hit is None:
+    hit = _internal_code.get(id(code))
+    if hit is None or hit[0] is not code:
         fn = code.co_filename
-        hit = _internal_code[code] = fn.startswith((_PKG_DIR, "<frozen", "<lintra"))
-    return hit
+        hit = _internal_code[id(code)] = (code, fn.startswith((_PKG_DIR, "<frozen",
+                                                               "<lintra")))
+    return hit[1]
 
 
 def user_frame_summary(skip_pkg: bool = True, frame=None) -> str | None:
@@ -27,22 +31,23 @@ def user_frame_summary(skip_pkg: bool = True, frame=None) -> str | None:
     internal = _internal_code
     while f is not None:
         code = f.f_code
-        hit = internal.get(code) if skip_pkg else False
-        if hit is None:
-            hit = _is_internal(code)
-        if not hit:
-            key = (code, f.f_lineno)
-            line = _lines.get(key)
-            if line is None:
-                if len(_lines) > 100_000:
-                    _lines.clear()
-                line = _lines[key] = f"{code.co_filename}:{key[1]} ({code.co_name})"
-            return line
-        f = f.f_back
+        if skip_pkg:
+            hit = internal.get(id(code))
+            if hit is None or hit[0] is not code:
+                inside = _is_internal(code)
+            else:
+                inside = hit[1]
+            if inside:
+                f = f.f_back
+                continue
+        key = (id(code), f.f_lineno)
+        hit = _lines.get(key)
+        if hit is None or hit[0] is not code:
+            if len(_lines) > 100_000:
+                _lines.clear()
+            hit = _lines[key] = (code, f"{code.co_filename}:{key[1]} ({code.co_name})")
+        return hit[1]
     return None
-
-
-_lines: dict = {}   # (code, line number) -> its summary: formatted once
 
 
 class LintraError(Exception):
