@@ -234,8 +234,17 @@ def _int_index(x, idx):
             return None
         if not -n <= i < n:
             raise IndexError(f"index {i} is out of bounds for axis {ax} with size {n}")
-        vec.append(i + n if i < 0 else i)
-    return I.take_p.bind(x, np.array(vec, np.int64), axis=0)
+        vec.append(int(i) + n if i < 0 else int(i))
+    return I.take_p.bind(x, _index_vector(tuple(vec)), axis=0)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _index_vector(vec: tuple) -> np.ndarray:
+    """The constant index vector of ``x[i, j]`` (one read-only array per index: a loop over
+    ``x[i]`` makes thousands)."""
+    out = np.array(vec, np.int64)
+    out.flags.writeable = False
+    return out
 
 
 def getitem(x, idx):
