@@ -18,11 +18,12 @@ from ..ops import elementwise as E
 from ..ops import reductions as R
 from ..ops import structure as S
 from . import _elementwise as L
-from ._basic import _acc_dtype, _as_value, asarray
+from ._basic import _as_value, asarray
 from ._basic import sum as _sum
 from ._complex import complex64, complex128
 from ._dtypes import bool_, float32, float64, int64, uint64
 from ._grids import indices
+from ._nanfunctions import _cumulative
 from ._reductions import all as _all
 from ._reductions import cumprod
 from ._structure import concatenate, moveaxis, swapaxes, transpose
@@ -129,21 +130,7 @@ def unstack(x, /, *, axis: int = 0) -> tuple:
 def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial: bool = False):
     """``numpy.cumulative_prod`` (array API): ``axis`` may be omitted only for 1-d input;
     ``include_initial`` prepends a one along ``axis``."""
-    x = _as_value(x)
-    nd = get_aval(x).ndim
-    if axis is None:
-        if nd > 1:
-            raise ValueError("cumulative_prod: axis must be given for arrays of more than "
-                             "one dimension")
-        x, axis = (S.reshape(x, (1,)) if nd == 0 else x), 0
-    axis = S.normalize_axis(axis, get_aval(x).ndim, "cumulative_prod")
-    x = base.convert_element_type(x, _acc_dtype(get_aval(x).dtype, dtype))
-    out = R.cumprod(x, axis)
-    if include_initial:
-        shape = list(get_aval(out).shape)
-        shape[axis] = 1
-        out = S.concatenate([np.ones(shape, get_aval(out).dtype), out], axis)
-    return out
+    return _cumulative("cumulative_prod", R.cumprod, 1, x, axis, dtype, include_initial)
 
 
 def nancumprod(a, axis=None, dtype=None, out=None):

@@ -140,20 +140,24 @@ def count_nonzero(a, axis=None, *, keepdims: bool = False):
 def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial: bool = False):
     """``numpy.cumulative_sum`` (array API): ``axis`` may be omitted only for 1-d input;
     ``include_initial`` prepends a zero along ``axis``."""
+    return _cumulative("cumulative_sum", R.cumsum, 0, x, axis, dtype, include_initial)
+
+
+def _cumulative(name: str, scan, initial, x, axis, dtype, include_initial: bool):
+    """The array API's cumulative ``scan`` (``initial``: its identity, prepended along
+    ``axis`` with ``include_initial``)."""
     x = _as_value(x)
     nd = get_aval(x).ndim
     if axis is None:
         if nd > 1:
-            raise ValueError("cumulative_sum: axis must be given for arrays of more than "
-                             "one dimension")
-        if nd == 0:
-            x = S.reshape(x, (1,))
-        axis = 0
-    axis = S.normalize_axis(axis, get_aval(x).ndim, "cumulative_sum")
+            raise ValueError(f"{name}: axis must be given for arrays of more than one "
+                             "dimension")
+        x, axis = (S.reshape(x, (1,)) if nd == 0 else x), 0
+    axis = S.normalize_axis(axis, get_aval(x).ndim, name)
     x = base.convert_element_type(x, _acc_dtype(get_aval(x).dtype, dtype))
-    out = R.cumsum(x, axis)
+    out = scan(x, axis)
     if include_initial:
-        shape = list(get_aval(x).shape)
+        shape = list(get_aval(out).shape)
         shape[axis] = 1
-        out = S.concatenate([np.zeros(shape, get_aval(out).dtype), out], axis)
+        out = S.concatenate([np.full(shape, initial, get_aval(out).dtype), out], axis)
     return out
