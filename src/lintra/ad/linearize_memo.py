@@ -11,15 +11,14 @@ from __future__ import annotations
 from functools import partial
 
 from ..core.ir import Literal
-from ..core.staging import ProgramBuilder, Replay, StagingTracer
+from ..core.staging import ProgramBuilder, Replay, params_key
 from ..core.trace import full_raise, get_aval, new_main, source_line
 from .jvp import JVPTrace, JVPTracer, jvp_flat
 from .memo import (
     NO,
     TemplateCache,
     add_input,
-    is_index_array,
-    params_key,
+    is_template_input,
     stage_template,
     wrap_outputs,
 )
@@ -62,9 +61,6 @@ def _signature(prim, params, tracers, pe_main):
     return ts, (prim, pkey, tuple(spec)), atoms
 
 
-def _is_input(p) -> bool:
-    return p.__class__ is StagingTracer or is_index_array(p)
-
 
 def _record(prim, params, tracers) -> _Template:
     primals = [t.primal for t in tracers]
@@ -73,7 +69,7 @@ def _record(prim, params, tracers) -> _Template:
 
     def fn(*inputs):
         it = iter(inputs)
-        args = [next(it) if _is_input(p) else p for p in primals]
+        args = [next(it) if is_template_input(p) else p for p in primals]
         builder = ProgramBuilder()
         with new_main(PETrace, builder) as main:
             pe = PETrace(main)
@@ -89,7 +85,7 @@ def _record(prim, params, tracers) -> _Template:
         tmpl.n_out = len(outs)
         return list(outs) + list(residuals)
 
-    avals = [get_aval(p).strip_weak() for p in primals if _is_input(p)]
+    avals = [get_aval(p).strip_weak() for p in primals if is_template_input(p)]
     tmpl.fwd = stage_template(fn, avals, f"fwd_{prim.name}")
     return tmpl
 

@@ -51,6 +51,12 @@ def is_index_array(v: Any) -> bool:
     return v.__class__ is np.ndarray and v.dtype.kind in "iu"
 
 
+def is_template_input(v: Any) -> bool:
+    """A value a template takes as an input (a staged value or an index array) rather than
+    bakes in as a constant."""
+    return v.__class__ is StagingTracer or is_index_array(v)
+
+
 NO = object()    # an input under which a rule application is not memoized
 
 
@@ -76,18 +82,6 @@ def add_input(v: Any, ts, spec: list, atoms: list):
             return NO
         spec.append(k)
     return ts
-
-
-def params_key(params: dict):
-    """The params as a hashable key, or None."""
-    if not params:
-        return ()
-    key = tuple(params.items())
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
 
 
 class TemplateCache:

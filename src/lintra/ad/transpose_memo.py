@@ -7,15 +7,14 @@ linear inputs``, traced once by running the primitive's transpose rule on staged
 from __future__ import annotations
 
 from ..core.ir import Eqn
-from ..core.staging import StagingTracer
+from ..core.staging import StagingTracer, params_key
 from ..core.trace import call_with_source, get_aval
 from .memo import (
     NO,
     NotMemoizable,
     TemplateCache,
     add_input,
-    is_index_array,
-    params_key,
+    is_template_input,
     stage_template,
     wrap_outputs,
 )
@@ -51,9 +50,6 @@ def _signature(eqn: Eqn, invals: list, cts: list):
     return ts, (eqn.prim, pkey, tuple(spec)), atoms
 
 
-def _is_input(v) -> bool:
-    return v.__class__ is StagingTracer or is_index_array(v)
-
 
 def _record(eqn: Eqn, invals: list, cts: list) -> _Template:
     rule = transpose_rules[eqn.prim]
@@ -62,7 +58,7 @@ def _record(eqn: Eqn, invals: list, cts: list) -> _Template:
 
     def fn(*inputs):
         it = iter(inputs)
-        vals = [next(it) if _is_input(v) else v for v in invals + cts]
+        vals = [next(it) if is_template_input(v) else v for v in invals + cts]
         ct = vals[n:] if eqn.prim.multiple_results else vals[n]
         cts_in = rule(ct, *vals[:n], **eqn.params)
         outs, mask = [], []
@@ -76,7 +72,7 @@ def _record(eqn: Eqn, invals: list, cts: list) -> _Template:
         tmpl.out_mask = mask
         return outs
 
-    avals = [get_aval(v).strip_weak() for v in invals + cts if _is_input(v)]
+    avals = [get_aval(v).strip_weak() for v in invals + cts if is_template_input(v)]
     tmpl.program = stage_template(fn, avals, f"transpose_{eqn.prim.name}")
     return tmpl
 

@@ -180,7 +180,8 @@ def _atoms_key(atoms) -> tuple | None:
     return tuple(ins)
 
 
-def _params_key(params: dict):
+def params_key(params: dict):
+    """The params as a hashable key (sorted by name), or None where a value is unhashable."""
     if not params:
         return ()
     key = tuple(sorted(params.items()))
@@ -194,16 +195,11 @@ def _params_key(params: dict):
 def _cse_key(prim, atoms, params):
     """A key under which two applications are the same computation, or None (then the
     equation is never shared). Variables compare by identity, literals by value."""
-    pkey = _params_key(params)
+    pkey = params_key(params)
     ins = None if pkey is None else _atoms_key(atoms)
     if ins is None:
         return None
-    key = (prim, ins, pkey)
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+    return (prim, ins, pkey)      # both parts are hashable, as built
 
 
 class Replay:
@@ -218,7 +214,7 @@ class Replay:
         self.steps = []
         for eqn in program.eqns:
             refs = tuple(x if x.__class__ is Literal else slot[id(x)] for x in eqn.inputs)
-            pkey = None if eqn.prim.has_effect else _params_key(eqn.params)
+            pkey = None if eqn.prim.has_effect else params_key(eqn.params)
             self.steps.append((eqn.prim, refs, eqn.params, pkey,
                                tuple(v.aval for v in eqn.outputs)))
             for v in eqn.outputs:
