@@ -7,9 +7,10 @@ checked against the closed form before timing. Prints ratios.
 
     python -m benchmarks.native [--n 100,1000,10000] [--all]
 
-By default the slowest cases are skipped where they take minutes (the unrolled loop at
-n=10^4, JAX's compile of it beyond n=100, the interpreter's fori_loop beyond n=1000);
-``--all`` runs them. The disk
+By default the slowest cases are skipped where they take minutes (JAX's compile of the
+unrolled loop beyond n=100, the interpreter beyond n=1000); ``--all`` runs them. Under
+``jit`` lintra rolls the unrolled loop back into a ``scan`` before differentiating it
+(``ops/reroll.py``); ``LINTRA_REROLL=0`` measures the unrolled path. The disk
 cache is pointed at a fresh folder, so native first calls include compilation (at O0 for
 loops; the O2 code, compiled in the background once a program is hot, is what the steady
 state measures).
@@ -141,8 +142,6 @@ def run(ns, run_all: bool, forms=("fori_loop", "python"), peers=True):
     lib = c_gradient()
     for n in ns:
         for form in forms:
-            if form == "python" and n > 1000 and not run_all:
-                continue         # 150k equations: tracing alone takes minutes
             x = np.random.default_rng(n).standard_normal(n)
             row = {"form": form, "n": n}
             for tool, make in [("native", lintra_case("native", form)),

@@ -8,6 +8,7 @@ import pytest
 import lintra as lt
 import lintra.numpy as lnp
 from lintra.backends import native as nat
+from lintra.core import config
 
 pytestmark = pytest.mark.skipif(not nat.available, reason="llvmlite is not installed")
 
@@ -21,8 +22,10 @@ RNG = np.random.default_rng(3)
 
 @pytest.fixture(autouse=True)
 def small_vm_threshold(monkeypatch):
-    """Programs of 20+ equations go to the VM here (2000 by default)."""
+    """Programs of 20+ equations go to the VM here (2000 by default), and the Python loops
+    below stay unrolled under grad (rolled into a scan, they would compile)."""
     monkeypatch.setattr(nb, "VM_MIN_EQNS", 20)
+    monkeypatch.setattr(config, "reroll_loops", False)
 
 
 def on_vm(f, *args):

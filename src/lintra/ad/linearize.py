@@ -15,8 +15,8 @@ from typing import Any
 from ..core import config
 from ..core.eval import eval_program
 from ..core.ir import Program, typecheck
-from ..core.staging import ProgramBuilder
-from ..core.trace import full_raise, get_aval, new_main
+from ..core.staging import ProgramBuilder, StagingTracer, trace_to_program
+from ..core.trace import full_raise, get_aval, new_main, trace_stack
 from .jvp import jvp_flat
 from .linearize_memo import MemoJVPTrace
 from .partial_eval import PETrace
@@ -54,7 +54,32 @@ class LinearFunction:
         return [next(cts_in) if m else Zero(a) for a, m in zip(self.in_avals, self.in_mask)]
 
 
+# Rewrites of a function's program staged before it is linearized under ``jit`` (each maps a
+# Program to one computing the same values): ``ops/reroll`` rolls unrolled Python loops
+# back into loops, so their derivatives are loops too.
+staged_rewrites: list[Callable[[Program], Program]] = []
+
+
+def _staged_first(fn: Callable, primals: list) -> Callable:
+    """Under ``jit`` (every primal staged by the top trace), ``fn`` staged into a program,
+    rewritten, and replayed: the rewrites see the whole function before its derivative is
+    taken. Elsewhere ``fn`` itself (concrete primals may steer Python control flow)."""
+    if not (config.reroll_loops and staged_rewrites and primals):
+        return fn
+    top = trace_stack()[-1]
+    for p in primals:
+        if (p.__class__ is not StagingTracer or p._trace.main is not top
+                or p.aval.weak_type or p.aval.is_function):
+            return fn
+    program, consts = trace_to_program(fn, [p.aval for p in primals],
+                                       getattr(fn, "__name__", "f"))
+    for rewrite in staged_rewrites:
+        program = rewrite(program)
+    return lambda *args: eval_program(program, [*consts, *args])
+
+
 def linearize_flat(fn: Callable, primals: list) -> tuple[list, LinearFunction]:
+    fn = _staged_first(fn, primals)
     builder = ProgramBuilder()
     with new_main(PETrace, builder) as main:
         trace = PETrace(main)

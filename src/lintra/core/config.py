@@ -14,3 +14,8 @@ default_backend: str = backend_from_env or "interpret"
 
 # One line on why ``jit`` interprets by default ("" when it compiles natively).
 backend_note: str = ""
+
+# Under ``jit``, a function is staged whole before it is differentiated, and a Python loop
+# unrolled in it is rolled back into a ``scan`` (``ops/reroll``): its derivative is then a
+# loop, derived and compiled once. ``$LINTRA_REROLL=0`` (or False here) turns this off.
+reroll_loops: bool = os.environ.get("LINTRA_REROLL", "1") not in ("", "0")

@@ -19,6 +19,7 @@ from . import (  # noqa: F401
     native_linalg,
     powers,
     reductions,
+    reroll,
     sorting,
     structure,
 )

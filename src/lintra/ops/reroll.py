@@ -1,0 +1,337 @@
+"""Rerolling: a straight-line program made of K copies of one block of equations (a Python
+loop unrolled at trace time) rewritten as one ``scan`` over the block.
+
+Why: ``jit(grad(f))`` of a Python loop stages O(n) equations, and every layer after staging
+(linearize, transpose, compile) then pays per equation, and the compiled code is O(n) long.
+Rolled back into a loop before it is differentiated, the derivative is a loop too: the
+derivative layers and the compiler see one block, once. The rolled program runs the same
+equations in the same order, so it computes the same values.
+
+Blocks are matched first by signature (primitive, params, input types, which inputs are
+literals), then by data flow. In every block after the first, each input reads
+- the same equation output of the same block (a local value),
+- that output of the previous block (a carry),
+- the same value from before the loop (a loop invariant, a ``scan`` const), or
+- a literal: the same in every block, or, when it varies (the index vector of ``x[i]``),
+  stacked into an ``xs`` input.
+The first block reads the carries' initial values from before the loop. Values of the last
+block read after the loop are carries too; a value of an earlier block read after the loop
+(a list of states stacked at the end) is stacked into the scan's ys and read back from them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from ..ad.linearize import staged_rewrites
+from ..core.avals import ShapedArray
+from ..core.ir import Eqn, Literal, Program, Var
+from ..core.staging import params_key
+from .control_scan import scan_p
+from .indexing import take_p
+from .shape import reshape_p
+from .structure import concatenate_p
+
+MIN_BLOCKS = 4          # fewer copies are left unrolled
+MIN_EQNS = 32           # so are loops of fewer equations in all
+MAX_PASSES = 8          # periods tried in turn (inner loops first: nested loops roll in layers)
+_LIT, _LOC, _CAR, _OUT = range(4)
+
+
+class _NoMatch(Exception):
+    pass
+
+
+def reroll(program: Program) -> Program:
+    """``program`` with each long run of repeated blocks rolled into a ``scan``."""
+    eqns = program.eqns
+    bodies: dict = {}
+    for _ in range(MAX_PASSES):
+        if len(eqns) < MIN_EQNS:
+            break
+        rolled = None
+        sigs = _signatures(eqns)
+        for period in _candidate_periods(sigs, len(eqns)):
+            rolled = _roll_runs(eqns, sigs, program.outs, period, bodies)
+            if rolled is not None:
+                break
+        if rolled is None:
+            break
+        eqns = rolled
+    if eqns is program.eqns:
+        return program
+    return Program(program.params, eqns, program.outs, program.name)
+
+
+def _signatures(eqns: list[Eqn]) -> list[int]:
+    table: dict = {}
+    sigs = []
+    for e in eqns:
+        pkey = params_key(e.params)
+        key = (e.prim, pkey if pkey is not None else object(),
+               tuple((x.aval, x.__class__ is Literal) for x in e.inputs))
+        sigs.append(table.setdefault(key, len(table)))
+    return sigs
+
+
+def _candidate_periods(sigs: list[int], n: int) -> list[int]:
+    """The distances at which equal signatures recur most often."""
+    last: dict[int, int] = {}
+    gaps: Counter = Counter()
+    for j, s in enumerate(sigs):
+        prev = last.get(s)
+        if prev is not None:
+            gaps[j - prev] += 1
+        last[s] = j
+    return [p for p, count in gaps.most_common(4)
+            if p * MIN_BLOCKS <= n and count * p >= MIN_EQNS]
+
+
+def _runs(sigs: list[int], period: int) -> list[tuple[int, int]]:
+    """Maximal ``(start, blocks)`` where each block's signatures repeat the previous one's."""
+    runs = []
+    n, j = len(sigs), 0
+    while j + period < n:
+        if sigs[j] != sigs[j + period]:
+            j += 1
+            continue
+        start = j
+        while j + period < n and sigs[j] == sigs[j + period]:
+            j += 1
+        blocks = (j + period - start) // period
+        if blocks >= MIN_BLOCKS and blocks * period >= MIN_EQNS:
+            runs.append((start, blocks))
+    return runs
+
+
+def _roll_runs(eqns: list[Eqn], sigs: list[int], outs: list, period: int, bodies: dict
+               ) -> list[Eqn] | None:
+    runs = _runs(sigs, period)
+    if not runs:
+        return None
+    defs = {id(v): (j, o) for j, e in enumerate(eqns) for o, v in enumerate(e.outputs)}
+    last_use = _last_uses(eqns, outs)
+    new = list(eqns)
+    changed = False
+    for start, blocks in reversed(runs):       # right to left: earlier indices stay valid
+        try:
+            rolled = _Block(eqns, defs, last_use, start, period, blocks).scan_eqns(bodies)
+        except _NoMatch:
+            continue
+        new[start:start + period * blocks] = rolled
+        changed = True
+    return new if changed else None
+
+
+def _last_uses(eqns: list[Eqn], outs: list) -> dict[int, int]:
+    last: dict[int, int] = {}
+    for j, e in enumerate(eqns):
+        for x in e.inputs:
+            if x.__class__ is Var:
+                last[id(x)] = j
+    for o in outs:
+        if o.__class__ is Var:
+            last[id(o)] = len(eqns)
+    return last
+
+
+class _Block:
+    """The data-flow match of ``blocks`` copies of ``eqns[start:start + period]``."""
+
+    def __init__(self, eqns, defs, last_use, start: int, period: int, blocks: int):
+        self.eqns, self.start, self.period, self.blocks = eqns, start, period, blocks
+        self.end = start + period * blocks
+        self.pattern: list[list] = []            # per equation of the block, per input
+        self.literals: dict[tuple, list] = {}    # (r, i) -> the literal of each block
+        self.outer: dict[tuple, list] = {}       # (r, i) -> the value from before, per block
+        self.init: dict[tuple, Var] = {}         # carried (r, o) -> its value before the loop
+        self._match(defs)
+        self.escapes, self.ys = self._escapes(last_use)
+
+    def _ref(self, defs, x, k: int):
+        d = defs.get(id(x))
+        if d is None or d[0] < self.start:
+            return (_OUT,)
+        kk, r = divmod(d[0] - self.start, self.period)
+        if k - kk == 0:
+            return (_LOC, r, d[1])
+        if k - kk == 1:
+            return (_CAR, r, d[1])
+        raise _NoMatch
+
+    def _match(self, defs) -> None:
+        eqns, p = self.eqns, self.period
+        for r in range(p):
+            e = eqns[self.start + p + r]
+            self.pattern.append([(_LIT,) if x.__class__ is Literal else self._ref(defs, x, 1)
+                                 for x in e.inputs])
+        for k in range(self.blocks):
+            base = self.start + k * p
+            for r, row in enumerate(self.pattern):
+                for i, x in enumerate(eqns[base + r].inputs):
+                    if x.__class__ is Literal:
+                        self.literals.setdefault((r, i), []).append(x)
+                        continue
+                    want, got = row[i], self._ref(defs, x, k)
+                    if want[0] == _OUT and got[0] == _OUT:
+                        self.outer.setdefault((r, i), []).append(x)
+                    elif k == 0 and want[0] == _CAR and got[0] == _OUT:
+                        if self.init.setdefault(want[1:], x) is not x:
+                            raise _NoMatch
+                    elif got != want:
+                        raise _NoMatch
+
+    def _escapes(self, last_use) -> tuple[list[tuple], dict[tuple, list]]:
+        """Values read after the loop: the (r, o) of the last block's (carried out), and
+        per (r, o) read from an earlier block, the blocks read (stacked out as ys)."""
+        last_block: list[tuple] = []
+        stacked: dict[tuple, list] = {}
+        for j in range(self.start, self.end):
+            for o, v in enumerate(self.eqns[j].outputs):
+                if last_use.get(id(v), -1) >= self.end:
+                    k, r = divmod(j - self.start, self.period)
+                    if k == self.blocks - 1:
+                        last_block.append((r, o))
+                    else:
+                        stacked.setdefault((r, o), []).append(k)
+        for slot in last_block:
+            if slot in stacked:
+                stacked[slot].append(self.blocks - 1)
+        return [s for s in last_block if s not in stacked], stacked
+
+    def scan_eqns(self, bodies: dict) -> list[Eqn]:
+        """The equations replacing the blocks: stacks of the values from before the loop
+        that differ per block (e.g. one computed once and shared by CSE), then the scan."""
+        carried = sorted({ref[1:] for row in self.pattern for ref in row if ref[0] == _CAR}
+                         | set(self.escapes))
+        stacked = [slot for slot, lits in self.literals.items() if _varies(lits)]
+        stacked += [slot for slot, vs in self.outer.items() if any(v is not vs[0] for v in vs)]
+        invariants = list({id(vs[0]): vs[0] for slot, vs in self.outer.items()
+                           if slot not in stacked}.values())
+        ys = sorted(self.ys)
+        body = self._body(carried, invariants, stacked, ys)
+        key = _structure(body)
+        body = bodies.setdefault(key, body) if key is not None else body
+        init = [self.init.get(c) or _zeros(self._var(1, c).aval) for c in carried]
+        eqns: list[Eqn] = []
+        xs = [_stack(self.literals[s]) if s in self.literals else _stack_vars(self.outer[s], eqns)
+              for s in stacked]
+        escapes = set(self.escapes)
+        outs = [self._var(self.blocks - 1, c) if c in escapes else Var(self._var(1, c).aval)
+                for c in carried]
+        outs += [Var(ShapedArray((self.blocks,) + self._var(1, y).aval.shape,
+                                 self._var(1, y).aval.dtype)) for y in ys]
+        params = dict(body=body, num_consts=len(invariants), num_carry=len(carried),
+                      length=self.blocks, reverse=False, donate=(False,) * len(carried))
+        try:
+            avals = scan_p.abstract_eval(*[x.aval for x in invariants + init + xs], **params)
+        except (TypeError, ValueError) as e:
+            raise _NoMatch from e
+        if list(avals) != [v.aval for v in outs]:
+            raise _NoMatch
+        source = self.eqns[self.start + self.period].source
+        eqns.append(Eqn(scan_p, invariants + init + xs, params, outs, source))
+        for y, stack in zip(ys, outs[len(carried):]):
+            for k in self.ys[y]:
+                eqns.append(Eqn(take_p, [stack, Literal(np.array([k]))], dict(axis=0),
+                                [self._var(k, y)]))
+        return eqns
+
+    def _var(self, k: int, slot: tuple) -> Var:
+        r, o = slot
+        return self.eqns[self.start + k * self.period + r].outputs[o]
+
+    def _body(self, carried, invariants, stacked, ys) -> Program:
+        """Block 1's equations over fresh variables: (invariants, carries, xs) ->
+        (carries, ys)."""
+        inv = {id(v): Var(v.aval) for v in invariants}
+        carry_in = {c: Var(self._var(1, c).aval) for c in carried}
+        xs = {s: Var(self.literals[s][0].aval.strip_weak() if s in self.literals
+                     else self.outer[s][0].aval) for s in stacked}
+        local: dict[tuple, Var] = {}
+        eqns = []
+        for r, row in enumerate(self.pattern):
+            e = self.eqns[self.start + self.period + r]
+            ins = []
+            for i, (x, ref) in enumerate(zip(e.inputs, row)):
+                kind = ref[0]
+                if (r, i) in xs:
+                    ins.append(xs[(r, i)])
+                elif kind == _LIT:
+                    ins.append(x)
+                elif kind == _LOC:
+                    ins.append(local[ref[1:]])
+                elif kind == _CAR:
+                    ins.append(carry_in[ref[1:]])
+                else:
+                    ins.append(inv[id(x)])
+            try:
+                avals = e.prim.abstract_eval(*[x.aval for x in ins], **e.params)
+            except (TypeError, ValueError) as err:
+                raise _NoMatch from err
+            if list(avals) != [v.aval for v in e.outputs]:
+                raise _NoMatch          # a stacked literal was weakly typed
+            outs = [Var(v.aval) for v in e.outputs]
+            for o, v in enumerate(outs):
+                local[(r, o)] = v
+            eqns.append(Eqn(e.prim, ins, e.params, outs, e.source))
+        params = list(inv.values()) + list(carry_in.values()) + list(xs.values())
+        return Program(params, eqns, [local[c] for c in carried + ys], name="loop")
+
+
+def _literal_value(lit: Literal):
+    val = np.asarray(lit.val)
+    return (val.dtype.str, val.shape, val.tobytes())
+
+
+def _varies(lits: list[Literal]) -> bool:
+    first = _literal_value(lits[0])
+    return any(_literal_value(x) != first for x in lits[1:])
+
+
+def _stack(lits: list[Literal]) -> Literal:
+    dtype = lits[0].aval.dtype
+    return Literal(np.stack([np.asarray(x.val, dtype) for x in lits]))
+
+
+def _stack_vars(vs: list[Var], eqns: list[Eqn]) -> Var:
+    """``vs`` stacked along a new leading axis, by equations appended to ``eqns``."""
+    aval = vs[0].aval
+    one = ShapedArray((1,) + aval.shape, aval.dtype)
+    rows = []
+    for v in vs:
+        row = Var(one)
+        eqns.append(Eqn(reshape_p, [v], dict(shape=one.shape), [row]))
+        rows.append(row)
+    out = Var(ShapedArray((len(vs),) + aval.shape, aval.dtype))
+    eqns.append(Eqn(concatenate_p, rows, dict(axis=0), [out]))
+    return out
+
+
+def _zeros(aval) -> Literal:
+    return Literal(np.zeros(aval.shape, aval.dtype))
+
+
+def _structure(body: Program):
+    """A key equal for bodies that are the same program up to variable names (the copies of
+    an inner loop rolled in each iteration of an outer one share one body)."""
+    slot = {id(v): i for i, v in enumerate(body.params)}
+    key: list = [tuple(v.aval for v in body.params)]
+    for e in body.eqns:
+        pkey = params_key(e.params)
+        if pkey is None:
+            return None
+        ins = []
+        for x in e.inputs:
+            ins.append(_literal_value(x) if x.__class__ is Literal else slot[id(x)])
+        key.append((e.prim, pkey, tuple(ins)))
+        for v in e.outputs:
+            slot[id(v)] = len(slot)
+    key.append(tuple(slot[id(o)] if o.__class__ is Var else _literal_value(o)
+                     for o in body.outs))
+    return tuple(key)
+
+
+staged_rewrites.append(reroll)
