@@ -208,3 +208,21 @@ def test_concrete_closed_over_values_still_steer_python_control_flow():
         return s
     g = lt.jit(lambda x: lt.grad(f)(x, 3))(0.5)
     np.testing.assert_allclose(g, sum(i * np.cos(0.5 * i) for i in range(40)), rtol=1e-12)
+
+
+def test_constant_indices_affine_or_not():
+    # x[2i] and x[i, 1]: indices computed from a counter; x[i, 3i % 5]: a stacked index
+    def f(x, y):
+        s = 0.0
+        for i in range(30):
+            s = s * 0.9 + x[2 * i] * y[i, 1] + lnp.sin(y[i, (3 * i) % 5])
+        return s
+    x, y = np.linspace(-1, 1, 60), np.linspace(0, 2, 150).reshape(30, 5)
+    _, rolled = _rolled_equal(f, x, y)
+    assert "scan" in _prims(rolled)
+    check_grads(lt.jit(f), (x, y), order=1)
+    for backend in ("interpret", "native"):
+        gx, gy = lt.jit(lt.grad(f, argnums=(0, 1)), backend=backend)(x, y)
+        ex, ey = lt.grad(f, argnums=(0, 1))(x, y)
+        np.testing.assert_allclose(gx, ex, rtol=1e-12)
+        np.testing.assert_allclose(gy, ey, rtol=1e-12)

@@ -30,6 +30,7 @@ from ..core.avals import ShapedArray
 from ..core.ir import Eqn, Literal, Program, Var
 from ..core.staging import params_key
 from .control_scan import scan_p
+from .elementwise import add_p, mul_p
 from .indexing import take_p
 from .shape import reshape_p
 from .structure import concatenate_p
@@ -38,6 +39,7 @@ MIN_BLOCKS = 4          # fewer copies are left unrolled
 MIN_EQNS = 32           # so are loops of fewer equations in all
 MAX_PASSES = 8          # periods tried in turn (inner loops first: nested loops roll in layers)
 _LIT, _LOC, _CAR, _OUT = range(4)
+_COUNTER = ShapedArray((), np.dtype(np.int64))
 
 
 class _NoMatch(Exception):
@@ -46,7 +48,8 @@ class _NoMatch(Exception):
 
 def reroll(program: Program) -> Program:
     """``program`` with each long run of repeated blocks rolled into a ``scan``."""
-    eqns = program.eqns
+    eqns = _split_shared_reads(program.eqns)
+    unrolled = eqns
     bodies: dict = {}
     for _ in range(MAX_PASSES):
         if len(eqns) < MIN_EQNS:
@@ -60,9 +63,39 @@ def reroll(program: Program) -> Program:
         if rolled is None:
             break
         eqns = rolled
-    if eqns is program.eqns:
+    if eqns is unrolled:
         return program
     return Program(program.params, eqns, program.outs, program.name)
+
+
+def _split_shared_reads(eqns: list[Eqn]) -> list[Eqn]:
+    """Each later reader of ``x[i]`` at a constant index gets its own copy of the read. CSE
+    shares ``x[i + 1]`` of one iteration with ``x[i]`` of the next, which would make it a
+    carry: a chain through the loop that keeps the compiler from vectorizing the reads and
+    everything computed from them alone."""
+    reads: dict[int, Eqn] = {}          # id(out) -> its read, until a first reader
+    shared: dict[int, Eqn] = {}         # after it
+    out = []
+    for e in eqns:
+        copies: dict[int, Var] = {}
+        for x in e.inputs:
+            if x.__class__ is not Var:
+                continue
+            src = shared.get(id(x))
+            if src is not None and id(x) not in copies:
+                copies[id(x)] = Var(x.aval)
+                out.append(Eqn(src.prim, src.inputs, src.params, [copies[id(x)]], src.source))
+        for x in e.inputs:
+            src = reads.pop(id(x), None)
+            if src is not None:
+                shared[id(x)] = src
+        if copies:
+            e = Eqn(e.prim, [copies.get(id(x), x) for x in e.inputs], e.params, e.outputs,
+                    e.source)
+        if e.prim is take_p and e.inputs[1].__class__ is Literal:
+            reads[id(e.outputs[0])] = e
+        out.append(e)
+    return out
 
 
 def _signatures(eqns: list[Eqn]) -> list[int]:
@@ -207,24 +240,29 @@ class _Block:
         carried = sorted({ref[1:] for row in self.pattern for ref in row if ref[0] == _CAR}
                          | set(self.escapes))
         stacked = [slot for slot, lits in self.literals.items() if _varies(lits)]
+        affine = {s: ab for s in stacked if (ab := _affine(self.literals[s])) is not None}
+        stacked = [s for s in stacked if s not in affine]
         stacked += [slot for slot, vs in self.outer.items() if any(v is not vs[0] for v in vs)]
         invariants = list({id(vs[0]): vs[0] for slot, vs in self.outer.items()
                            if slot not in stacked}.values())
         ys = sorted(self.ys)
-        body = self._body(carried, invariants, stacked, ys)
+        body = self._body(carried, invariants, stacked, ys, affine)
         key = _structure(body)
         body = bodies.setdefault(key, body) if key is not None else body
         init = [self.init.get(c) or _zeros(self._var(1, c).aval) for c in carried]
+        init += [Literal(np.int64(0))] * bool(affine)
         eqns: list[Eqn] = []
         xs = [_stack(self.literals[s]) if s in self.literals else _stack_vars(self.outer[s], eqns)
               for s in stacked]
         escapes = set(self.escapes)
         outs = [self._var(self.blocks - 1, c) if c in escapes else Var(self._var(1, c).aval)
                 for c in carried]
+        outs += [Var(_COUNTER)] * bool(affine)
+        n_carry = len(outs)
         outs += [Var(ShapedArray((self.blocks,) + self._var(1, y).aval.shape,
                                  self._var(1, y).aval.dtype)) for y in ys]
-        params = dict(body=body, num_consts=len(invariants), num_carry=len(carried),
-                      length=self.blocks, reverse=False, donate=(False,) * len(carried))
+        params = dict(body=body, num_consts=len(invariants), num_carry=n_carry,
+                      length=self.blocks, reverse=False, donate=(False,) * n_carry)
         try:
             avals = scan_p.abstract_eval(*[x.aval for x in invariants + init + xs], **params)
         except (TypeError, ValueError) as e:
@@ -233,7 +271,7 @@ class _Block:
             raise _NoMatch
         source = self.eqns[self.start + self.period].source
         eqns.append(Eqn(scan_p, invariants + init + xs, params, outs, source))
-        for y, stack in zip(ys, outs[len(carried):]):
+        for y, stack in zip(ys, outs[n_carry:]):
             for k in self.ys[y]:
                 eqns.append(Eqn(take_p, [stack, Literal(np.array([k]))], dict(axis=0),
                                 [self._var(k, y)]))
@@ -243,15 +281,20 @@ class _Block:
         r, o = slot
         return self.eqns[self.start + k * self.period + r].outputs[o]
 
-    def _body(self, carried, invariants, stacked, ys) -> Program:
+    def _body(self, carried, invariants, stacked, ys, affine) -> Program:
         """Block 1's equations over fresh variables: (invariants, carries, xs) ->
-        (carries, ys)."""
+        (carries, ys). With ``affine`` literals, a counter is carried last and they are
+        computed from it."""
         inv = {id(v): Var(v.aval) for v in invariants}
         carry_in = {c: Var(self._var(1, c).aval) for c in carried}
         xs = {s: Var(self.literals[s][0].aval.strip_weak() if s in self.literals
                      else self.outer[s][0].aval) for s in stacked}
         local: dict[tuple, Var] = {}
-        eqns = []
+        eqns: list[Eqn] = []
+        counter = [Var(_COUNTER)] * bool(affine)
+        for (r, i), (a, b) in affine.items():
+            xs[(r, i)] = _affine_eqns(counter[0], a, b, eqns,
+                                      self.eqns[self.start + self.period + r].source)
         for r, row in enumerate(self.pattern):
             e = self.eqns[self.start + self.period + r]
             ins = []
@@ -277,8 +320,48 @@ class _Block:
             for o, v in enumerate(outs):
                 local[(r, o)] = v
             eqns.append(Eqn(e.prim, ins, e.params, outs, e.source))
-        params = list(inv.values()) + list(carry_in.values()) + list(xs.values())
-        return Program(params, eqns, [local[c] for c in carried + ys], name="loop")
+        nxt = [_affine_eqns(c, 1, 1, eqns, eqns[-1].source) for c in counter]
+        params = [*inv.values(), *carry_in.values(), *counter,
+                  *[xs[s] for s in stacked]]
+        outs = [local[c] for c in carried] + nxt + [local[y] for y in ys]
+        return Program(params, eqns, outs, name="loop")
+
+
+def _affine(lits: list[Literal]):
+    """``(a, b)`` where the k-th literal is ``a + b * k`` (the index of ``x[i]``, ``x[2 * i]``)
+    and int64, else None. Computed from a carried counter, such an index lets the compiler
+    prove the reads in bounds and vectorize the loop; loaded from a stack, it cannot."""
+    if lits[0].aval.dtype != np.int64 or lits[0].aval.weak_type:
+        return None
+    vals = np.stack([np.asarray(x.val) for x in lits])
+    step = vals[1] - vals[0]
+    k = np.arange(len(lits)).reshape((-1,) + (1,) * step.ndim)
+    if not np.array_equal(vals, vals[0] + k * step):
+        return None
+    return vals[0], step
+
+
+def _affine_eqns(counter: Var, a, b, eqns: list[Eqn], source=None) -> Var:
+    """``a + b * counter`` by equations appended to ``eqns``: in scalars, so that no array
+    is allocated per iteration (an index vector ``(m,)`` is put together from its parts)."""
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    if a.ndim > 1:
+        return _emit(eqns, add_p, [_emit(eqns, mul_p, [counter, Literal(b)], a.shape, source),
+                                   Literal(a)], a.shape, source)
+    parts = []
+    for aj, bj in zip(a.reshape(-1), b.reshape(-1)):
+        v = counter if bj == 1 else _emit(eqns, mul_p, [counter, Literal(bj)], (), source)
+        v = v if aj == 0 else _emit(eqns, add_p, [v, Literal(aj)], (), source)
+        parts.append(v if a.ndim == 0 else _emit(eqns, reshape_p, [v], (1,), source,
+                                                  shape=(1,)))
+    return parts[0] if len(parts) == 1 else _emit(eqns, concatenate_p, parts, a.shape,
+                                                  source, axis=0)
+
+
+def _emit(eqns: list[Eqn], prim, ins: list, out_shape: tuple, source, **params) -> Var:
+    out = Var(ShapedArray(out_shape, np.dtype(np.int64)))
+    eqns.append(Eqn(prim, ins, params, [out], source))
+    return out
 
 
 def _literal_value(lit: Literal):
