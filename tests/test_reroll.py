@@ -226,3 +226,20 @@ def test_constant_indices_affine_or_not():
         ex, ey = lt.grad(f, argnums=(0, 1))(x, y)
         np.testing.assert_allclose(gx, ex, rtol=1e-12)
         np.testing.assert_allclose(gy, ey, rtol=1e-12)
+
+
+def test_jit_compiles_long_python_loops_rolled():
+    # jit(f) and jit(jvp): the long program is compiled with its loop rolled back
+    from lintra.jit import REROLL_MIN_EQNS, _rolled
+    x = np.linspace(-1, 2, REROLL_MIN_EQNS)
+    assert "scan" in _prims(_rolled(lt.make_program(scalar_loop)(x)))
+    short = lt.make_program(scalar_loop)(x[:10])
+    assert _rolled(short) is short
+    want = scalar_loop(x)
+    np.testing.assert_array_equal(lt.jit(scalar_loop, backend="interpret")(x), want)
+    np.testing.assert_allclose(lt.jit(scalar_loop, backend="native")(x), want, rtol=1e-13)
+    t = np.cos(x)
+    eager = lt.jvp(scalar_loop, (x,), (t,))
+    for backend in ("interpret", "native"):
+        staged = lt.jit(lambda x, t: lt.jvp(scalar_loop, (x,), (t,)), backend=backend)(x, t)
+        np.testing.assert_allclose(staged, eager, rtol=1e-12)

@@ -13,7 +13,7 @@ from . import numpy as lnp
 from .ad.jet import jet_flat
 from .ad.jvp import jvp_flat
 from .ad.linearity import check_linear
-from .ad.linearize import linearize_flat
+from .ad.linearize import linearize_flat, staged_first
 from .ad.rules import UndefinedPrimal, Zero, instantiate
 from .ad.transpose import backward_pass
 from .core.errors import NonDifferentiableError
@@ -85,7 +85,7 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     t_flat = [_tangent_check(p, t, f"jvp argument leaf {i}")
               for i, (p, t) in enumerate(zip(p_flat, t_flat))]
     store: dict = {}
-    outs, touts = jvp_flat(_flat_fun(f, in_tree, store), p_flat, t_flat)
+    outs, touts = jvp_flat(staged_first(_flat_fun(f, in_tree, store), p_flat), p_flat, t_flat)
     touts = [instantiate(t) for t in touts]
     return unflatten(store["out_tree"], outs), unflatten(store["out_tree"], touts)
 

@@ -20,8 +20,11 @@ from .core.pytree import tree_leaves, unflatten
 from .core.staging import Staged, as_tuple
 from .core.trace import Tracer
 from .ops.call import call_p
+from .ops.reroll import reroll
 
 _executables = ProgramTable()
+# programs this long are compiled with unrolled Python loops rolled back (``_rolled``)
+REROLL_MIN_EQNS = 256
 
 
 def _executable(program: Program, backend: str | None, options: dict) -> Executable:
@@ -30,8 +33,18 @@ def _executable(program: Program, backend: str | None, options: dict) -> Executa
     key = (b.name, tuple(sorted(options.items()))) if options else b.name
     exe = _executables.get(program, key)
     if exe is None:
-        exe = _executables.put(program, key, b.compile(program, **options))
+        exe = _executables.put(program, key, b.compile(_rolled(program), **options))
     return exe
+
+
+def _rolled(program: Program) -> Program:
+    """A long program with a Python loop unrolled in it (``jit(f)``, ``jit(jvp)``: ``grad``
+    rolls its loops before differentiating) is compiled with the loop rolled back into a
+    ``scan`` (``ops/reroll``): compile time and code size follow the loop body, not the
+    loop's length. The same equations run in the same order."""
+    if config.reroll_loops and len(program.eqns) >= REROLL_MIN_EQNS:
+        return reroll(program)
+    return program
 
 
 def _per_leaf(spec: Any, args: Sequence, kwargs: dict, static: Sequence[int],

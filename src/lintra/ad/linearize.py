@@ -60,7 +60,7 @@ class LinearFunction:
 staged_rewrites: list[Callable[[Program], Program]] = []
 
 
-def _staged_first(fn: Callable, primals: list) -> Callable:
+def staged_first(fn: Callable, primals: list) -> Callable:
     """Under ``jit`` (every primal staged by the top trace), ``fn`` staged into a program,
     rewritten, and replayed: the rewrites see the whole function before its derivative is
     taken. Elsewhere ``fn`` itself (concrete primals may steer Python control flow)."""
@@ -79,7 +79,7 @@ def _staged_first(fn: Callable, primals: list) -> Callable:
 
 
 def linearize_flat(fn: Callable, primals: list) -> tuple[list, LinearFunction]:
-    fn = _staged_first(fn, primals)
+    fn = staged_first(fn, primals)
     builder = ProgramBuilder()
     with new_main(PETrace, builder) as main:
         trace = PETrace(main)

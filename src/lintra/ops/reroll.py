@@ -28,7 +28,7 @@ import numpy as np
 from ..ad.linearize import staged_rewrites
 from ..core.avals import ShapedArray
 from ..core.ir import Eqn, Literal, Program, Var
-from ..core.staging import params_key
+from ..core.staging import gc_paused, params_key
 from .control_scan import scan_p
 from .elementwise import add_p, mul_p
 from .indexing import take_p
@@ -48,6 +48,11 @@ class _NoMatch(Exception):
 
 def reroll(program: Program) -> Program:
     """``program`` with each long run of repeated blocks rolled into a ``scan``."""
+    with gc_paused():
+        return _reroll(program)
+
+
+def _reroll(program: Program) -> Program:
     eqns = _split_shared_reads(program.eqns)
     unrolled = eqns
     bodies: dict = {}
@@ -77,18 +82,22 @@ def _split_shared_reads(eqns: list[Eqn]) -> list[Eqn]:
     shared: dict[int, Eqn] = {}         # after it
     out = []
     for e in eqns:
-        copies: dict[int, Var] = {}
+        copies: dict[int, Var] | None = None
+        first: list[int] = []
         for x in e.inputs:
             if x.__class__ is not Var:
                 continue
-            src = shared.get(id(x))
-            if src is not None and id(x) not in copies:
-                copies[id(x)] = Var(x.aval)
-                out.append(Eqn(src.prim, src.inputs, src.params, [copies[id(x)]], src.source))
-        for x in e.inputs:
-            src = reads.pop(id(x), None)
-            if src is not None:
-                shared[id(x)] = src
+            k = id(x)
+            src = shared.get(k)
+            if src is None:
+                src = reads.pop(k, None)
+                if src is not None:
+                    shared[k] = src
+                    first.append(k)
+            elif k not in first and (copies is None or k not in copies):
+                copies = copies or {}
+                copies[k] = Var(x.aval)
+                out.append(Eqn(src.prim, src.inputs, src.params, [copies[k]], src.source))
         if copies:
             e = Eqn(e.prim, [copies.get(id(x), x) for x in e.inputs], e.params, e.outputs,
                     e.source)
@@ -144,7 +153,7 @@ def _roll_runs(eqns: list[Eqn], sigs: list[int], outs: list, period: int, bodies
     runs = _runs(sigs, period)
     if not runs:
         return None
-    defs = {id(v): (j, o) for j, e in enumerate(eqns) for o, v in enumerate(e.outputs)}
+    defs = {id(v): j for j, e in enumerate(eqns) for v in e.outputs}
     last_use = _last_uses(eqns, outs)
     new = list(eqns)
     changed = False
@@ -184,37 +193,41 @@ class _Block:
         self.escapes, self.ys = self._escapes(last_use)
 
     def _ref(self, defs, x, k: int):
-        d = defs.get(id(x))
-        if d is None or d[0] < self.start:
+        j = defs.get(id(x))
+        if j is None or j < self.start:
             return (_OUT,)
-        kk, r = divmod(d[0] - self.start, self.period)
+        kk, r = divmod(j - self.start, self.period)
         if k - kk == 0:
-            return (_LOC, r, d[1])
+            return (_LOC, r, self.eqns[j].outputs.index(x))
         if k - kk == 1:
-            return (_CAR, r, d[1])
+            return (_CAR, r, self.eqns[j].outputs.index(x))
         raise _NoMatch
 
     def _match(self, defs) -> None:
-        eqns, p = self.eqns, self.period
+        eqns, p, start = self.eqns, self.period, self.start
         for r in range(p):
-            e = eqns[self.start + p + r]
+            e = eqns[start + p + r]
             self.pattern.append([(_LIT,) if x.__class__ is Literal else self._ref(defs, x, 1)
                                  for x in e.inputs])
+        literals, outer = self.literals, self.outer
         for k in range(self.blocks):
-            base = self.start + k * p
+            base = start + k * p
             for r, row in enumerate(self.pattern):
-                for i, x in enumerate(eqns[base + r].inputs):
-                    if x.__class__ is Literal:
-                        self.literals.setdefault((r, i), []).append(x)
-                        continue
-                    want, got = row[i], self._ref(defs, x, k)
-                    if want[0] == _OUT and got[0] == _OUT:
-                        self.outer.setdefault((r, i), []).append(x)
-                    elif k == 0 and want[0] == _CAR and got[0] == _OUT:
-                        if self.init.setdefault(want[1:], x) is not x:
+                inputs = eqns[base + r].inputs
+                for i, want in enumerate(row):
+                    x, kind = inputs[i], want[0]
+                    if kind == _LIT:            # the signatures matched: x is a literal
+                        literals.setdefault((r, i), []).append(x)
+                    elif kind == _LOC or (kind == _CAR and k):
+                        at = base + want[1] - (p if kind == _CAR else 0)
+                        if eqns[at].outputs[want[2]] is not x:
                             raise _NoMatch
-                    elif got != want:
-                        raise _NoMatch
+                    elif defs.get(id(x), -1) >= start:
+                        raise _NoMatch          # not from before the loop
+                    elif kind == _OUT:
+                        outer.setdefault((r, i), []).append(x)
+                    elif self.init.setdefault(want[1:], x) is not x:
+                        raise _NoMatch          # two initial values for one carry
 
     def _escapes(self, last_use) -> tuple[list[tuple], dict[tuple, list]]:
         """Values read after the loop: the (r, o) of the last block's (carried out), and
