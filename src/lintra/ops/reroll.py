@@ -288,6 +288,8 @@ class _Block:
             for k in self.ys[y]:
                 eqns.append(Eqn(take_p, [stack, Literal(np.array([k]))], dict(axis=0),
                                 [self._var(k, y)]))
+        if len(eqns) + len(body.eqns) > self.period * self.blocks // 2:
+            raise _NoMatch      # not worth a loop: stacks and reads back cost as much
         return eqns
 
     def _var(self, k: int, slot: tuple) -> Var:
