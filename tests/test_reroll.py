@@ -263,3 +263,19 @@ def test_rolling_never_grows_a_program():
     assert len(rolled.eqns) <= len(program.eqns)
     np.testing.assert_allclose(lt.jit(lt.grad(det))(A), lt.grad(det)(A), rtol=1e-12)
     np.testing.assert_allclose(lt.jit(det)(A), np.linalg.det(A), rtol=1e-10)
+
+
+def test_loops_whose_body_stages_a_cond_or_an_inner_loop_roll():
+    # each iteration stages its own branch and body programs, equal up to variable names
+    def f(x):
+        s = x[0]
+        for _ in range(20):
+            s = lt.cond(s > 0.5, lambda v: v * 0.9, lambda v: lnp.sin(v) + 1.0, s)
+            s = lt.fori_loop(0, 3, lambda j, v: v * 0.99 + x[1], s)
+        return s
+    x = np.array([0.3, 0.2])
+    program, rolled = _rolled_equal(f, x)
+    assert [e.prim.name for e in rolled.eqns].count("cond") <= 1
+    for backend in ("interpret", "native"):
+        np.testing.assert_allclose(lt.jit(lt.grad(f), backend=backend)(x), lt.grad(f)(x),
+                                   rtol=1e-12)

@@ -53,7 +53,7 @@ def reroll(program: Program) -> Program:
 
 
 def _reroll(program: Program) -> Program:
-    eqns = _split_shared_reads(program.eqns)
+    eqns = _split_shared_reads(_shared_subprograms(program.eqns))
     unrolled = eqns
     bodies: dict = {}
     for _ in range(MAX_PASSES):
@@ -71,6 +71,30 @@ def _reroll(program: Program) -> Program:
     if eqns is unrolled:
         return program
     return Program(program.params, eqns, program.outs, program.name)
+
+
+def _shared_subprograms(eqns: list[Eqn]) -> list[Eqn]:
+    """Sub-programs equal up to variable names become one object: a ``cond`` or an inner
+    ``fori_loop`` staged in each iteration of a Python loop has its own, and the iterations'
+    equations must have equal params to match."""
+    programs: dict = {}
+
+    def canonical(v):
+        if v.__class__ is Program:
+            key = _structure(v)
+            return v if key is None else programs.setdefault(key, v)
+        if v.__class__ is tuple and v and all(p.__class__ is Program for p in v):
+            return tuple(canonical(p) for p in v)
+        return v
+
+    out = []
+    for e in eqns:
+        if e.prim.higher_order:
+            params = {k: canonical(v) for k, v in e.params.items()}
+            if any(params[k] is not v for k, v in e.params.items()):
+                e = Eqn(e.prim, e.inputs, params, e.outputs, e.source)
+        out.append(e)
+    return out
 
 
 def _split_shared_reads(eqns: list[Eqn]) -> list[Eqn]:
