@@ -54,9 +54,9 @@ class LinearFunction:
         return [next(cts_in) if m else Zero(a) for a, m in zip(self.in_avals, self.in_mask)]
 
 
-# Rewrites of a function's program staged before it is linearized under ``jit`` (each maps a
-# Program to one computing the same values): ``ops/reroll`` rolls unrolled Python loops
-# back into loops, so their derivatives are loops too.
+# Rewrites of a function's program, staged before it is differentiated under ``jit`` (by
+# ``linearize_flat`` and ``api.jvp``); each maps a Program to one computing the same values:
+# ``ops/reroll`` rolls unrolled Python loops back into loops, so their derivatives are loops.
 staged_rewrites: list[Callable[[Program], Program]] = []
 
 
