@@ -216,6 +216,79 @@ def test_out_of_bounds_index_raises_like_the_interpreter():
         f(V, np.array(7))
 
 
+def _warm(f, *args):
+    """Past the tier-up start: ``jit``'s calls then go through the strict entry first."""
+    for _ in range(nat.backend.HOT_CALLS + 1):
+        f(*args)
+    nat.wait_for_tier_up()
+
+
+def test_quick_path_retraces_for_other_types():
+    """A jitted function settles on one executable's strict entry; arguments of any other
+    type, shape, dtype or kind (Python scalars, 0-d arrays, non-contiguous views) still get
+    the program traced for them, and alternating types give each its own result."""
+    f = lt.jit(lambda x, y: x * y + 1, backend="native")
+    a, b = np.arange(3.0), np.full(3, 2.0)
+    _warm(f, a, b)
+    quick = _quick_of(f)
+    assert quick.exe is not None
+    np.testing.assert_array_equal(f(a, b), [1.0, 3.0, 5.0])
+    r32 = f(a.astype(np.float32), np.float32(2.0))
+    assert r32.dtype == np.float32 and list(r32) == [1.0, 3.0, 5.0]
+    weak = f(a.astype(np.float32), 2.0)                 # a Python float stays weak
+    assert weak.dtype == np.float32
+    assert f(np.array(2.0), np.array(3.0)).shape == ()
+    np.testing.assert_array_equal(f(np.arange(6.0)[::2], b), [1.0, 5.0, 9.0])
+    for k in range(12):                                 # alternating shapes
+        n = 3 if k % 2 else 4
+        np.testing.assert_array_equal(f(np.arange(float(n)), np.ones(n)), np.arange(n) + 1.0)
+    for _ in range(nat.backend.HOT_CALLS + 6):          # a new steady type takes the place
+        np.testing.assert_array_equal(f(np.ones(5), np.ones(5)), np.full(5, 2.0))
+    nat.wait_for_tier_up()
+    np.testing.assert_array_equal(f(np.ones(5), np.ones(5)), np.full(5, 2.0))
+    assert quick.exe.program.in_avals[0].shape == (5,)
+    np.testing.assert_array_equal(f(a, b), [1.0, 3.0, 5.0])
+
+
+def test_quick_path_results_are_fresh_and_checks_still_run():
+    ident = lt.jit(lambda x: x, backend="native")
+    x = np.arange(4.0)
+    _warm(ident, x)
+    out = ident(x)
+    out[0] = 99.0                                       # the caller's own array
+    assert x[0] == 0.0 and ident(x)[0] == 0.0
+    take = lt.jit(lambda x, i: x[i], backend="native")
+    _warm(take, V, np.array(1))
+    assert float(take(V, np.array(2))) == V[2]
+    with pytest.raises(IndexError):
+        take(V, np.array(7))
+
+
+def _quick_of(f):
+    return next(c.cell_contents for c in f.__closure__
+                if type(c.cell_contents).__name__ == "_Quick")
+
+
+def test_quick_path_follows_the_default_backend():
+    g = lt.jit(lambda x: x + 1)
+    x = np.arange(4.0)
+    _warm(g, x)
+    quick = _quick_of(g)
+    assert quick.exe is not None
+
+    def boom(*args):
+        raise AssertionError("the native entry ran")
+    quick.exe.strict = boom
+    prev = config.default_backend                       # read per call
+    try:
+        config.default_backend = "interpret"
+        np.testing.assert_array_equal(g(x), x + 1)
+    finally:
+        config.default_backend = prev
+    with pytest.raises(AssertionError, match="native entry ran"):
+        g(x)
+
+
 def test_unlowerable_programs_run_on_the_interpreter():
     # primitives without a native lowering (cholesky, ...) call back into Python from native
     # code (test_native_callback.py); values that are not arrays cannot be passed to native

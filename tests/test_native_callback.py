@@ -272,9 +272,11 @@ def test_errors_propagate_as_the_original_exception():
         lt.jit(g, backend="interpret")(big, np.zeros(21))
 
 
-def test_callback_sites_of_called_functions_stay_alive(monkeypatch):
+def test_callback_sites_of_called_functions_stay_alive(monkeypatch, fresh_native_cache):
     """A shared function's code holds its callback sites by address: they must live as long
-    as the code (a freed site was called once the emitter was collected: a crash in CI)."""
+    as the code (a freed site was called once the emitter was collected: a crash in CI). An
+    empty disk cache: a program noted hot by an earlier run emits a whole module to look
+    up first, whose sites die with it when its object is not there."""
     import gc
     import weakref
 

@@ -335,7 +335,7 @@ def test_large_temporaries_live_in_an_arena_kept_between_calls():
         e = lnp.exp(x)                       # read twice: a 400 kB buffer
         return lnp.sum(e * e[::-1]), e[3] + 1.0
     exe = nat.compile_native(make_program(f)(x))
-    held = exe.entry.__self__.arenas
+    held = exe.entry.__self__[1].arenas
     assert len(held) == 1 and not held[0][0][0]
     want = (np.sum(np.exp(x) * np.exp(x)[::-1]), np.exp(x[3]) + 1.0)
     for _ in range(3):
@@ -411,7 +411,7 @@ def test_arenas_held_between_calls_stay_under_the_budget(monkeypatch):
         e = lnp.exp(x * 0.5)
         return lnp.sum(e * e[::-1])
     exe = nat.compile_native(make_program(f)(x))
-    held = exe.entry.__self__.arenas
+    held = exe.entry.__self__[1].arenas
     before = arena.held_bytes.value
     for _ in range(3):
         np.testing.assert_allclose(exe([x])[0], np.sum(np.exp(x / 2) * np.exp(x / 2)[::-1]),

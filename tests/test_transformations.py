@@ -239,6 +239,24 @@ def test_jit_caches_per_types_and_static_args():
     assert len(calls) == 4
 
 
+@pytest.mark.parametrize("backend", ["interpret", "native"])
+def test_python_scalar_arguments_of_jit_are_weakly_typed(backend):
+    """As in JAX: a Python float passed to a jitted function does not promote a float32
+    array (a NumPy float64 scalar or array does), under jit, grad and vmap alike."""
+    x32 = np.arange(3.0, dtype=np.float32)
+    f = lt.jit(lambda x, a: x * a + 1, backend=backend)
+    assert f(x32, 2.0).dtype == np.float32
+    np.testing.assert_array_equal(f(x32, 2.0), [1.0, 3.0, 5.0])
+    assert f(x32, np.float64(2.0)).dtype == np.float64
+    assert f(x32, np.array(2.0)).dtype == np.float64
+    assert f(x32, 2).dtype == np.float32
+    g = lt.jit(lt.grad(lambda a, x: lnp.sum(x * a)), backend=backend)
+    ga = g(2.0, x32)
+    assert float(ga) == 3.0
+    v = lt.jit(lt.vmap(lambda x, a: x * a, in_axes=(0, None)), backend=backend)
+    assert v(x32, 0.5).dtype == np.float32
+
+
 def test_dce_removes_dead_equations():
     def f(x):
         unused = lnp.exp(x) * 3.0  # noqa: F841

@@ -7,16 +7,17 @@ composes with it (jit inside grad and grad inside jit)."""
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .backends import Executable, get_backend
+from .backends import MISMATCH, Executable, get_backend
 from .core import config
 from .core.avals import is_device_array
 from .core.ir import Program, ProgramTable, typecheck
-from .core.pytree import tree_leaves, unflatten
+from .core.pytree import PyTreeDef, tree_leaves, unflatten
 from .core.staging import Staged, as_tuple
 from .core.trace import Tracer
 from .ops.call import call_p
@@ -106,24 +107,34 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
         return program, [*consts, *flat], out_tree, options
 
     # arrays-only calls skip staging's pytree work: (backend, shapes, dtypes) -> compiled
-    fast: dict = {}     # flat array arguments -> (executable, consts, out_tree)
+    fast: dict = {}     # flat array arguments -> (executable, consts, finish)
     plain = not staged.static_argnums and not staged.static_argnames
+    # quickest: one executable's ``strict`` entry, tried first (it checks the types itself)
+    quick = _Quick()
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
+        if (quick.exe is not None and not kwargs
+                and (backend or config.default_backend) == quick.backend):
+            outs = quick.exe.strict(*args)
+            if outs is not MISMATCH:
+                quick.misses = 0
+                return quick.finish(outs)
+            quick.misses += 1
         key = _array_key(args, backend) if plain and not kwargs else None
         hit = fast.get(key) if key is not None else None
         if hit is not None:
-            exe, consts, out_tree = hit
-            outs = exe([*consts, *args])
-            return unflatten(out_tree, [_writable(o) for o in outs])
+            exe, consts, finish = hit
+            if quick.misses >= _QUICK_MISSES and not consts:
+                quick.take(exe, finish, key)
+            return finish(exe([*consts, *args]) if consts else exe(args))
         program, ins, out_tree, options = prepare(args, kwargs)
         if any(isinstance(x, Tracer) for x in ins):
             outs = call_p.bind(*ins, program=program)    # under a transformation
         else:
             exe = _executable(program, backend, options)
             if key is not None:
-                fast[key] = (exe, ins[:len(ins) - len(args)], out_tree)
+                fast[key] = (exe, ins[:len(ins) - len(args)], _finisher(exe, out_tree))
             outs = exe(ins)
         return unflatten(out_tree, [_writable(o) for o in outs])
 
@@ -137,19 +148,55 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     return wrapped
 
 
+# calls that missed the quick entry before another executable takes its place
+_QUICK_MISSES = 4
+
+
+class _Quick:
+    """A jitted function's quickest path: the ``strict`` entry of the executable it last
+    settled on (arrays-only arguments, no consts, warmed up: ``tier_up`` done). A call of
+    other types costs one failed type check; ``_QUICK_MISSES`` of them in a row hand the
+    place to the executable called then, so alternating types do not thrash."""
+
+    __slots__ = ("exe", "finish", "misses", "backend")
+
+    def __init__(self):
+        self.exe, self.finish, self.misses, self.backend = None, None, _QUICK_MISSES, None
+
+    def take(self, exe: Executable, finish: Callable, key: tuple) -> None:
+        if (getattr(exe, "strict", None) is None or getattr(exe, "tier_up", None) is not None
+                or self.exe is exe
+                or not all(type(k) is tuple or isinstance(k, np.dtype) for k in key[1:])):
+            return
+        self.exe, self.finish, self.misses, self.backend = exe, finish, 0, key[0]
+
+
 def _array_key(args: tuple, backend: str | None) -> tuple | None:
     """The cache key of a call whose arguments are all arrays or Python scalars (the
     common case, which then skips flattening and staging's lookup), else None."""
     key: list = [backend or config.default_backend]
     for a in args:
         t = type(a)
-        if t is np.ndarray or is_device_array(a):
-            key.append((t, a.shape, a.dtype))
+        if t is np.ndarray:
+            key += (a.shape, a.dtype)
         elif t is float or t is int or t is bool:
             key.append(t)
+        elif is_device_array(a):
+            key += (t, a.shape, a.dtype)
         else:
             return None
     return tuple(key)
+
+
+def _finisher(exe: Executable, out_tree: PyTreeDef) -> Callable:
+    """The result from a flat output tuple: backends whose outputs are always fresh arrays
+    (``exe.fresh_outputs``) skip the copy of read-only views, and one array (the common
+    result) is just taken out."""
+    if not getattr(exe, "fresh_outputs", False):
+        return lambda outs: unflatten(out_tree, [_writable(o) for o in outs])
+    if out_tree.node_type is None:
+        return operator.itemgetter(0)
+    return functools.partial(unflatten, out_tree)
 
 
 def _writable(x):
@@ -170,7 +217,7 @@ def fn(fun: Callable | None = None, *, name: str | None = None,
         return functools.partial(fn, name=name, static_argnums=static_argnums,
                                  static_argnames=static_argnames)
     staged = Staged(fun, as_tuple(static_argnums, int), name or getattr(fun, "__name__", "fn"),
-                    as_tuple(static_argnames, str))
+                    as_tuple(static_argnames, str), weak_args=False)
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):

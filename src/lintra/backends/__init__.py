@@ -6,6 +6,7 @@ then run the compiled object on concrete values. ``jit(f, backend=...)`` picks o
 
 from . import native  # noqa: F401
 from .base import (  # noqa: F401
+    MISMATCH,
     Backend,
     BackendUnavailableError,
     Executable,

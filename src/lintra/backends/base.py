@@ -14,6 +14,10 @@ from ..core.ir import Program
 
 Executable = Callable[[Sequence[Any]], list]
 
+# What an executable's optional ``strict(*args)`` entry returns for arguments that are not
+# exactly arrays of the types it was compiled for (``jit`` then looks the call up itself)
+MISMATCH = object()
+
 
 class Backend(Protocol):
     name: str

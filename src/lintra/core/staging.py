@@ -140,7 +140,9 @@ class StagingTrace(Trace):
         return [StagingTracer(self, v) for v in outs]
 
     def new_arg(self, aval: ShapedArray) -> StagingTracer:
-        return StagingTracer(self, Var(aval.strip_weak()))
+        """An argument: a Python scalar passed to ``jit`` stays weakly typed, as in JAX
+        (``jit(f)(float32_array, 2.0)`` computes in float32)."""
+        return StagingTracer(self, Var(aval))
 
 
 _CSE_ARRAY_SIZE = 4096
@@ -303,11 +305,14 @@ def leaf_avals(leaves: list, paths: Callable[[], list[str]]) -> tuple:
 class Staged:
     """``fun`` staged once per (argument tree, types, static arguments): shared by ``jit``,
     ``fn``, ``make_program``, ``checkpoint`` and the custom-rule functions. Static arguments
-    (by position or by keyword name) are part of the cache key, not of the program."""
+    (by position or by keyword name) are part of the cache key, not of the program.
+    ``weak_args``: Python scalar arguments stay weakly typed (``jit``, as in JAX); a ``fn``
+    takes them as ordinary float64/int64 values, so its one program serves the traced
+    arguments it is mostly called with (Rose: one trace per function and types)."""
 
     def __init__(self, fun: Callable, static_argnums: Sequence[int] = (), name: str = "",
-                 static_argnames: Sequence[str] = ()):
-        self.fun = fun
+                 static_argnames: Sequence[str] = (), weak_args: bool = True):
+        self.fun, self.weak_args = fun, weak_args
         if static_argnames or static_argnums:
             self.static_argnums, self.static_argnames = static_args(
                 fun, static_argnums, static_argnames)
@@ -327,8 +332,10 @@ class Staged:
         flat, in_tree = flatten((dyn, kwargs))
         avals = leaf_avals(flat, lambda: leaf_paths(dyn, "args") + leaf_paths(kwargs,
                                                                              "kwargs"))
-        key = (in_tree, tuple((a, a.domain) if a.is_function else (a.shape, a.dtype)
-                              for a in avals), static)
+        if not self.weak_args:
+            avals = tuple(a.strip_weak() if not a.is_function else a for a in avals)
+        key = (in_tree, tuple((a, a.domain) if a.is_function else
+                              (a.shape, a.dtype, a.weak_type) for a in avals), static)
         hit = self.cache.get(key)
         if hit is not None:
             return hit, flat

@@ -15,9 +15,12 @@ import weakref
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from ...core.effects import held_output
 from ...core.eval import run_program
 from ...core.ir import Program
+from ..base import MISMATCH
 from . import engine, vecmath
 from .arena import cells, free_all
 from .engine import O2_LIMIT, TIER_UP
@@ -84,10 +87,14 @@ def _size(program: Program, seen: set) -> int:
 
 class NativeExecutable:
     """``exe(args)`` runs the program; ``exe.entry(*args)`` is the raw entry (a tuple);
-    ``opt``: the optimization level of the code running now."""
+    ``opt``: the optimization level of the code running now. Its outputs are fresh arrays
+    (``fresh_outputs``: ``jit`` hands them over without a copy)."""
 
-    def __init__(self, program: Program, entry, opt: int, compile_s: float):
-        self.program, self.entry = program, entry
+    fresh_outputs = True
+
+    def __init__(self, program: Program, entries: tuple, opt: int, compile_s: float):
+        # ``strict(*args)``: the entry, or ``MISMATCH`` for arguments of other types
+        self.program, (self.entry, self.strict) = program, entries
         self.opt, self.compile_s = opt, compile_s
         self.calls = 0
         # (IR text and module to recompile at O2, or None; the called functions' jobs) to
@@ -147,8 +154,8 @@ def compile_native(program: Program) -> NativeExecutable:
     opt = int(engine.OPT) if engine.OPT is not None else opt
     if opt and not TIER_UP:
         return _compile_whole(program, opt, hint, t0)
-    entry = _load(engine.compile_object(text, 0), mod, program)
-    exe = NativeExecutable(program, entry, 0, time.perf_counter() - t0)
+    entries = _load(engine.compile_object(text, 0), mod, program)
+    exe = NativeExecutable(program, entries, 0, time.perf_counter() - t0)
     if opt or jobs:
         exe.tier_up = ((opt, hint), []) if opt else (None, jobs)
         _awaiting.add(exe)
@@ -169,10 +176,10 @@ def _compile_whole(program: Program, opt: int, hint: str, t0: float):
     mod, whole = _whole(program)
     if TIER_UP and not engine.is_cached(whole, opt):
         return None
-    entry = _load(engine.compile_object(whole, opt), mod, program)
+    entries = _load(engine.compile_object(whole, opt), mod, program)
     if hint:
         engine.note(hint, opt)
-    return NativeExecutable(program, entry, opt, time.perf_counter() - t0)
+    return NativeExecutable(program, entries, opt, time.perf_counter() - t0)
 
 
 def wait_for_tier_up(start: bool = False) -> None:
@@ -184,34 +191,37 @@ def wait_for_tier_up(start: bool = False) -> None:
     _queue.join()
 
 
-def _load(obj: bytes, mod: ModuleEmitter, program: Program):
-    """Link ``obj`` (compiled from ``mod``), fill in its constants; its entry function."""
+def _load(obj: bytes, mod: ModuleEmitter, program: Program) -> tuple:
+    """Link ``obj`` (compiled from ``mod``), fill in its constants; its entry function and
+    the same code as the ``strict`` entry (``entry.py``)."""
     names = [n for n, _ in mod.constants]
     tracker, addrs = engine.link(obj, ["lintra_entry"] + names)
     owner = _Owner()
-    owner.tracker, owner.objects, owner.arrays = tracker, {}, mod.keep
+    owner.tracker, owner.objects, owner.arrays = tracker, dict(mod.objects), mod.keep
     owner.arenas = cells(mod)
-    entry, owner.mdef = engine.make_function(addrs["lintra_entry"], program.name[:60], owner)
-    objects = dict(mod.objects)
-    objects[names[-1]] = _slow_path(program, entry)       # the entry's last constant
-    owner.objects = objects
+    owner.mdef = engine.method_def(addrs["lintra_entry"], program.name[:60])
     for name, address in mod.constants:
-        engine.set_global(addrs[name], id(objects[name]) if name in objects else address)
-    return entry
+        engine.set_global(addrs[name], id(owner.objects[name]) if name in owner.objects
+                          else address)
+    made: list = []                     # the entry, once made (the slow path calls it)
+    slow = _slow_path(program, made)
+    made.append(engine.make_function(owner.mdef, (slow, owner)))
+    strict = engine.make_function(owner.mdef, (_strict_path(program, slow), owner))
+    return made[0], strict
 
 
 def _tier_up(exe: NativeExecutable, opt: int, hint: str) -> None:
     """The worker's job: ``exe`` as one module (``_whole``) at ``opt``, swapped in."""
     try:
         mod, whole = _whole(exe.program)
-        exe.entry = _load(engine.compile_object(whole, opt), mod, exe.program)
+        exe.entry, exe.strict = _load(engine.compile_object(whole, opt), mod, exe.program)
         exe.opt = opt
         engine.note(hint, opt)
     except Exception as e:  # pragma: no cover  (the O0 code keeps running)
         fallbacks.append((exe.program.name, f"O{opt} recompilation failed: {e}"))
 
 
-def _slow_path(program: Program, entry):
+def _slow_path(program: Program, made: list):
     avals = program.in_avals
 
     def slow(*args):
@@ -220,17 +230,33 @@ def _slow_path(program: Program, entry):
                             f"{len(args)}")
         conv = [coerce(x, a, k, program.name) for k, (x, a) in enumerate(zip(args, avals))]
         if any(c is not x for c, x in zip(conv, args)):
-            return entry(*conv)
+            return made[0](*conv)
         # the arguments were right: a run-time check failed in the kernel (an index out of
         # bounds); the interpreter raises NumPy's error (or computes what NumPy computes).
         # The kernel already printed the debug_prints before the check: when the rerun
         # fails at the same place, it prints nothing again
         with held_output() as lines:
-            out = tuple(run_program(program, conv))
+            out = tuple(np.array(o) if isinstance(o, np.ndarray) and not o.flags.writeable
+                        else o for o in run_program(program, conv))
         for line in lines:
             print(line, flush=True)
         return out
     return slow
+
+
+def _strict_path(program: Program, slow):
+    """The strict entry's slow path: ``MISMATCH`` unless every argument is an ndarray of the
+    compiled dtype and shape (then ``slow``: another layout, or a failed run-time check)."""
+    avals = program.in_avals
+
+    def strict(*args):
+        if len(args) != len(avals):
+            return MISMATCH
+        for x, a in zip(args, avals):
+            if type(x) is not np.ndarray or x.shape != a.shape or x.dtype != a.dtype:
+                return MISMATCH
+        return slow(*args)
+    return strict
 
 
 def lower_or_none(program: Program):

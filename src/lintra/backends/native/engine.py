@@ -19,6 +19,7 @@ import pathlib
 import tempfile
 import threading
 import time
+from typing import Any
 
 import llvmlite
 import llvmlite.binding as llvm
@@ -190,12 +191,16 @@ _new_cfunction.restype = ctypes.py_object
 _new_cfunction.argtypes = [ctypes.c_void_p, ctypes.py_object, ctypes.py_object]
 
 
-def make_function(address: int, name: str, owner) -> tuple:
-    """A builtin function object calling the METH_FASTCALL C function at ``address``;
-    ``owner`` (its ``__self__``) keeps the code and constants alive."""
-    mdef = _MethodDef(name.encode(), address, METH_FASTCALL, None)
-    f = _new_cfunction(ctypes.addressof(mdef), owner, None)
-    return f, mdef
+def method_def(address: int, name: str) -> ctypes.Structure:
+    """The method definition of the METH_FASTCALL C function at ``address`` (kept alive by
+    the functions made from it)."""
+    return _MethodDef(name.encode(), address, METH_FASTCALL, None)
+
+
+def make_function(mdef: ctypes.Structure, self: Any) -> Any:
+    """A builtin function object calling ``mdef``'s C function with ``self`` (which keeps
+    the code and constants alive)."""
+    return _new_cfunction(ctypes.addressof(mdef), self, None)
 
 
 def set_global(address: int, value: int) -> None:

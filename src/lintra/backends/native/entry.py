@@ -4,7 +4,10 @@ array of the expected dtype and shape, C-contiguous and aligned, allocates the r
 NumPy's ``PyArray_New``, runs the kernel and returns the results as a tuple (or NULL, with
 the error set, when a host callback raised). Anything else (Python
 scalars, other layouts, wrong types, a failed run-time check in the kernel) goes to a Python
-``slow`` function, which converts or raises a TypeError naming the argument."""
+``slow`` function, which converts or raises a TypeError naming the argument. The entry's
+``__self__`` is a tuple ``(slow, owner)``: one compiled entry serves as two functions, the
+converting one and ``strict`` (whose ``slow`` declines arguments of other types, for
+``jit``'s quickest path)."""
 
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ PyObj = I8P
 NPY_C_CONTIGUOUS_ALIGNED = 0x0001 | 0x0100
 # PyArrayObject fields (CPython 64-bit, NumPy 1.x and 2.x): data, nd, dimensions, descr, flags
 _DATA, _ND, _DIMS, _DESCR, _FLAGS = 16, 24, 32, 56, 64
+# the first item of a tuple (PyTupleObject: refcount, type, size, items)
+_TUPLE_ITEM0 = 24
 
 
 def pyarray_new_address() -> int:
@@ -33,8 +38,8 @@ def pyarray_new_address() -> int:
 
 def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.Function:
     """Emit ``lintra_entry(self, args, nargs)``; ``mod.objects`` (and ``objects``) receive the
-    Python objects (by global name) whose addresses the entry reads at run time; the last
-    constant is the slow path, set when the code is loaded."""
+    Python objects (by global name) whose addresses the entry reads at run time; the slow
+    path is ``self[0]``."""
     e = _Entry(mod, objects)
     ins = e.check_args(program)
     made, outs = e.new_outputs(program)
@@ -58,7 +63,7 @@ def emit_entry(mod, program: Program, kernel: ir.Function, objects: dict) -> ir.
     b.position_at_end(e.slow)
     vectorcall = mod.extern("PyObject_Vectorcall", PyObj,
                             [PyObj, PyObj.as_pointer(), I64, PyObj])
-    slow_fn = b.load(mod.constant_slot(0))
+    slow_fn = e.field(e.fn.args[0], _TUPLE_ITEM0, PyObj)      # __self__[0]
     b.ret(b.call(vectorcall, [slow_fn, e.args, e.nargs, ir.Constant(PyObj, None)]))
     return e.fn
 

@@ -110,6 +110,7 @@ class VMExecutable:
 
     opt = "vm"
     tier_up = None
+    fresh_outputs = True
 
     def __init__(self, program: Program, enc: Encoded, compile_s: float):
         self.program, self.compile_s = program, compile_s
