@@ -127,6 +127,38 @@ def test_dot_general():
                        lnp.tensordot(x, y, axes=([0, 2], [0, 1]))], a, b)
 
 
+@pytest.mark.parametrize("shapes", [((25, 300, 10), (25, 10, 10)), ((3, 7, 16), (3, 16, 2)),
+                                    ((4, 5, 0), (4, 0, 3)), ((0, 5, 3), (0, 3, 4)),
+                                    ((9,), (9, 6)), ((6, 1), (1, 16))])
+def test_products_with_short_rows_are_vector_rows(shapes):
+    """Thin products (y's free axis and the contraction at most 16 long: GMM's batched
+    (K, N, D) @ (K, D, D)) are emitted as vector rows; y transposed, fused into the
+    product or a sum of them, gradients included, against NumPy and the interpreter."""
+    xs, ys = shapes
+    a, b = RNG.standard_normal(xs), RNG.standard_normal(ys)
+    bt = np.swapaxes(b, -1, -2).copy()
+    f = lambda x, y, yt: [x @ y, x @ lnp.swapaxes(yt, -1, -2), x @ (y * 2.0 + 1.0),  # noqa: E731
+                          lnp.exp(x) @ y]
+    before = len(nat.fallbacks)
+    outs = lt.jit(f, backend="native")(a, b, bt)
+    assert len(nat.fallbacks) == before
+    refs = lt.jit(f, backend="interpret")(a, b, bt)
+    wants = [a @ b, a @ b, a @ (b * 2.0 + 1.0), np.exp(a) @ b]
+    for got, ref, want in zip(outs, refs, wants):   # sums of products in another order
+        scale = float(np.abs(want).max()) if want.size else 1.0
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13 * scale)
+        np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-13 * scale)
+    loss = lambda x, y: lnp.sum(lnp.sin(x @ y) * (x @ y))  # noqa: E731
+    grads = lt.jit(lt.grad(loss, (0, 1)), backend="native")(a, b)
+    for got, ref in zip(grads, lt.jit(lt.grad(loss, (0, 1)), backend="interpret")(a, b)):
+        scale = float(np.abs(ref).max()) if ref.size else 1.0
+        np.testing.assert_allclose(got, ref, rtol=1e-10, atol=1e-12 * scale)
+    n = ys[-1]
+    if n >= 2 and xs[-1] <= 16:
+        _, text = nat.backend._whole(lt.make_program(lambda x, y: x @ y)(a, b))
+        assert f"<{n} x double>" in text
+
+
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_large_products_call_blas(dtype):
     a = RNG.standard_normal((48, 64)).astype(dtype)

@@ -169,6 +169,42 @@ class FunctionEmitter(ControlMixin):
     def store_at(self, buf: Buf, multi: list, v) -> None:
         self.store(buf, Index(self.b, buf.aval.shape, multi=list(multi)), v)
 
+    # ---------------------------------------------------------------- short vectors
+    @staticmethod
+    def is_buffer(value: Value) -> bool:
+        """Whether ``value`` is in memory (not a register scalar or a fused expression)."""
+        return isinstance(value, Buf)
+
+    def vector_at(self, value: Value, multi: list, axis: int, n: int):
+        """``value[multi]`` for ``multi[axis]`` = 0..n-1, as an ``<n x t>`` vector (one load
+        where ``axis`` is the last axis of a buffer)."""
+        t = mem_type(value.aval.dtype)
+        if isinstance(value, Buf) and axis == value.aval.ndim - 1:
+            at = Index(self.b, value.aval.shape, multi=list(multi)).flat
+            ptr = self.b.bitcast(self.b.gep(value.ptr, [at]), ir.VectorType(t, n).as_pointer())
+            return self.b.load(ptr, align=value.aval.dtype.itemsize)
+        vec = ir.Constant(ir.VectorType(t, n), None)
+        for j in range(n):
+            m = list(multi)
+            m[axis] = self.i64(j)
+            vec = self.b.insert_element(vec, self.load_at(value, m), self.i64(j))
+        return vec
+
+    def splat(self, v, n: int):
+        """``<n x t>`` of the scalar ``v``."""
+        vec = self.b.insert_element(ir.Constant(ir.VectorType(v.type, n), None), v,
+                                    self.i64(0))
+        return self.b.shuffle_vector(vec, vec, ir.Constant(ir.VectorType(I32, n), [0] * n))
+
+    def vector_zero(self, dtype, n: int):
+        return ir.Constant(ir.VectorType(mem_type(dtype), n), [0.0] * n)
+
+    def store_vector(self, buf: Buf, multi: list, vec) -> None:
+        """``vec`` into ``buf`` from ``multi`` along its last axis."""
+        at = Index(self.b, buf.aval.shape, multi=list(multi)).flat
+        ptr = self.b.bitcast(self.b.gep(buf.ptr, [at]), vec.type.as_pointer())
+        self.b.store(vec, ptr, align=buf.aval.dtype.itemsize)
+
     def write(self, dest: Buf, value: Value) -> None:
         """Materialize ``value`` into ``dest`` (same shape and dtype)."""
         if isinstance(value, Buf):
