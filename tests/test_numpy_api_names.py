@@ -219,6 +219,26 @@ def test_pad_modes_match_numpy(mode, kw):
                 order=1)
 
 
+@pytest.mark.parametrize("mode", ["reflect", "symmetric"])
+def test_pad_odd_reflection_wider_than_the_axis(mode):
+    """NumPy reflects a pad wider than the axis again, chunk by chunk, through each new
+    edge; a length-1 axis in 'reflect' mode repeats its edge."""
+    for n in (1, 2, 3, 5):
+        x = np.arange(1.0, n + 1) ** 1.7
+        for w in [(7, 0), (0, 9), (6, 11), (n, n + 1)]:
+            ref = np.pad(x, w, mode=mode, reflect_type="odd")
+            for out in [lnp.pad(x, w, mode=mode, reflect_type="odd"),
+                        lt.jit(lambda x, w=w: lnp.pad(x, w, mode=mode,
+                                                      reflect_type="odd"))(x)]:
+                np.testing.assert_allclose(out, ref, rtol=1e-13)
+    x2 = np.arange(1.0, 7.0).reshape(2, 3) ** 1.5
+    np.testing.assert_allclose(lnp.pad(x2, ((5, 3), (4, 7)), mode=mode, reflect_type="odd"),
+                               np.pad(x2, ((5, 3), (4, 7)), mode=mode, reflect_type="odd"),
+                               rtol=1e-13)
+    check_grads(lambda x: lnp.pad(x, ((5, 3), (4, 7)), mode=mode, reflect_type="odd"),
+                (R.standard_normal((2, 3)),), order=1)
+
+
 def test_pad_empty_is_zeros_of_the_padded_shape():
     out = lnp.pad(np.ones((2, 3)), ((1, 0), (0, 2)), "empty")
     assert out.shape == (3, 5)

@@ -1,6 +1,7 @@
 """``numpy.pad``, every mode: 'constant' and 'empty' (zeros) bind the pad primitive;
 'edge', 'reflect', 'symmetric' and 'wrap' gather positions that NumPy's own ``pad`` computes
-from an index array (``reflect_type='odd'`` then mirrors the values through the edge); the
+from an index array (``reflect_type='odd'`` mirrors the values through the edge, chunk by
+chunk as NumPy does); the
 statistic modes ('maximum', 'minimum', 'mean', 'median', with ``stat_length``) and
 'linear_ramp' (``end_values``) concatenate computed blocks. Axes are padded one after
 another, as NumPy does, so each derivative follows from the pieces."""
@@ -67,16 +68,38 @@ def _constant(x, widths, constant_values):
 
 
 def _positions(x, ax: int, lo: int, hi: int, mode: str, reflect_type: str):
+    if reflect_type == "odd" and mode in ("reflect", "symmetric"):
+        return _odd_reflection(x, ax, lo, hi, mode == "symmetric")
     n = get_aval(x).shape[ax]
-    out = I.take(x, np.pad(np.arange(n), (lo, hi), mode=mode), ax)
-    if reflect_type != "odd" or mode not in ("reflect", "symmetric"):
-        return out
-    if lo > n - (mode == "reflect") or hi > n - (mode == "reflect"):
-        raise NotImplementedError("pad: reflect_type='odd' with a pad wider than the axis")
-    first, last = _sl(x, ax, 0, 1), _sl(x, ax, n - 1, n)
-    left = E.sub(E.mul(2, first), _sl(out, ax, 0, lo))
-    right = E.sub(E.mul(2, last), _sl(out, ax, lo + n, lo + n + hi))
-    return S.concatenate([left, x, right], ax)
+    return I.take(x, np.pad(np.arange(n), (lo, hi), mode=mode), ax)
+
+
+def _odd_reflection(x, ax: int, lo: int, hi: int, include_edge: bool):
+    """``reflect_type='odd'``: values mirrored through the edge (2 edge - v), in NumPy's
+    chunks: a pad wider than the axis reflects the padded values again, each chunk a whole
+    number of periods of the original axis. A length-1 axis in 'reflect' mode repeats its
+    edge (NumPy's legacy behaviour)."""
+    n0 = get_aval(x).shape[ax]
+    if n0 == 1 and not include_edge:
+        return I.take(x, np.zeros(lo + 1 + hi, np.int64), ax)
+    off = 1 if include_edge else 0
+    while lo or hi:
+        n = get_aval(x).shape[ax]
+        period = n // n0 * n0 if include_edge else (n - 1) // (n0 - 1) * (n0 - 1)
+        parts = []
+        if lo:
+            k = min(period, lo)
+            chunk = I.take(x, np.arange(k - off, -off, -1), ax)
+            parts.append(E.sub(E.mul(2, _sl(x, ax, 0, 1)), chunk))
+            lo -= k
+        parts.append(x)
+        if hi:
+            k = min(period, hi)
+            chunk = I.take(x, np.arange(n - 2 + off, n - 2 + off - k, -1), ax)
+            parts.append(E.sub(E.mul(2, _sl(x, ax, n - 1, n)), chunk))
+            hi -= k
+        x = S.concatenate(parts, ax)
+    return x
 
 
 def _stat(x, ax: int, lo: int, hi: int, mode: str, stat_length):
