@@ -3,6 +3,11 @@ the values; every derivative is a JVP rule written in lintra operations, so all 
 orders follow). Needs SciPy: ``pip install lintra[scipy]``."""
 
 from ._bessel import i0, i0e, i1, i1e, iv, ive, j0, j1, jn, kv, y0, y1, yn
+from ._bessel2 import jv, k0, k0e, k1, k1e, kn, kve, spherical_jn, spherical_yn, yv
+from ._complex import sph_harm_y, voigt_profile, wofz
+from ._distributions import gammainccinv, gammaincinv, stdtr
+from ._elementary import binom, cbrt, erfi, expm1, exprel, inv_boxcox, inv_boxcox1p, log_expit
+from ._elliptic import ellipe, ellipk, ellipkm1
 from ._error import erf, erfc, erfcinv, erfinv, log_ndtr, ndtr, ndtri
 from ._extra import huber, kl_div, log_softmax, rel_entr, softmax
 from ._gamma import (
@@ -39,11 +44,14 @@ from ._zeta import (
     zeta,
 )
 
-__all__ = ["bernoulli", "bessel_jn", "beta", "betainc", "betaln", "boxcox", "boxcox1p",
-           "comb", "dawsn", "digamma", "entr", "erf", "erfc", "erfcinv", "erfcx",
-           "erfinv", "exp1", "expi", "expit", "expn", "factorial", "fresnel", "gamma",
-           "gammainc", "gammaincc", "gammaln", "gammasgn", "huber", "hyp1f1", "hyp2f1",
-           "i0", "i0e", "i1", "i1e", "iv", "ive", "j0", "j1", "jn", "kl_div", "kv",
-           "log_ndtr", "log_softmax", "loggamma", "logit", "logsumexp", "multigammaln",
-           "ndtr", "ndtri", "owens_t", "poch", "polygamma", "psi", "rel_entr", "rgamma",
-           "sici", "softmax", "spence", "xlog1py", "xlogy", "y0", "y1", "yn", "zeta"]
+__all__ = ["bernoulli", "bessel_jn", "beta", "betainc", "betaln", "binom", "boxcox", "boxcox1p",
+           "cbrt", "comb", "dawsn", "digamma", "ellipe", "ellipk", "ellipkm1", "entr", "erf",
+           "erfc", "erfcinv", "erfcx", "erfi", "erfinv", "exp1", "expi", "expit", "expm1", "expn",
+           "exprel", "factorial", "fresnel", "gamma", "gammainc", "gammaincc", "gammainccinv",
+           "gammaincinv", "gammaln", "gammasgn", "huber", "hyp1f1", "hyp2f1", "i0", "i0e", "i1",
+           "i1e", "inv_boxcox", "inv_boxcox1p", "iv", "ive", "j0", "j1", "jn", "jv", "k0", "k0e",
+           "k1", "k1e", "kl_div", "kn", "kv", "kve", "log_expit", "log_ndtr", "log_softmax",
+           "loggamma", "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "owens_t", "poch",
+           "polygamma", "psi", "rel_entr", "rgamma", "sici", "softmax", "spence", "sph_harm_y",
+           "spherical_jn", "spherical_yn", "stdtr", "voigt_profile", "wofz", "xlog1py", "xlogy",
+           "y0", "y1", "yn", "yv", "zeta"]

@@ -2,9 +2,10 @@
 operand). Derivatives in x come from the recurrences (J_v' = (J_{v-1} - J_{v+1})/2,
 I_v' = (I_{v-1} + I_{v+1})/2, K_v' = -(K_{v-1} + K_{v+1})/2; the exponentially scaled ones
 add -sign(x) times themselves), written with these same functions, so any order works. The
-derivatives of iv, ive and kv in their real order v are a primitive (``bessel_dv``:
-Gauss-Legendre quadrature of their integral representations), first order in v and any
-order in x (JAX has none); jn and yn take integer orders, in which there is no derivative."""
+derivatives of iv, ive, kv (and kve, in _bessel2) in their real order v are a primitive
+(``bessel_dv``: Gauss-Legendre quadrature of their integral representations), first order in v
+and any order in x (JAX has none); jn and yn take integer orders, in which there is no
+derivative."""
 
 from __future__ import annotations
 
@@ -138,10 +139,15 @@ def _cutoff(v, x):
     return _TS[np.argmax(ok, axis=0), 0]
 
 
+def _dkve(v, x):
+    """e^x ∂K_v(x)/∂v = ∫_0^∞ t sinh(vt) e^{-x (cosh t - 1)} dt (no overflow at large x)."""
+    return _legendre(0 * x, _cutoff(v, x),
+                     lambda t: t * np.sinh(v * t) * np.exp(-x * (np.cosh(t) - 1)))
+
+
 def _dkv(v, x):
     """∂K_v(x)/∂v = ∫_0^∞ t sinh(vt) e^{-x cosh t} dt."""
-    return np.exp(-x) * _legendre(0 * x, _cutoff(v, x),
-                                  lambda t: t * np.sinh(v * t) * np.exp(-x * (np.cosh(t) - 1)))
+    return np.exp(-x) * _dkve(v, x)
 
 
 def _dive(v, x):
@@ -180,7 +186,8 @@ def _dive_any(v, x):
     return out
 
 
-_DV = {"iv": lambda v, x: np.exp(x) * _dive_any(v, x), "ive": _dive_any, "kv": _dkv}
+_DV = {"iv": lambda v, x: np.exp(x) * _dive_any(v, x), "ive": _dive_any, "kv": _dkv,
+       "kve": _dkve}
 
 
 def _bessel_dv_impl(v, x, *, kind: str):
@@ -207,11 +214,13 @@ def _dv_dx(t, v, x, *, kind):
     lo, hi = (bessel_dv_p.bind(E.add(v, d), x, kind=kind) for d in (-1.0, 1.0))
     if kind == "kv":
         return E.neg(_half(t, lo, hi))
+    if kind == "kve":         # e^x K_v: the product rule adds the function itself
+        return E.sub(E.mul(t, bessel_dv_p.bind(v, x, kind=kind)), _half(t, lo, hi))
     d = _half(t, lo, hi)
     return _scaled(d, t, x, bessel_dv_p.bind(v, x, kind=kind)) if kind == "ive" else d
 
 
-defjvp(bessel_dv_p, not_differentiable("iv/ive/kv", "v", "is implemented to first order "
+defjvp(bessel_dv_p, not_differentiable("iv/ive/kv/kve", "v", "is implemented to first order "
                                        "(a second derivative in the order is not)"), _dv_dx)
 defjvp(iv_p, _dv("iv"), lambda t, v, x: _half(t, iv(E.sub(v, 1.0), x), iv(E.add(v, 1.0), x)))
 defjvp(ive_p, _dv("ive"), lambda t, v, x: _scaled(

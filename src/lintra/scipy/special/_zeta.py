@@ -15,6 +15,7 @@ from ...core.trace import Tracer
 from ...ops import elementwise as E
 from ...ops.shape import defjvp
 from ._base import bind_float, not_differentiable, sc, special_primitive
+from ._elementary import exprel
 from ._gamma import digamma, gammaln
 
 _2_SQRTPI = 2.0 / math.sqrt(math.pi)
@@ -155,10 +156,10 @@ def boxcox1p(x: Any, lmbda: Any) -> Any:
 
 
 def _boxcox_log(lx, lmbda):
-    """expm1(λ log x)/λ, with its limit log x at λ == 0 (the other branch sees λ = 1)."""
-    zero = lmbda == 0
-    safe = lnp.where(zero, 1.0, lmbda)
-    return lnp.where(zero, lx, lnp.expm1(safe * lx) / safe)
+    """expm1(λ log x)/λ = log x · exprel(λ log x): one formula through λ == 0 (its limit
+    log x), so the derivatives in λ there are right too ((log x)²/2, ...), not those of a
+    separate constant branch."""
+    return lx * exprel(lmbda * lx)
 
 
 def bernoulli(n: int) -> np.ndarray:
