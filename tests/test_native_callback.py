@@ -369,14 +369,17 @@ def test_declined_elementwise_rules_call_back():
 # the primitives without a native lowering: each runs by host callback (the README's list);
 # the function-valued ones (fn_*) cannot be passed to native code at all
 CALLED_BACK = [
-    "argpartition", "argsort", "bessel_dv", "beta", "betainc", "betainc_d", "betaln", "ci",
-    "complex", "conj", "custom_lin", "dawsn", "debug_print", "digamma", "eig", "eigh", "entr",
-    "erfc", "erfcinv", "erfcx", "erfinv", "exp1", "expi", "expm", "expm_frechet", "expn", "fft",
-    "fresnel_c", "fresnel_s", "gamma", "gammainc", "gammainc_da", "gammaincc", "gammaln",
-    "gammasgn", "hyp1f1", "hyp2f1", "i0", "i0e", "i1", "i1e", "imag", "index_winners", "iv", "ive",
-    "j0", "j1", "jn", "kv", "log_ndtr", "logit", "lu", "lu_pivots_to_permutation", "ndtr", "ndtri",
-    "owens_t", "pinv", "poch", "polygamma", "qr", "real", "rgamma", "si", "spence", "sqrtm", "svd",
-    "sylvester", "xlog1py", "xlogy", "y0", "y1", "yn", "zeta"]
+    "argpartition", "argsort", "bessel_dv", "beta", "betainc", "betainc_d", "betaln", "binom",
+    "cbrt", "ci", "complex", "conj", "custom_lin", "dawsn", "debug_print", "digamma", "eig",
+    "eigh", "ellipe", "ellipk", "ellipkm1", "entr", "erfc", "erfcinv", "erfcx", "erfi", "erfinv",
+    "exp1", "expi", "expm", "expm_frechet", "expn", "exprel", "fft", "fresnel_c", "fresnel_s",
+    "gamma", "gammainc", "gammainc_da", "gammaincc", "gammainccinv", "gammaincinv", "gammaln",
+    "gammasgn", "hyp1f1", "hyp2f1", "i0", "i0e", "i1", "i1e", "imag", "index_winners", "iv",
+    "ive", "j0", "j1", "jn", "jv", "k0", "k0e", "k1", "k1e", "kn", "kv", "kve", "log_expit",
+    "log_ndtr", "logit", "lu", "lu_pivots_to_permutation", "ndtr", "ndtri", "owens_t", "pinv",
+    "poch", "polygamma", "qr", "real", "rgamma", "si", "spence", "sph_harm_y", "spherical_jn",
+    "spherical_jn_d", "spherical_yn", "spherical_yn_d", "sqrtm", "stdtr", "svd", "sylvester",
+    "voigt_profile", "wofz", "xlog1py", "xlogy", "y0", "y1", "yn", "yv", "zeta"]
 
 
 def test_every_primitive_lowers_or_calls_back():

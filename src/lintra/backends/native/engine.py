@@ -101,7 +101,8 @@ def noted(text: str, opt: int) -> bool:
 
 
 def compile_object(ir_text: str, opt: int) -> bytes:
-    """The object code of ``ir_text`` at ``opt`` (0 or 2), from the disk cache if there."""
+    """The object code of ``ir_text`` at ``opt`` (0, 1: O2's vectorized loops without
+    unrolling or interleaving, or 2), from the disk cache if there."""
     key = cache_key(ir_text, opt)
     path = cache_dir() / f"{key}.o"
     try:
@@ -129,14 +130,16 @@ def _optimize(ir_text: str, opt: int):
     context, which is not thread-safe (a module freed by the garbage collector on one thread
     while another parsed corrupted the heap: crashes in later LLVM calls)."""
     st = _setup()
-    tm = st["tms"][opt]
+    tm = st["tms"][min(opt, 2) if opt != 1 else 2]
     mod = llvm.parse_assembly(ir_text)
     try:
         mod.triple = llvm.get_process_triple()
         mod.data_layout = str(tm.target_data)
         mod.verify()
         if opt:
-            pto = llvm.create_pipeline_tuning_options(speed_level=opt)
+            pto = llvm.create_pipeline_tuning_options(speed_level=2)
+            if opt == 1:        # O2 without unrolling and interleaving: half the compile
+                pto.loop_unrolling = pto.loop_interleaving = False
             pb = llvm.create_pass_builder(tm, pto)
             pb.getModulePassManager().run(mod, pb)
             pb.close()

@@ -68,6 +68,8 @@ class ProgramInfo:
 def _uniform(val, aval: ShapedArray):
     """The one value of an array literal whose elements are all the same (bit for bit, so
     -0.0 and NaN payloads stay), else None."""
+    if isinstance(val, np.ndarray) and val.size and not any(val.strides):
+        return np.asarray(val.flat[0], aval.dtype).item()   # a broadcast scalar (folded)
     arr = np.ascontiguousarray(val, dtype=aval.dtype).reshape(-1)
     bits = arr.view(f"u{arr.dtype.itemsize}")
     return arr[0].item() if bits.size and (bits == bits[0]).all() else None

@@ -116,7 +116,11 @@ _HOST = ("gammainc_da", "betainc_d", "bessel_dv", "j0", "j1", "y0", "y1", "jn", 
          # SciPy's values exactly (JAX's hyp2f1, zeta, spence, expn differ in accuracy or
          # domain; ci and si it lacks)
          "ci", "si", "dawsn", "erfcx", "exp1", "expi", "expn", "fresnel_c", "fresnel_s",
-         "gammasgn", "hyp1f1", "hyp2f1", "owens_t", "poch", "spence", "zeta")
+         "gammasgn", "hyp1f1", "hyp2f1", "owens_t", "poch", "spence", "zeta",
+         "jv", "yv", "kn", "k0", "k1", "k0e", "k1e", "kve", "spherical_jn", "spherical_jn_d",
+         "spherical_yn", "spherical_yn_d", "binom", "erfi", "log_expit", "exprel", "cbrt",
+         "ellipk", "ellipe", "ellipkm1", "gammaincinv", "gammainccinv", "stdtr", "wofz",
+         "voigt_profile", "sph_harm_y")
 for _name in _HOST:
     register_deferred(_name, _host_lowering(_name))
 
