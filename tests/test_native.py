@@ -321,6 +321,24 @@ def test_quick_path_follows_the_default_backend():
         g(x)
 
 
+def test_programs_over_large_arrays_start_vectorized(monkeypatch, tmp_path):
+    """Loops over 2^16 elements or more start at O1 (vectorized), small ones at O0; both
+    tier up to O2 once hot, and every level computes the same values."""
+    monkeypatch.setenv("LINTRA_CACHE_DIR", str(tmp_path))
+    f = lambda x: lnp.sum(lnp.sin(x[:-1]) * lnp.cos(x[1:]))  # noqa: E731
+    for n, first in [(1 << 16, 1), (1000, 0)]:
+        x = RNG.standard_normal(n)
+        want = np.cos(x[:-1]) * np.cos(x[1:])
+        want = np.append(want, 0.0) - np.append(0.0, np.sin(x[:-1]) * np.sin(x[1:]))
+        exe = nat.compile_native(lt.make_program(lt.grad(f))(x))
+        assert exe.opt == first
+        np.testing.assert_allclose(exe([x])[0], want, rtol=1e-12, atol=1e-12)
+        exe.start_tier_up()
+        nat.wait_for_tier_up()
+        assert exe.opt == 2
+        np.testing.assert_allclose(exe([x])[0], want, rtol=1e-12, atol=1e-12)
+
+
 def test_unlowerable_programs_run_on_the_interpreter():
     # primitives without a native lowering (cholesky, ...) call back into Python from native
     # code (test_native_callback.py); values that are not arrays cannot be passed to native
