@@ -322,11 +322,11 @@ def test_quick_path_follows_the_default_backend():
 
 
 def test_programs_over_large_arrays_start_vectorized(monkeypatch, tmp_path):
-    """Loops over 2^16 elements or more start at O1 (vectorized), small ones at O0; both
+    """A small program over 2^19 elements starts at O1 (vectorized), over 1000 at O0; both
     tier up to O2 once hot, and every level computes the same values."""
     monkeypatch.setenv("LINTRA_CACHE_DIR", str(tmp_path))
     f = lambda x: lnp.sum(lnp.sin(x[:-1]) * lnp.cos(x[1:]))  # noqa: E731
-    for n, first in [(1 << 16, 1), (1000, 0)]:
+    for n, first in [(1 << 19, 1), (1000, 0)]:
         x = RNG.standard_normal(n)
         want = np.cos(x[:-1]) * np.cos(x[1:])
         want = np.append(want, 0.0) - np.append(0.0, np.sin(x[:-1]) * np.sin(x[1:]))

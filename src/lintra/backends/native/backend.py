@@ -32,7 +32,7 @@ from .vm import VM_MIN_EQNS, coerce, compile_vm, vm_declined
 # above this many, a program is interpreted: code generation of long straight-line code
 # (Python loops unrolled at trace time) costs ~0.2-1 ms per equation and grows superlinearly
 MAX_EQNS = int(os.environ.get("LINTRA_NATIVE_MAX_EQNS", 30000))
-BIG_ARRAY = 1 << 16     # elements from which a program with loops starts at O1, not O0
+BIG_WORK = 1 << 18      # elements per equation from which a program starts at O1 (``_big``)
 STRICT = os.environ.get("LINTRA_NATIVE_STRICT", "") not in ("", "0")
 HOT_CALLS = 3
 
@@ -123,15 +123,18 @@ class NativeExecutable:
 
 
 def _big(program: Program) -> bool:
-    """Whether the program's loops run over large arrays: unvectorized O0 code would take
-    longer than compiling them vectorized (a 10^6-element sin/cos gradient: 98 ms at O0, 22
-    ms at O1 after 65 ms of compiling, 130 ms at O2)."""
-    return any(v.aval.size >= BIG_ARRAY for e in program.eqns for v in e.outputs)
+    """Whether the program's loops are long for its size (``BIG_WORK`` elements per equation
+    on average): unvectorized O0 code would then take longer than compiling it vectorized
+    (a 14-equation gradient over 10^6 elements: 98 ms at O0, 22 ms at O1 after 65 ms of
+    compiling), while compiling a large program at O1 costs more than it saves (GMM's
+    92-equation gradient: 0.4 s at O1, where its first call at O0 takes 0.07-0.11 s)."""
+    work = sum(v.aval.size for e in program.eqns for v in e.outputs)
+    return work >= BIG_WORK * max(len(program.eqns), 1)
 
 
 def compile_native(program: Program) -> NativeExecutable:
     """The program's ``NativeExecutable``; raises ``NotLowerable`` when it has no lowering.
-    It runs at O0 first (at O1 when its loops run over large arrays: ``_big``), calling the
+    It runs at O0 first (at O1 when its loops are long for its size: ``_big``), calling the
     programs it calls through their shared functions (``module.SharedFunction``). With
     loops, from its ``HOT_CALLS``-th call on, a background thread compiles it at O2 as one
     module with copies of its callees (inlinable) and swaps that code in; where that module
