@@ -26,11 +26,12 @@ class Var:
 
 
 class Literal:
-    __slots__ = ("val", "aval")
+    __slots__ = ("val", "aval", "key")
 
     def __init__(self, val: Any, aval: ShapedArray | None = None):
         self.val = val
         self.aval = concrete_aval(val).strip_weak() if aval is None else aval
+        self.key = None         # its CSE key, once computed (``core.staging``)
 
     def __repr__(self) -> str:
         return f"Literal({self.val!r})"

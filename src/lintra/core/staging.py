@@ -80,11 +80,30 @@ class ProgramBuilder:
 
 def literal_or_const(builder: ProgramBuilder, val: Any):
     """Concrete values become literals; lower-level tracers become const inputs."""
+    if val.__class__ is np.ndarray:
+        hit = _interned.get(id(val))
+        if hit is not None and hit[0] is val:
+            return hit[1]
+        return Literal(val)
     if isinstance(val, Tracer):
         return builder.const_var(val)
     if is_python_scalar(val):
         return Literal(val, concrete_aval(val))
     return Literal(val)
+
+
+def intern_constant(arr: np.ndarray) -> np.ndarray:
+    """Mark ``arr`` (read-only, never changed: the index vector of ``x[i]``, made once per
+    index) as one literal wherever it is staged, its CSE key computed once; returns it."""
+    arr.flags.writeable = False
+    if len(_interned) >= 1 << 16:
+        _interned.clear()
+    _interned[id(arr)] = (arr, Literal(arr))
+    return arr
+
+
+# id -> (interned array, its literal): the array is kept alive, so its id is not reused
+_interned: dict[int, tuple] = {}
 
 
 USER_LINE = object()
@@ -151,6 +170,13 @@ _CSE_ARRAY_SIZE = 4096
 def _literal_key(a: Literal):
     """A literal by value (floats by their bits: 0.0 and -0.0 are different constants), or
     None for a large or unhashable one."""
+    key = a.key
+    if key is None:
+        key = a.key = _value_key(a)
+    return key
+
+
+def _value_key(a: Literal):
     val = a.val
     if a.aval.shape == ():
         v = val.item() if hasattr(val, "item") else val

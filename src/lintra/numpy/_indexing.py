@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.array import as_array
 from ..core.errors import ConcretizationError
+from ..core.staging import intern_constant
 from ..core.trace import Tracer, get_aval
 from ..ops import elementwise as E
 from ..ops import extrema as X
@@ -242,9 +243,7 @@ def _int_index(x, idx):
 def _index_vector(vec: tuple) -> np.ndarray:
     """The constant index vector of ``x[i, j]`` (one read-only array per index: a loop over
     ``x[i]`` makes thousands)."""
-    out = np.array(vec, np.int64)
-    out.flags.writeable = False
-    return out
+    return intern_constant(np.array(vec, np.int64))
 
 
 def getitem(x, idx):

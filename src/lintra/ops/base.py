@@ -18,10 +18,11 @@ from ..ad.rules import (
     zero_like,
 )
 from ..batching.core import vectorized, vmap_rules
-from ..core.avals import ShapedArray, is_python_scalar, result_dtype
+from ..core.avals import DEFAULT_FLOAT, ShapedArray, is_python_scalar, result_dtype
 from ..core.eval import scalar_impls
 from ..core.primitive import Primitive
 from ..core.pytree import tree_map
+from ..core.staging import StagingTracer
 from ..core.trace import Tracer, get_aval
 
 __all__ = ["add_any", "add_any_p", "asarray_value", "convert_element_type", "promote",
@@ -48,9 +49,16 @@ def asarray_value(x: Any, dtype=None) -> Any:
 
 def promote(*args: Any) -> list:
     """Bring arguments to one dtype (NumPy rules; Python scalars are weakly typed)."""
-    if len(args) == 2 and isinstance(args[0], Tracer) and isinstance(args[1], Tracer):
-        a, b = args[0].aval, args[1].aval           # the hot case while tracing
-        if a.dtype == b.dtype and not a.weak_type and not b.weak_type:
+    if len(args) == 2:
+        x, y = args
+        if isinstance(x, Tracer):
+            if isinstance(y, Tracer):               # the hot case while tracing
+                a, b = x.aval, y.aval
+                if a.dtype == b.dtype and not a.weak_type and not b.weak_type:
+                    return list(args)
+            elif y.__class__ is float and x.__class__ is StagingTracer and _f64(x):
+                return list(args)                   # x + 1.0: staged as a float64 literal
+        elif x.__class__ is float and y.__class__ is StagingTracer and _f64(y):
             return list(args)
     avals = [get_aval(a) if not isinstance(a, (list, tuple)) else get_aval(np.asarray(a))
              for a in args]
@@ -60,6 +68,11 @@ def promote(*args: Any) -> list:
         return list(args)                 # the common case: nothing to convert
     dt = result_dtype(*avals)
     return [asarray_value(a, dt) for a in args]
+
+
+def _f64(x: Tracer) -> bool:
+    a = x.aval
+    return a.dtype == DEFAULT_FLOAT and not a.weak_type
 
 
 def promote_float(*args: Any) -> list:
