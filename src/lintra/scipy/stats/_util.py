@@ -28,3 +28,8 @@ def masked(ok: Any, x: Any, safe: float) -> Any:
     the support, so that the branch ``where`` discards has finite derivatives (a nan there
     would leak into gradients as 0 · nan)."""
     return lnp.where(ok, x, safe)
+
+
+def nan_unless(valid: Any, out: Any) -> Any:
+    """``out`` where the parameters are ``valid``, else NaN (as SciPy answers)."""
+    return lnp.where(valid, out, math.nan)
