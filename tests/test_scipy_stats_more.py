@@ -104,7 +104,10 @@ def _jax_has(d, f, args):
     return d != "multinomial" or np.ndim(args[0]) == 1
 
 
-JAX_CASES = [(c, i) for c, i in zip(CASES, IDS) if _jax_has(*c[:3])]
+# truncnorm's other regimes (the tails, an infinite bound) against JAX only once each: JAX
+# compiles the gradient of its cdf in ~2.5 s (check_grads covers every regime)
+JAX_CASES = [(c, i) for c, i in zip(CASES, IDS) if _jax_has(*c[:3])
+             and not (c[0] == "truncnorm" and i[-2:] in ("-2", "-3"))]
 
 
 # jax.grad fails on these (their xlogy(-1, ·) has an integer argument: a float0 tangent);
@@ -140,8 +143,9 @@ def test_gradients_match_jax(d, f, args, argnums):
     w = np.linspace(0.5, 1.5, np.size(out)).reshape(np.shape(out))
     nums = tuple(range(len(diff)))
     ours = lt.grad(lambda *a: lnp.sum(g(*a) * w), argnums=nums)(*diff)
-    theirs = jax.grad(lambda *a: jax.numpy.sum(jg(*a) * w), argnums=nums)(*diff)
-    np.testing.assert_allclose(out, jg(*diff), rtol=1e-10, atol=1e-14)
+    # jitted: JAX runs truncnorm's cdf op by op in ~8 s
+    theirs = jax.jit(jax.grad(lambda *a: jax.numpy.sum(jg(*a) * w), argnums=nums))(*diff)
+    np.testing.assert_allclose(out, jax.jit(jg)(*diff), rtol=1e-10, atol=1e-14)
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o, t, rtol=1e-7, atol=1e-10)
 
