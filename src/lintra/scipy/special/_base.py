@@ -28,7 +28,8 @@ from ...ops.base import promote_float
 from ...ops.compare import check_kind
 from ...ops.shape import broadcasting_batcher
 
-__all__ = ["sc", "float_impl", "special_primitive", "bind_float", "not_differentiable"]
+__all__ = ["sc", "float_impl", "shape_rule", "special_primitive", "bind_float",
+           "not_differentiable"]
 
 
 def float_impl(fn: Callable) -> Callable:
@@ -43,9 +44,12 @@ def float_impl(fn: Callable) -> Callable:
     return impl
 
 
-def _shape_rule(name: str):
+def shape_rule(name: str, kind: str = "f", out_dtype: Callable = lambda dt: dt) -> Callable:
+    """The shape rule of an elementwise function of operands of one dtype of ``kind``
+    ("f": float, "c": complex) that broadcast like NumPy; the result's dtype is
+    ``out_dtype`` of theirs."""
     def rule(*avals: ShapedArray, **_):
-        check_kind(name, "f", *avals)
+        check_kind(name, kind, *avals)
         if any(a.dtype != avals[0].dtype for a in avals):
             raise TypeError(f"{name}: operands must have one dtype, got "
                             f"{', '.join(map(str, avals))}")
@@ -53,7 +57,7 @@ def _shape_rule(name: str):
             shape = broadcast_shapes(*(a.shape for a in avals))
         except ValueError as e:
             raise ValueError(f"{name}: {e}") from None
-        return ShapedArray(shape, avals[0].dtype)
+        return ShapedArray(shape, out_dtype(avals[0].dtype))
     return rule
 
 
@@ -62,7 +66,7 @@ def special_primitive(name: str, impl: Callable) -> Primitive:
     ``impl`` is a SciPy (or NumPy) function of those operands."""
     p = Primitive(name)
     p.def_impl(float_impl(impl))
-    p.def_shape(_shape_rule(name))
+    p.def_shape(shape_rule(name))
     vmap_rules[p] = broadcasting_batcher(p)
     return p
 

@@ -19,15 +19,21 @@ import numpy as np
 from ... import numpy as lnp
 from ...batching.core import vmap_rules
 from ...core.array import as_array
-from ...core.avals import ShapedArray, broadcast_shapes, complex_dtype
+from ...core.avals import complex_dtype
 from ...core.primitive import Primitive
 from ...ops import elementwise as E
 from ...ops.base import convert_element_type, promote_float
-from ...ops.compare import check_kind
 from ...ops.complex import complex as make_complex
 from ...ops.complex import imag, real
 from ...ops.shape import broadcasting_batcher, defjvp
-from ._base import bind_float, float_impl, not_differentiable, sc, special_primitive
+from ._base import (
+    bind_float,
+    float_impl,
+    not_differentiable,
+    sc,
+    shape_rule,
+    special_primitive,
+)
 
 _2I_SQRTPI = 2j / math.sqrt(math.pi)
 _SQRT2 = math.sqrt(2.0)
@@ -37,19 +43,9 @@ _SQRT2PI = math.sqrt(2.0 * math.pi)
 def _complex_primitive(name: str, impl, kind: str) -> Primitive:
     """An elementwise primitive of operands of one dtype (of ``kind``: "c" complex, "f"
     float) that broadcast like NumPy, with a complex result (of the operands' precision)."""
-    def shape_rule(*avals, **_):
-        check_kind(name, kind, *avals)
-        if any(a.dtype != avals[0].dtype for a in avals):
-            raise TypeError(f"{name}: operands must have one dtype, got "
-                            f"{', '.join(map(str, avals))}")
-        try:
-            shape = broadcast_shapes(*(a.shape for a in avals))
-        except ValueError as e:
-            raise ValueError(f"{name}: {e}") from None
-        return ShapedArray(shape, complex_dtype(avals[0].dtype))
     p = Primitive(name)
     p.def_impl(impl)
-    p.def_shape(shape_rule)
+    p.def_shape(shape_rule(name, kind, complex_dtype))
     vmap_rules[p] = broadcasting_batcher(p)
     return p
 
