@@ -14,7 +14,7 @@ import lintra as lt
 import lintra.numpy as lnp
 import lintra.scipy.special as S
 from lintra.scipy.special._gamma import gammainc_p
-from lintra.test_util import check_grads, check_staged
+from lintra.test_util import along, check_grads, check_staged
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -112,15 +112,6 @@ SECOND_ORDER_VS_JAX = {"gammaln", "digamma", "gamma", "erf", "erfc", "erfinv", "
                        "entr", "i0e", "i1", "polygamma"}
 
 
-def _along(f, args, argnums):
-    """``f`` as a function of the arguments at ``argnums`` (the others fixed)."""
-    def g(*diff):
-        full = list(args)
-        for i, v in zip(argnums, diff):
-            full[i] = v
-        return f(*full)
-    return g, tuple(args[i] for i in argnums)
-
 
 @pytest.mark.parametrize("name,f,ref,args,argnums", CASES, ids=IDS)
 def test_values_match_scipy(name, f, ref, args, argnums):
@@ -133,15 +124,15 @@ def test_values_match_scipy(name, f, ref, args, argnums):
 
 @pytest.mark.parametrize("name,f,ref,args,argnums", CASES, ids=IDS)
 def test_check_grads_order_2(name, f, ref, args, argnums):
-    g, diff = _along(f, args, argnums)
+    g, diff = along(f, args, argnums)
     check_grads(g, diff, order=2, eps=1e-5, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("name,f,ref,args,argnums",
                          [c for c in CASES if c[0] in JAX], ids=[i for i in IDS if i in JAX])
 def test_gradients_match_jax(name, f, ref, args, argnums):
-    g, diff = _along(f, args, argnums)
-    jg, _ = _along(JAX[name], [jax.numpy.asarray(a) for a in args], argnums)
+    g, diff = along(f, args, argnums)
+    jg, _ = along(JAX[name], [jax.numpy.asarray(a) for a in args], argnums)
     w = np.linspace(0.5, 1.5, np.size(f(*args))).reshape(np.shape(f(*args)))
     ours = lt.grad(lambda *d: lnp.sum(g(*d) * w), argnums=tuple(range(len(diff))))(*diff)
     theirs = jax.grad(lambda *d: jax.numpy.sum(jg(*d) * w),
@@ -167,7 +158,7 @@ def test_gradients_match_jax(name, f, ref, args, argnums):
 @pytest.mark.parametrize("name,f,ref,args,argnums", CASES, ids=IDS)
 def test_eager_equals_staged_and_vmap(name, f, ref, args, argnums):
     check_staged(f, args)
-    g, diff = _along(f, args, argnums)
+    g, diff = along(f, args, argnums)
     grad_sum = lt.grad(lambda *d: lnp.sum(g(*d)))
     check_staged(grad_sum, diff)
     # vmap over the leading axis equals the unbatched call, row by row

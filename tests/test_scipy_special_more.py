@@ -15,7 +15,7 @@ import scipy.special as sc
 import lintra as lt
 import lintra.numpy as lnp
 import lintra.scipy.special as S
-from lintra.test_util import check_grads, check_staged
+from lintra.test_util import along, check_grads, check_staged
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -77,15 +77,6 @@ IDS = [c[0] for c in CASES]
 ALL_IDS = [c[0] for c in ALL]
 
 
-def _along(f, args, argnums):
-    """``f`` as a function of the arguments at ``argnums`` (the others fixed)."""
-    def g(*diff):
-        full = list(args)
-        for i, v in zip(argnums, diff):
-            full[i] = v
-        return f(*full)
-    return g, tuple(args[i] for i in argnums)
-
 
 @pytest.mark.parametrize("name,f,ref,args,argnums", CASES, ids=IDS)
 def test_values_match_scipy(name, f, ref, args, argnums):
@@ -128,14 +119,14 @@ def test_broadcasting_and_python_scalars():
 
 @pytest.mark.parametrize("name,f,ref,args,argnums", ALL, ids=ALL_IDS)
 def test_check_grads_order_2(name, f, ref, args, argnums):
-    g, diff = _along(f, args, argnums)
+    g, diff = along(f, args, argnums)
     check_grads(g, diff, order=2, eps=1e-5, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("name,f,ref,args,argnums", ALL, ids=ALL_IDS)
 def test_eager_equals_staged_and_vmap(name, f, ref, args, argnums):
     check_staged(f, args)
-    g, diff = _along(f, args, argnums)
+    g, diff = along(f, args, argnums)
     grad_sum = lt.grad(lambda *d: lnp.sum(lnp.real(g(*d))))
     check_staged(grad_sum, diff)
     batched = lt.vmap(f)(*args)

@@ -9,7 +9,7 @@ import scipy.stats as ss
 import lintra as lt
 import lintra.numpy as lnp
 import lintra.scipy.stats as st
-from lintra.test_util import check_grads, check_staged
+from lintra.test_util import along, check_grads, check_staged
 
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
@@ -69,12 +69,7 @@ def _ours(d, f):
 
 
 def _along(f, args, argnums):
-    def g(*diff):
-        full = list(args)
-        for i, v in zip(argnums, diff):
-            full[i] = v
-        return f(*full)
-    return g, tuple(np.asarray(args[i], float) for i in argnums)
+    return along(f, args, argnums, as_float=True)
 
 
 @pytest.mark.parametrize("d,f,args,argnums", CASES, ids=IDS)

@@ -3,7 +3,8 @@
 - ``check_jvp``: forward mode against central finite differences;
 - ``check_vjp``: the dot-product test ⟨ct, J·t⟩ = ⟨Jᵀ·ct, t⟩ (J·t from jvp, Jᵀ·ct from vjp);
 - ``check_grads``: both, recursively to ``order`` (derivatives of derivatives);
-- ``check_staged``: eager == jit (staged, interpreted) on the same program.
+- ``check_staged``: eager == jit (staged, interpreted) on the same program;
+- ``along``: a function of some of its arguments, the others fixed (what the checks vary).
 
 Complex leaves are perturbed along random complex directions (real and imaginary parts both
 move), and the dot-product test pairs values as Re(sum(a * b)), the pairing under which JAX's
@@ -66,6 +67,18 @@ def _assert_close(a, b, rtol: float, atol: float, what: str):
             err = np.max(np.abs(_wide(x) - _wide(y)))
             raise AssertionError(f"{what}: leaf {i} differs (max abs err {err:.3g})\n"
                                  f"  got      {x}\n  expected {y}")
+
+
+def along(f: Callable, args: Sequence, argnums: Sequence[int], as_float: bool = False
+          ) -> tuple[Callable, tuple]:
+    """``f`` as a function of the arguments at ``argnums`` (the others fixed at ``args``),
+    and those arguments (``as_float``: as float arrays, for integer-valued ones)."""
+    def g(*diff):
+        full = list(args)
+        for i, v in zip(argnums, diff):
+            full[i] = v
+        return f(*full)
+    return g, tuple(np.asarray(args[i], float) if as_float else args[i] for i in argnums)
 
 
 def numerical_jvp(f: Callable, args: Sequence, tangents: Sequence, eps: float = 1e-6):
