@@ -48,6 +48,18 @@ def _dot_blas(g, x, y, xf, xc, yf, yc, xb, yb):
     return g.gemm(x, y, m, n, k, ta, tb, batch=batch)
 
 
+def _operand_indices(x, y, xf, xc, yf, yc, xb, yb, m, r):
+    """The indices into x and y of output position ``m`` (batch, x's free, y's free axes)
+    and contraction position ``r``."""
+    bm, xm, ym = m[:len(xb)], m[len(xb):len(xb) + len(xf)], m[len(xb) + len(xf):]
+    xi, yi = [None] * x.aval.ndim, [None] * y.aval.ndim
+    for d, i in [*zip(xb, bm), *zip(xf, xm), *zip(xc, r)]:
+        xi[d] = i
+    for d, i in [*zip(yb, bm), *zip(yf, ym), *zip(yc, r)]:
+        yi[d] = i
+    return xi, yi
+
+
 def _dot_rows(g, x, y, xf, xc, yf, yc, xb, yb):
     """A product with one short free axis of ``y`` (n <= ``ROW_WIDTH``) and a short
     contraction (unrolled), as XLA emits small dots: each output row one ``<n x double>``
@@ -65,12 +77,7 @@ def _dot_rows(g, x, y, xf, xc, yf, yc, xb, yb):
     n, out = y.aval.shape[yf[0]], g.alloc(g.out_aval)
 
     def term(m, r):
-        bm, xm = m[:len(xb)], m[len(xb):]
-        xi, yi = [None] * x.aval.ndim, [None] * y.aval.ndim
-        for d, i in [*zip(xb, bm), *zip(xf, xm), *zip(xc, r)]:
-            xi[d] = i
-        for d, i in [*zip(yb, bm), *zip(yc, r), (yf[0], g.i64(0))]:
-            yi[d] = i
+        xi, yi = _operand_indices(x, y, xf, xc, yf, yc, xb, yb, [*m, g.i64(0)], r)
         return g.b.fmul(g.splat(g.load_at(x, xi), n), g.vector_at(y, yi, yf[0], n))
 
     def row(m):
@@ -113,18 +120,7 @@ def _dot_general(g, ins, *, dimension_numbers):
     inner = [x.aval.shape[d] for d in xc]
 
     def term(m, r):
-        bm, xm, ym = m[:len(xb)], m[len(xb):len(xb) + len(xf)], m[len(xb) + len(xf):]
-        xi, yi = [None] * x.aval.ndim, [None] * y.aval.ndim
-        for d, i in zip(xb, bm):
-            xi[d] = i
-        for d, i in zip(yb, bm):
-            yi[d] = i
-        for d, i in zip(xf, xm):
-            xi[d] = i
-        for d, i in zip(yf, ym):
-            yi[d] = i
-        for dx, dy, i in zip(xc, yc, r):
-            xi[dx], yi[dy] = i, i
+        xi, yi = _operand_indices(x, y, xf, xc, yf, yc, xb, yb, m, r)
         return se.mul(widen(g.load_at(x, xi)), widen(g.load_at(y, yi)))
 
     def at(m):
