@@ -10,17 +10,19 @@ _PKG_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Keyed by id(code), holding the code object to check identity: hashing a code object hashes
 # its constants and names on every lookup (a tenth of staging's time went there).
-_internal_code: dict = {}   # id(code) -> (code, defined inside lintra or frozen importlib?)
-_lines: dict = {}           # (id(code), line number) -> (code, its summary)
+_internal_code: dict = {}   # id(code) -> code, for code defined inside lintra (or importlib)
+_external_code: dict = {}   # id(code) -> code, for the user's code
+_lines: dict = {}           # (id(code), instruction offset) -> (code, its summary)
 
 
 def _is_internal(code) -> bool:
-    hit = _internal_code.get(id(code))
-    if hit is None or hit[0] is not code:
-        fn = code.co_filename
-        hit = _internal_code[id(code)] = (code, fn.startswith((_PKG_DIR, "<frozen",
-                                                               "<lintra")))
-    return hit[1]
+    """Classify ``code`` once (the walk below then needs one lookup per frame)."""
+    inside = code.co_filename.startswith((_PKG_DIR, "<frozen", "<lintra"))
+    table = _internal_code if inside else _external_code
+    if len(table) > 100_000:
+        table.clear()
+    table[id(code)] = code
+    return inside
 
 
 def user_frame_summary(skip_pkg: bool = True, frame=None) -> str | None:
@@ -28,24 +30,23 @@ def user_frame_summary(skip_pkg: bool = True, frame=None) -> str | None:
     None. Called once per staged user operation (through a dozen of lintra's frames), so the
     package test is cached per code object and looked up inline."""
     f = sys._getframe(1) if frame is None else frame
-    internal = _internal_code
+    internal, external = _internal_code, _external_code
     while f is not None:
         code = f.f_code
         if skip_pkg:
-            hit = internal.get(id(code))
-            if hit is None or hit[0] is not code:
-                inside = _is_internal(code)
-            else:
-                inside = hit[1]
-            if inside:
+            if internal.get(id(code)) is code:
                 f = f.f_back
                 continue
-        key = (id(code), f.f_lineno)
+            if external.get(id(code)) is not code and _is_internal(code):
+                f = f.f_back
+                continue
+        # by instruction offset: cheap, where the line number is a search of the line table
+        key = (id(code), f.f_lasti)
         hit = _lines.get(key)
         if hit is None or hit[0] is not code:
             if len(_lines) > 100_000:
                 _lines.clear()
-            hit = _lines[key] = (code, f"{code.co_filename}:{key[1]} ({code.co_name})")
+            hit = _lines[key] = (code, f"{code.co_filename}:{f.f_lineno} ({code.co_name})")
         return hit[1]
     return None
 

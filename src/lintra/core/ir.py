@@ -120,7 +120,11 @@ def typecheck(program: Program, _seen: set | None = None) -> tuple[list, list]:
     env: set[int] = set()
     _define(env, program.params)
     for eqn in program.eqns:
-        in_avals = [_read(env, x) for x in eqn.inputs]
+        in_avals = []
+        for x in eqn.inputs:            # _read, inline: this loop runs once per equation
+            if id(x) not in env and x.__class__ is not Literal:
+                _read(env, x)
+            in_avals.append(x.aval)
         prim = eqn.prim
         if prim.higher_order:
             for sub in prim.subprograms(eqn.params):
@@ -133,9 +137,11 @@ def typecheck(program: Program, _seen: set | None = None) -> tuple[list, list]:
             raise TypeCheckError(f"`{prim.name}` has {len(eqn.outputs)} outputs, its rule "
                                  f"gives {len(out_avals)}")
         for v, a in zip(eqn.outputs, out_avals):
-            if v.__class__ is Var and v.aval is not a and v.aval != a:
+            if v.__class__ is not Var or id(v) in env:
+                _define(env, [v])       # raises: not a variable, or defined twice
+            if v.aval is not a and v.aval != a:
                 raise TypeCheckError(f"`{prim.name}` output is {v.aval}, rule says {a}")
-        _define(env, eqn.outputs)
+            env.add(id(v))
     out_avals = [_read(env, x) for x in program.outs]
     return program.in_avals, out_avals
 
@@ -160,16 +166,17 @@ def dce(program: Program, used_outputs: list[bool] | None = None) -> Program:
     outs = program.outs if used_outputs is None else [
         o for o, u in zip(program.outs, used_outputs) if u]
     live = {id(o) for o in outs if isinstance(o, Var)}
+    mark = live.add
     kept = []
     for eqn in reversed(program.eqns):
-        for v in eqn.outputs:
-            if id(v) in live:
-                break
-        else:
-            if not eqn_has_effect(eqn):
+        ovs = eqn.outputs
+        if not (len(ovs) == 1 and id(ovs[0]) in live):     # the common case, inline
+            if not any(id(v) in live for v in ovs) and not eqn_has_effect(eqn):
                 continue
         kept.append(eqn)
-        live.update([id(x) for x in eqn.inputs if x.__class__ is not Literal])
+        for x in eqn.inputs:
+            if x.__class__ is not Literal:
+                mark(id(x))
     kept.reverse()
     if len(kept) == len(program.eqns) and used_outputs is None:
         return program

@@ -34,14 +34,16 @@ class Primitive:
         self.shape_rule: Callable | None = None
         self.subprograms = subprograms   # params -> the programs an equation carries
         self.has_effect = has_effect     # never removed or shared by dce/CSE
-        self._avals_cache: dict = {}
+        self._avals_cache: dict = {}    # (input types, params) -> output types
+        self._by_identity: dict = {}    # (ids of input avals, params) -> (avals, outputs)
         registry[name] = self
 
     def __repr__(self) -> str:
         return self.name
 
-    def bind(self, *args, **params):
-        return bind(self, *args, **params)
+    # ``prim.bind(*args, **params)`` is ``trace.bind(prim, ...)`` itself: a Python frame less
+    # on every operation traced
+    bind = bind
 
     @property
     def higher_order(self) -> bool:
@@ -49,28 +51,45 @@ class Primitive:
         return self.subprograms is not _no_subprograms
 
     def abstract_eval(self, *avals: ShapedArray, **params) -> list[ShapedArray]:
-        """The output types (memoized per input types and params: staging and the type
-        checker ask once per equation, mostly the same question)."""
-        key = None
-        if not self.higher_order:
-            try:
-                key = (tuple([(a.shape, a.dtype, a.weak_type) if a.__class__ is ShapedArray
-                              else a for a in avals]),
-                       tuple(sorted(params.items())) if params else ())
-                hit = self._avals_cache.get(key)
-            except TypeError:
-                key = hit = None
-            if hit is not None:
-                return list(hit)
+        """The output types, memoized per input types and params: staging and the type
+        checker ask once per equation, mostly the same question, and mostly with the same
+        aval objects (the memo's own outputs), so those are looked up by identity first."""
+        if self.subprograms is not _no_subprograms:
+            return self._shape(avals, params)
+        try:
+            pkey = (() if not params else tuple(params.items()) if len(params) == 1
+                    else tuple(sorted(params.items())))
+            n = len(avals)
+            by_id = ((id(avals[0]), pkey) if n == 1 else
+                     (id(avals[0]), id(avals[1]), pkey) if n == 2 else
+                     (*map(id, avals), pkey))
+            hit = self._by_identity.get(by_id)
+        except TypeError:
+            return self._shape(avals, params)
+        if hit is not None:
+            return list(hit[1])
+        key = (tuple([(a.shape, a.dtype, a.weak_type) if a.__class__ is ShapedArray
+                      else a for a in avals]), pkey)
+        try:
+            out = self._avals_cache.get(key)
+        except TypeError:
+            return self._shape(avals, params)
+        if out is None:
+            out = tuple(self._shape(avals, params))
+            if len(self._avals_cache) >= _AVALS_CACHE_SIZE:
+                self._avals_cache.clear()
+            self._avals_cache[key] = out
+        if len(self._by_identity) >= _AVALS_CACHE_SIZE:
+            self._by_identity.clear()
+        # the entry holds the avals, so no other object can take their ids while it lives
+        self._by_identity[by_id] = (avals, out)
+        return list(out)
+
+    def _shape(self, avals: tuple, params: dict) -> list[ShapedArray]:
         if self.shape_rule is None:
             raise MissingRuleError(f"primitive `{self.name}` has no shape rule")
         out = self.shape_rule(*avals, **params)
-        out = list(out) if self.multiple_results else [out]
-        if key is not None:
-            if len(self._avals_cache) >= _AVALS_CACHE_SIZE:
-                self._avals_cache.clear()
-            self._avals_cache[key] = tuple(out)
-        return out
+        return list(out) if self.multiple_results else [out]
 
     def def_impl(self, fn: Callable) -> Callable:
         self.impl = fn

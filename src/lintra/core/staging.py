@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -110,21 +111,20 @@ USER_LINE = object()
 
 
 class StagingTracer(Tracer):
-    __slots__ = ("atom",)
+    # ``aval`` is a slot (its atom's, copied once): read by every operation's type checks
+    __slots__ = ("atom", "aval")
 
     def __init__(self, trace: StagingTrace, atom):
         self._trace = trace
         self.atom = atom
-
-    @property
-    def aval(self) -> ShapedArray:
-        return self.atom.aval
+        self.aval = atom.aval
 
 
 class StagingTrace(Trace):
     __slots__ = ()
     transformation = "staging (jit / make_program / fn)"
     stages_constants = True
+    binds_nothing = True
 
     @property
     def builder(self) -> ProgramBuilder:
@@ -145,15 +145,20 @@ class StagingTrace(Trace):
         know every input is already a tracer of this trace."""
         atoms = [t.atom for t in tracers]
         builder = self.main.data
-        key = None if prim.has_effect else _cse_key(prim, atoms, params)
-        if key is not None:
-            hit = builder.cse.get(key)
-            if hit is not None:
-                return [StagingTracer(self, v) for v in hit]
+        key = None
+        if not prim.has_effect:
+            pkey = params_key(params) if params else ()
+            ins = None if pkey is None else _atoms_key(atoms)
+            if ins is not None:
+                key = (prim, ins, pkey)
+                hit = builder.cse.get(key)
+                if hit is not None:
+                    return [StagingTracer(self, v) for v in hit]
         out_avals = prim.abstract_eval(*[a.aval for a in atoms], **params)
-        outs = [Var(a.strip_weak()) for a in out_avals]
+        outs = [Var(a.strip_weak() if a.weak_type else a) for a in out_avals]
         builder.eqns.append(Eqn(prim, atoms, params, outs,
-                                source_line() if source is USER_LINE else source))
+                                source_line(sys._getframe(1)) if source is USER_LINE
+                                else source))
         if key is not None:
             builder.cse[key] = outs
         return [StagingTracer(self, v) for v in outs]
@@ -218,16 +223,6 @@ def params_key(params: dict):
     except TypeError:
         return None
     return key
-
-
-def _cse_key(prim, atoms, params):
-    """A key under which two applications are the same computation, or None (then the
-    equation is never shared). Variables compare by identity, literals by value."""
-    pkey = params_key(params)
-    ins = None if pkey is None else _atoms_key(atoms)
-    if ins is None:
-        return None
-    return (prim, ins, pkey)      # both parts are hashable, as built
 
 
 class Replay:

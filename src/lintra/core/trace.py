@@ -75,6 +75,9 @@ class Trace:
     __slots__ = ("main",)
     transformation = "a transformation"      # how errors name it
     stages_constants = False                 # its programs keep the values it is given
+    # its process_primitive binds nothing (no rule runs): the user's source line is found
+    # from its own frame, so bind need not note where the user's operation started
+    binds_nothing = False
     # why a traced value has no concrete value here, and what to do instead
     unknown_because = (
         "Its value is not known while the program is being staged (under `jit`, "
@@ -228,12 +231,42 @@ _UFUNC_ALIASES = {"true_divide": "divide", "absolute": "abs", "conjugate": "conj
 # The NumPy-style namespace (``lintra.numpy``) that operators and methods on traced values
 # follow. ``core`` does not import it (it sits above core); it registers itself on import.
 array_namespace: Any = None
+# The same functions without the namespace's wrappers (which apply them pointwise to function
+# values and view concrete results as ``Array``s), filled in by the namespace: an operator
+# between tracers of arrays and numbers needs neither, and tracing runs thousands of them.
+direct_functions: dict[str, Any] = {}
 
 
 def _method(name: str, swap: bool = False):
     if swap:
         return lambda self, other: getattr(array_namespace, name)(other, self)
     return lambda self, *args, **kw: getattr(array_namespace, name)(self, *args, **kw)
+
+
+def _array_operand(x: Any) -> bool:
+    """``x`` is a number, a NumPy array or a tracer of one (not a function value)."""
+    c = x.__class__
+    if c is float or c is int or c is np.ndarray:
+        return True
+    return isinstance(x, Tracer) and not x.aval.is_function
+
+
+def _operator(name: str, swap: bool = False):
+    """A binary operator: straight to ``name``'s direct function for array operands."""
+    def op(self, other):
+        if not self.aval.is_function and _array_operand(other):
+            fn = direct_functions.get(name)
+            if fn is not None:
+                return fn(other, self) if swap else fn(self, other)
+        fn = getattr(array_namespace, name)
+        return fn(other, self) if swap else fn(self, other)
+    op.__name__ = f"__{'r' if swap else ''}{name}__"
+    return op
+
+
+def _getitem(self, idx):
+    fn = direct_functions.get("getitem") or array_namespace.getitem
+    return fn(self, idx)
 
 
 _BINARY_OPERATORS = {
@@ -252,17 +285,17 @@ def _define_operators() -> None:
     the same meaning in ``array_namespace``."""
     T = Tracer
     for op, name in _BINARY_OPERATORS.items():
-        setattr(T, f"__{op}__", _method(name))
-        setattr(T, f"__r{op}__", _method(name, swap=True))
+        setattr(T, f"__{op}__", _operator(name))
+        setattr(T, f"__r{op}__", _operator(name, swap=True))
     for op, name in _COMPARISONS.items():
-        setattr(T, f"__{op}__", _method(name))
+        setattr(T, f"__{op}__", _operator(name))
     for name in _METHODS:
         setattr(T, name, _method(name))
     T.__neg__ = _method("negative")
     T.__pos__ = lambda self: self
     T.__abs__ = _method("abs")
     T.__invert__ = _method("invert")
-    T.__getitem__ = _method("getitem")
+    T.__getitem__ = _getitem
     T.at = property(_method("at_property"))
     T.T = property(_method("transpose"))
     T.real = property(_method("real"))
@@ -341,15 +374,19 @@ def full_lower(val: Any) -> Any:
 
 def bind(prim, *args, **params):
     """Apply primitive ``prim``: dispatch to the top trace among ``args``."""
-    trace = find_top_trace(args)
-    if trace is _EVAL_TRACE:
-        try:
-            return prim.impl(*args, **params)
-        except (ValueError, TypeError, IndexError) as e:
-            raise type(e)(f"in `{prim.name}`: {e}") from e
-    tracers = [full_raise(trace, a) for a in args]
+    trace = _common_trace(args)
+    if trace is not None:       # the hot case: tracers of one live trace (and NumPy arrays)
+        tracers = [a if isinstance(a, Tracer) else trace.pure(a) for a in args]
+    else:
+        trace = find_top_trace(args)
+        if trace is _EVAL_TRACE:
+            try:
+                return prim.impl(*args, **params)
+            except (ValueError, TypeError, IndexError) as e:
+                raise type(e)(f"in `{prim.name}`: {e}") from e
+        tracers = [full_raise(trace, a) for a in args]
     state = _state
-    if state.in_bind:
+    if state.in_bind or trace.binds_nothing:
         outs = trace.process_primitive(prim, tracers, params)
     else:                 # an operation of the user's: its rules' binds share its source
         state.in_bind = True
@@ -362,6 +399,25 @@ def bind(prim, *args, **params):
     if prim.multiple_results:
         return [full_lower(o) for o in outs]
     return full_lower(outs[0])
+
+
+def _common_trace(args) -> Trace | None:
+    """The trace of ``args`` when every one is a tracer of one live trace or a NumPy array,
+    else None (then ``find_top_trace`` and ``full_raise`` sort them out)."""
+    trace = None
+    for x in args:
+        if not isinstance(x, Tracer):
+            if x.__class__ is np.ndarray:
+                continue
+            return None
+        t = x._trace
+        if trace is None:
+            trace = t
+        elif t.main is not trace.main:
+            return None
+    if trace is None or trace.main.finished:
+        return None
+    return trace
 
 
 class EvalTrace(Trace):
@@ -401,13 +457,14 @@ def call_with_source(source: str | None, fn, *args, **kwargs):
         state.in_bind, state.source = saved
 
 
-def source_line() -> str | None:
+def source_line(frame=None) -> str | None:
     """The user's source line of the operation being traced (for ``Eqn.source``): found once
     per user operation, however many equations its rules stage (a frame walk each cost a
-    quarter of staging a large gradient)."""
+    quarter of staging a large gradient). Outside a user's operation, the search starts at
+    ``frame`` (the caller's, by default)."""
     state = _state
     if not state.in_bind:
-        return user_frame_summary()
+        return user_frame_summary(frame=sys._getframe(1) if frame is None else frame)
     if state.source is None:
         state.source = user_frame_summary(frame=state.frame)
     return state.source

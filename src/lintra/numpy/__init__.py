@@ -70,6 +70,7 @@ def _concrete_results(fn):
             return as_array(out)
         return out
     wrapper._lintra_concrete = True
+    wrapper._lintra_unwrap = fn
     return wrapper
 
 
@@ -83,6 +84,7 @@ def _pointwise_on_functions(fn):
                 return _function.pointwise(fn, args, kwargs)
         return fn(*args, **kwargs)
     wrapper._lintra_concrete = True
+    wrapper._lintra_unwrap = fn
     return wrapper
 
 
@@ -137,4 +139,13 @@ def __dir__():
     return sorted(set(_NAMES))
 
 
+def _unwrapped(fn):
+    while hasattr(fn, "_lintra_unwrap"):
+        fn = fn._lintra_unwrap
+    return fn
+
+
 _trace.array_namespace = _sys.modules[__name__]
+_trace.direct_functions.update(
+    {name: _unwrapped(globals()[name]) for name in
+     [*_trace._BINARY_OPERATORS.values(), *_trace._COMPARISONS.values(), "getitem"]})

@@ -221,12 +221,16 @@ def _int_index(x, idx):
     """``x[i]`` / ``x[i, j]`` with static ints: one ``take`` of a constant index vector, or
     None for any other index. Scalar loops index this way thousands of times; the general
     path below costs ~0.3 ms each."""
+    shape = getattr(x.aval, "shape", None)
+    if idx.__class__ is int and shape:          # x[i]: the loops' case
+        n = shape[0]
+        if 0 <= idx < n:
+            return I.take_p.bind(x, _index_vector((idx,)), axis=0)
     if isinstance(idx, tuple):
         if not idx:
             return None
     else:
         idx = (idx,)
-    shape = getattr(x.aval, "shape", None)
     if shape is None or len(idx) > len(shape):
         return None
     vec = []

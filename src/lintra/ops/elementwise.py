@@ -35,7 +35,15 @@ from ..core.eval import scalar_impls
 from ..core.function import is_function_arg
 from ..core.primitive import Primitive
 from ..core.trace import Tracer, get_aval
-from .base import FAST_UNARY, asarray_value, convert_element_type, promote, promote_float
+from .base import (
+    FAST_UNARY,
+    asarray_value,
+    convert_element_type,
+    inexact_tracer,
+    promote,
+    promote_float,
+    same_type_tracers,
+)
 from .compare import (  # noqa: F401  (re-exported: every elementwise primitive is E.<name>)
     ANY,
     FLOAT,
@@ -127,12 +135,16 @@ def _concrete2(p, x, y):
 
 
 def add(x, y):
+    if same_type_tracers(x, y):
+        return add_p.bind(x, y)
     if _concrete_float(x) and _concrete_float(y):
         return _concrete2(add_p, x, y)
     return add_p.bind(*promote(x, y))
 
 
 def sub(x, y):
+    if same_type_tracers(x, y):
+        return sub_p.bind(x, y)
     if _concrete_float(x) and _concrete_float(y):
         return _concrete2(sub_p, x, y)
     return sub_p.bind(*promote(x, y))
@@ -161,6 +173,8 @@ div_p = binary_primitive("div", np.true_divide, INEXACT)
 
 
 def mul(x, y):
+    if same_type_tracers(x, y):
+        return mul_p.bind(x, y)
     if _concrete_float(x) and _concrete_float(y):
         return _concrete2(mul_p, x, y)
     x, y = promote(x, y)
@@ -183,6 +197,8 @@ def _is_one(c, other) -> bool:
 
 def div(x, y):
     """True division; integers divide to float64 (NumPy's ``/``)."""
+    if same_type_tracers(x, y) and x.aval.dtype.kind in "fc":
+        return div_p.bind(x, y)
     if _concrete_float(x) and _concrete_float(y):
         return _concrete2(div_p, x, y)
     return div_p.bind(*promote_float(x, y))
@@ -228,6 +244,8 @@ def _op(p, *numpy_names: str):
             out = fast(p, x)
             if out is not NotImplemented:
                 return out
+        if inexact_tracer(x):                   # nothing to promote or view
+            return p.bind(x)
         if is_function_arg(x):                  # pointwise on a function (lintra.functional)
             return function.pointwise(op, (x,), {})
         (x,) = promote_float(x)
