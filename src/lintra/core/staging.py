@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import operator
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -55,9 +56,12 @@ class ProgramBuilder:
         through the CSE table, as ``process_primitive`` would); its outputs' atoms.
         Replaying a memoized rule this way costs a copy per equation, not a trace."""
         vals = list(in_atoms)
+        read = vals.__getitem__
         eqns, cse = self.eqns, self.cse
-        for prim, refs, params, pkey, avals in replay.steps:
-            ins = [r if r.__class__ is Literal else vals[r] for r in refs]
+        for prim, refs, params, pkey, avals, plain in replay.steps:
+            # map, not a comprehension (a frame per equation)
+            ins = (list(map(read, refs)) if plain else
+                   [r if r.__class__ is Literal else vals[r] for r in refs])
             key = None
             if pkey is not None:
                 key = _atoms_key(ins)
@@ -67,7 +71,7 @@ class ProgramBuilder:
                     if hit is not None:
                         vals.extend(hit)
                         continue
-            outs = [Var(a) for a in avals]
+            outs = [Var(avals[0])] if len(avals) == 1 else [Var(a) for a in avals]
             eqns.append(Eqn(prim, ins, params, outs, source))
             if key is not None:
                 cse[key] = outs
@@ -120,6 +124,10 @@ class StagingTracer(Tracer):
         self.aval = atom.aval
 
 
+_atom_of = operator.attrgetter("atom")
+_aval_of = operator.attrgetter("aval")
+
+
 class StagingTrace(Trace):
     __slots__ = ()
     transformation = "staging (jit / make_program / fn)"
@@ -143,7 +151,7 @@ class StagingTrace(Trace):
         """Stage one equation of this trace's tracers (``source``: its source line, or
         ``USER_LINE`` to find the user's); ``bind`` without the dispatch, for callers that
         know every input is already a tracer of this trace."""
-        atoms = [t.atom for t in tracers]
+        atoms = list(map(_atom_of, tracers))        # map, not a comprehension: no frame
         builder = self.main.data
         key = None
         if not prim.has_effect:
@@ -154,13 +162,19 @@ class StagingTrace(Trace):
                 hit = builder.cse.get(key)
                 if hit is not None:
                     return [StagingTracer(self, v) for v in hit]
-        out_avals = prim.abstract_eval(*[a.aval for a in atoms], **params)
-        outs = [Var(a.strip_weak() if a.weak_type else a) for a in out_avals]
+        out_avals = prim.abstract_eval(*map(_aval_of, atoms), **params)
+        if len(out_avals) == 1:
+            a = out_avals[0]
+            outs = [Var(a.strip_weak() if a.weak_type else a)]
+        else:
+            outs = [Var(a.strip_weak() if a.weak_type else a) for a in out_avals]
         builder.eqns.append(Eqn(prim, atoms, params, outs,
                                 source_line(sys._getframe(1)) if source is USER_LINE
                                 else source))
         if key is not None:
             builder.cse[key] = outs
+        if len(outs) == 1:
+            return [StagingTracer(self, outs[0])]
         return [StagingTracer(self, v) for v in outs]
 
     def new_arg(self, aval: ShapedArray) -> StagingTracer:
@@ -228,7 +242,7 @@ def params_key(params: dict):
 class Replay:
     """A program prepared for ``ProgramBuilder.inline``: inputs as slot numbers (params
     first, then each equation's outputs in order), the CSE key of each equation's params
-    computed once (None: never shared)."""
+    computed once (None: never shared), and whether its inputs are all slots (no literal)."""
 
     __slots__ = ("steps", "outs")
 
@@ -238,8 +252,9 @@ class Replay:
         for eqn in program.eqns:
             refs = tuple(x if x.__class__ is Literal else slot[id(x)] for x in eqn.inputs)
             pkey = None if eqn.prim.has_effect else params_key(eqn.params)
+            plain = not any(r.__class__ is Literal for r in refs)
             self.steps.append((eqn.prim, refs, eqn.params, pkey,
-                               tuple(v.aval for v in eqn.outputs)))
+                               tuple(v.aval for v in eqn.outputs), plain))
             for v in eqn.outputs:
                 slot[id(v)] = len(slot)
         self.outs = tuple(x if x.__class__ is Literal else slot[id(x)] for x in program.outs)

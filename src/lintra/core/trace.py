@@ -376,7 +376,10 @@ def bind(prim, *args, **params):
     """Apply primitive ``prim``: dispatch to the top trace among ``args``."""
     trace = _common_trace(args)
     if trace is not None:       # the hot case: tracers of one live trace (and NumPy arrays)
-        tracers = [a if isinstance(a, Tracer) else trace.pure(a) for a in args]
+        tracers = list(args)
+        for i, a in enumerate(tracers):
+            if not isinstance(a, Tracer):
+                tracers[i] = trace.pure(a)
     else:
         trace = find_top_trace(args)
         if trace is _EVAL_TRACE:
@@ -398,7 +401,8 @@ def bind(prim, *args, **params):
             state.source = state.frame = None
     if prim.multiple_results:
         return [full_lower(o) for o in outs]
-    return full_lower(outs[0])
+    out = outs[0]
+    return out.full_lower() if isinstance(out, Tracer) else out
 
 
 def _common_trace(args) -> Trace | None:
