@@ -144,10 +144,7 @@ class StagingTrace(Trace):
     def lift(self, val):
         return StagingTracer(self, self.builder.const_var(val))
 
-    def process_primitive(self, prim, tracers, params):
-        return self.emit(prim, tracers, params, USER_LINE)
-
-    def emit(self, prim, tracers, params, source) -> list[StagingTracer]:
+    def emit(self, prim, tracers, params, source=USER_LINE) -> list[StagingTracer]:
         """Stage one equation of this trace's tracers (``source``: its source line, or
         ``USER_LINE`` to find the user's); ``bind`` without the dispatch, for callers that
         know every input is already a tracer of this trace."""
@@ -176,6 +173,8 @@ class StagingTrace(Trace):
         if len(outs) == 1:
             return [StagingTracer(self, outs[0])]
         return [StagingTracer(self, v) for v in outs]
+
+    process_primitive = emit        # by the user's line; a frame less per operation
 
     def new_arg(self, aval: ShapedArray) -> StagingTracer:
         """An argument: a Python scalar passed to ``jit`` stays weakly typed, as in JAX

@@ -132,12 +132,23 @@ def _split_shared_reads(eqns: list[Eqn]) -> list[Eqn]:
 
 
 def _signatures(eqns: list[Eqn]) -> list[int]:
+    """Per equation, a number that is equal for equal (primitive, params, input types,
+    literal or not)."""
     table: dict = {}
+    types: dict[int, tuple] = {}        # id(aval) -> (aval, its key): an aval is keyed once
     sigs = []
     for e in eqns:
-        pkey = params_key(e.params)
-        key = (e.prim, pkey if pkey is not None else object(),
-               tuple((x.aval, x.__class__ is Literal) for x in e.inputs))
+        pkey = params_key(e.params) if e.params else ()
+        ins = []
+        for x in e.inputs:
+            a = x.aval
+            t = types.get(id(a))
+            if t is None:
+                t = types[id(a)] = (a, (a.shape, a.dtype) if a.__class__ is ShapedArray
+                                    else a)
+            ins.append(t[1])
+            ins.append(x.__class__ is Literal)
+        key = (e.prim, pkey if pkey is not None else object(), tuple(ins))
         sigs.append(table.setdefault(key, len(table)))
     return sigs
 
