@@ -230,7 +230,7 @@ def params_key(params: dict):
     """The params as a hashable key (sorted by name), or None where a value is unhashable."""
     if not params:
         return ()
-    key = tuple(sorted(params.items()))
+    key = tuple(params.items()) if len(params) == 1 else tuple(sorted(params.items()))
     try:
         hash(key)
     except TypeError:

@@ -293,62 +293,16 @@ def _codegen(program: Program, name: str, n_primal_out: int | None = None,
     returned as a ``SparseCotangent`` (accumulated in place by the tape, design §4).
     ``header``/``prologue``/``epilogue(outs, residuals) -> lines`` embed the program's body in
     another function (the eager fast paths record the tape entry around it)."""
-    ns: dict[str, Any] = {"_Sparse": TakeCotangent, "_MathErrors": _MATH_ERRORS,
-                          **(extra_ns or {})}
-    names: dict[int, str] = {}
-
-    def name_of(x) -> str:
-        if isinstance(x, Literal):
-            c = f"_c{len(ns)}"
-            val = x.val
-            if x.aval.shape == () and x.aval.dtype == F64 and not x.aval.is_function:
-                val = float(val)
-            ns[c] = val
-            return c
-        return names[id(x)]
-
+    w = _KernelWriter(extra_ns)
     params = program.params
     order = param_order or list(range(len(params)))
     for i, v in enumerate(params):
-        names[id(v)] = f"p{i}"
+        w.names[id(v)] = f"p{i}"
     lines = [header or f"def {name}({', '.join(f'p{i}' for i in order)}):", *prologue]
-    sparse: dict[int, tuple] = {}
-    out_ids = {id(o) for o in program.outs if isinstance(o, Var)}
+    out_ids = {id(o) for o in program.outs if isinstance(o, Var)} if sparse_outputs else set()
     for j, eqn in enumerate(program.eqns):
-        for v in eqn.outputs:
-            names[id(v)] = f"v{len(names)}"
-        ins = [name_of(x) for x in eqn.inputs]
-        if (sparse_outputs and eqn.prim is scatter_add_p and len(eqn.outputs) == 1
-                and id(eqn.outputs[0]) in out_ids and isinstance(eqn.inputs[0], Literal)
-                and not np.any(eqn.inputs[0].val)):
-            aval_c = f"_a{j}"
-            ns[aval_c] = eqn.outputs[0].aval
-            lines.append(f"    {names[id(eqn.outputs[0])]} = _Sparse({aval_c}, {ins[1]}, "
-                         f"{ins[2]}, {eqn.params['axis']})")
-            sparse[id(eqn.outputs[0])] = ()
-            continue
-        fn_name = f"_f{j}"
-        outs = ", ".join(names[id(v)] for v in eqn.outputs)
-        if eqn.prim.multiple_results:
-            outs += ","
-        f = scalar_impl_of(eqn)
-        if f is None:
-            ns[fn_name] = functools.partial(eqn.prim.impl, **eqn.params) if eqn.params \
-                else eqn.prim.impl
-            lines.append(f"    {outs} = {fn_name}({', '.join(ins)})")
-            continue
-        ns[fn_name] = f
-        for k, val in eqn.params.items():     # scalar impls take params as keywords
-            ns[f"_k{j}_{k}"] = val
-        args = ", ".join([*ins, *(f"{k}=_k{j}_{k}" for k in eqn.params)])
-        unguarded = getattr(f, "unguarded", None)
-        if unguarded is None:
-            lines.append(f"    {outs} = {fn_name}({args})")
-        else:   # the entry's ``try`` inline: no extra call where math returns
-            ns[f"_u{j}"] = unguarded
-            lines += ["    try:", f"        {outs} = _u{j}({args})",
-                      "    except _MathErrors:", f"        {outs} = {fn_name}({args})"]
-    outs = [name_of(o) for o in program.outs]
+        lines += w.eqn_lines(j, eqn, out_ids)
+    outs = [w.name_of(o) for o in program.outs]
     if epilogue is not None:
         lines.extend(epilogue(outs[:n_primal_out], outs[n_primal_out:]))
     elif n_primal_out is not None:
@@ -360,7 +314,59 @@ def _codegen(program: Program, name: str, n_primal_out: int | None = None,
     else:
         lines.append("    return (" + "".join(f"{o}, " for o in outs) + ")")
     src = "\n".join(lines)
+    ns = w.ns
     exec(compile(src, f"<lintra kernel {name}>", "exec"), ns)
     fn = ns[name]
     fn.source = src
     return fn
+
+
+class _KernelWriter:
+    """The namespace and variable names of one generated kernel, and its lines per
+    equation."""
+
+    def __init__(self, extra_ns: dict | None):
+        self.ns: dict[str, Any] = {"_Sparse": TakeCotangent, "_MathErrors": _MATH_ERRORS,
+                                   **(extra_ns or {})}
+        self.names: dict[int, str] = {}
+
+    def name_of(self, x) -> str:
+        if isinstance(x, Literal):
+            c = f"_c{len(self.ns)}"
+            val = x.val
+            if x.aval.shape == () and x.aval.dtype == F64 and not x.aval.is_function:
+                val = float(val)
+            self.ns[c] = val
+            return c
+        return self.names[id(x)]
+
+    def eqn_lines(self, j: int, eqn, sparse_out_ids: set) -> list[str]:
+        ns, names = self.ns, self.names
+        for v in eqn.outputs:
+            names[id(v)] = f"v{len(names)}"
+        ins = [self.name_of(x) for x in eqn.inputs]
+        if (eqn.prim is scatter_add_p and len(eqn.outputs) == 1
+                and id(eqn.outputs[0]) in sparse_out_ids and isinstance(eqn.inputs[0], Literal)
+                and not np.any(eqn.inputs[0].val)):
+            ns[f"_a{j}"] = eqn.outputs[0].aval       # a sparse cotangent, accumulated later
+            return [f"    {names[id(eqn.outputs[0])]} = _Sparse(_a{j}, {ins[1]}, {ins[2]}, "
+                    f"{eqn.params['axis']})"]
+        fn_name = f"_f{j}"
+        outs = ", ".join(names[id(v)] for v in eqn.outputs)
+        if eqn.prim.multiple_results:
+            outs += ","
+        f = scalar_impl_of(eqn)
+        if f is None:
+            ns[fn_name] = functools.partial(eqn.prim.impl, **eqn.params) if eqn.params \
+                else eqn.prim.impl
+            return [f"    {outs} = {fn_name}({', '.join(ins)})"]
+        ns[fn_name] = f
+        for k, val in eqn.params.items():     # scalar impls take params as keywords
+            ns[f"_k{j}_{k}"] = val
+        args = ", ".join([*ins, *(f"{k}=_k{j}_{k}" for k in eqn.params)])
+        unguarded = getattr(f, "unguarded", None)
+        if unguarded is None:
+            return [f"    {outs} = {fn_name}({args})"]
+        ns[f"_u{j}"] = unguarded    # the entry's ``try`` inline: no extra call where math returns
+        return ["    try:", f"        {outs} = _u{j}({args})",
+                "    except _MathErrors:", f"        {outs} = {fn_name}({args})"]

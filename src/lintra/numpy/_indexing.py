@@ -252,7 +252,7 @@ def _index_vector(vec: tuple) -> np.ndarray:
 
 def getitem(x, idx):
     """``x[idx]`` with NumPy semantics; integer indices may be traced."""
-    if not _traced(x):
+    if not isinstance(x, Tracer):
         if not _has_tracer(idx):
             return np.asarray(x)[idx]
     else:
