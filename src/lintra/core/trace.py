@@ -235,6 +235,9 @@ array_namespace: Any = None
 # values and view concrete results as ``Array``s), filled in by the namespace: an operator
 # between tracers of arrays and numbers needs neither, and tracing runs thousands of them.
 direct_functions: dict[str, Any] = {}
+# Operators whose value on two tracers of one strong dtype is one equation of a primitive
+# (``add``: ``add_p``), filled in by the layer that defines the primitive.
+direct_primitives: dict[str, Any] = {}
 
 
 def _method(name: str, swap: bool = False):
@@ -254,7 +257,15 @@ def _array_operand(x: Any) -> bool:
 def _operator(name: str, swap: bool = False):
     """A binary operator: straight to ``name``'s direct function for array operands."""
     def op(self, other):
-        if not self.aval.is_function and _array_operand(other):
+        a = self.aval
+        if other.__class__ is self.__class__ and a.__class__ is ShapedArray:
+            b = other.aval
+            if (b.__class__ is ShapedArray and a.dtype is b.dtype and not a.weak_type
+                    and not b.weak_type):
+                prim = direct_primitives.get(name)
+                if prim is not None:
+                    return bind(prim, other, self) if swap else bind(prim, self, other)
+        if not a.is_function and _array_operand(other):
             fn = direct_functions.get(name)
             if fn is not None:
                 return fn(other, self) if swap else fn(self, other)

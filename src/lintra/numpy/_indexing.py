@@ -222,10 +222,6 @@ def _int_index(x, idx):
     None for any other index. Scalar loops index this way thousands of times; the general
     path below costs ~0.3 ms each."""
     shape = getattr(x.aval, "shape", None)
-    if idx.__class__ is int and shape:          # x[i]: the loops' case
-        n = shape[0]
-        if 0 <= idx < n:
-            return I.take_p.bind(x, _index_vector((idx,)), axis=0)
     if isinstance(idx, tuple):
         if not idx:
             return None
@@ -256,6 +252,10 @@ def getitem(x, idx):
         if not _has_tracer(idx):
             return np.asarray(x)[idx]
     else:
+        if idx.__class__ is int:                # x[i]: the loops' case, inline
+            shape = getattr(x.aval, "shape", None)
+            if shape and 0 <= idx < shape[0]:
+                return I.take_p.bind(x, _index_vector((idx,)), axis=0)
         out = _int_index(x, idx)
         if out is not None:
             return out

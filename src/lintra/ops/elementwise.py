@@ -35,6 +35,7 @@ from ..core.eval import scalar_impls
 from ..core.function import is_function_arg
 from ..core.primitive import Primitive
 from ..core.trace import Tracer, get_aval
+from ..core.trace import direct_primitives as trace_direct_primitives
 from .base import (
     FAST_UNARY,
     asarray_value,
@@ -183,6 +184,9 @@ def mul(x, y):
     if _is_one(x, y):
         return y
     return mul_p.bind(x, y)
+
+
+trace_direct_primitives.update(add=add_p, subtract=sub_p, multiply=mul_p)
 
 
 def _is_one(c, other) -> bool:
