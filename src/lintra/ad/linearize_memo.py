@@ -102,7 +102,7 @@ class MemoJVPTrace(JVPTrace):
             sig = _signature(prim, params, tracers, pe.main)
             if sig is not None:
                 ts, key, atoms = sig
-                tmpl = _templates.get(key, lambda: _record(prim, params, tracers))
+                tmpl = _templates.get(key, _record, prim, params, tracers)
                 if tmpl is not None:
                     return self._replay(tmpl, ts, pe, atoms, tracers)
         return JVPTrace.process_primitive(self, prim, tracers, params)

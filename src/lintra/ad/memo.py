@@ -91,13 +91,14 @@ class TemplateCache:
     def __init__(self):
         self.table: dict = {}
 
-    def get(self, key, record: Callable[[], Any]) -> Any:
+    def get(self, key, record: Callable[..., Any], *args: Any) -> Any:
+        """The template under ``key``, made by ``record(*args)`` the first time."""
         hit = self.table.get(key)
         if hit is None:
             if len(self.table) >= _MAX_TEMPLATES:
                 self.table.clear()
             try:
-                hit = record()
+                hit = record(*args)
             except Exception:     # NotMemoizable, or a rule that needs a concrete index:
                 hit = _UNMEMOIZABLE   # the caller runs the rule (and raises its real error)
             self.table[key] = hit

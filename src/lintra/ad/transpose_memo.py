@@ -87,7 +87,7 @@ def transpose_memoized(eqn: Eqn, invals: list, cts: list) -> list | None:
     if sig is None:
         return None
     ts, key, atoms = sig
-    tmpl = _templates.get(key, lambda: call_with_source(eqn.source, _record, eqn, invals, cts))
+    tmpl = _templates.get(key, call_with_source, eqn.source, _record, eqn, invals, cts)
     if tmpl is None:
         return None
     outs = iter(wrap_outputs(ts, ts.builder.inline(tmpl.program, atoms, eqn.source)))

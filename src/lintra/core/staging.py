@@ -76,6 +76,8 @@ class ProgramBuilder:
             if key is not None:
                 cse[key] = outs
             vals.extend(outs)
+        if replay.plain_outs:
+            return list(map(read, replay.outs))
         return [r if r.__class__ is Literal else vals[r] for r in replay.outs]
 
     def build(self, in_vars: list[Var], outs: list, name: str = "f") -> tuple[Program, list]:
@@ -243,7 +245,7 @@ class Replay:
     first, then each equation's outputs in order), the CSE key of each equation's params
     computed once (None: never shared), and whether its inputs are all slots (no literal)."""
 
-    __slots__ = ("steps", "outs")
+    __slots__ = ("steps", "outs", "plain_outs")
 
     def __init__(self, program: Program):
         slot = {id(p): i for i, p in enumerate(program.params)}
@@ -257,6 +259,7 @@ class Replay:
             for v in eqn.outputs:
                 slot[id(v)] = len(slot)
         self.outs = tuple(x if x.__class__ is Literal else slot[id(x)] for x in program.outs)
+        self.plain_outs = not any(r.__class__ is Literal for r in self.outs)
 
 
 @contextmanager
