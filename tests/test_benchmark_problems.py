@@ -267,3 +267,14 @@ def test_vmap_benchmark_cross_checks_at_tiny_sizes(capsys):
     assert rows[0][0] == "lintra vmap(grad), eager" and all(t > 0 for _, t in rows)
     res = vmap_bench.jacobians(6, 5, 1)
     assert set(res) == {"jacfwd", "jacrev", "hessian"}
+
+
+def test_tracing_benchmark_runs_and_checks_its_gradients(capsys):
+    """``benchmarks.tracing`` at a tiny n (lintra only: JAX is a peer, not imported here)."""
+    from benchmarks import tracing
+
+    x = np.random.default_rng(1).standard_normal(12)
+    cases = tracing.lintra_cases(12, x)       # checks jit(grad(f)) against the closed form
+    counts = {label: run() for label, (run, _) in cases.items()}
+    assert counts["lintra stage f"] == 12 + 4 * 11   # a read per x[i] (CSE), 4 ops per step
+    assert counts["lintra stage grad(f), rerolled (jit)"] < counts["lintra stage f"]
