@@ -124,3 +124,26 @@ def test_derived_equations_point_at_the_users_line():
     mul_sources = {e.source for e in program.eqns if e.prim.name == "mul"}
     assert exp_line in mul_sources
     assert all(s is not None for s in sources)
+
+
+def test_each_staged_operation_records_its_own_line():
+    """The fast paths of tracing (operators binding their primitive, ``x[i]``, float
+    functions of tracers, a user's own ``prim.bind``) still record the user's line."""
+    import inspect
+
+    from lintra.ops.elementwise import cos_p
+
+    def f(v):
+        a = v[0] * v[1]
+        b = lnp.sin(a)
+        c = b + 1.0
+        d = cos_p.bind(c)
+        return (d - v[2]) / v[1]
+
+    first = inspect.getsourcelines(f)[1]
+    program = lt.make_program(f)(np.arange(1.0, 4.0))
+    lines = [int(e.source.split(":")[-1].split()[0]) - first for e in program.eqns]
+    names = [e.prim.name for e in program.eqns]
+    assert list(zip(names, lines)) == [("take", 1), ("take", 1), ("mul", 1), ("sin", 2),
+                                       ("add", 3), ("cos", 4), ("take", 5), ("sub", 5),
+                                       ("div", 5)]

@@ -167,8 +167,10 @@ class StagingTrace(Trace):
             outs = [Var(a.strip_weak() if a.weak_type else a)]
         else:
             outs = [Var(a.strip_weak() if a.weak_type else a) for a in out_avals]
+        # the user's line: the search starts at the caller of emit's caller (bind's caller
+        # when emit runs as process_primitive; lintra's own code when called directly)
         builder.eqns.append(Eqn(prim, atoms, params, outs,
-                                source_line(sys._getframe(1)) if source is USER_LINE
+                                source_line(sys._getframe(2)) if source is USER_LINE
                                 else source))
         if key is not None:
             builder.cse[key] = outs
