@@ -130,7 +130,7 @@ def typecheck(program: Program, _seen: set | None = None) -> tuple[list, list]:
             for sub in prim.subprograms(eqn.params):
                 typecheck(sub, seen)
         try:
-            out_avals = prim.abstract_eval(*in_avals, **eqn.params)
+            out_avals = prim.out_types(tuple(in_avals), eqn.params)
         except Exception as e:
             raise TypeCheckError(f"in `{prim.name}`: {e}") from e
         if len(out_avals) != len(eqn.outputs):

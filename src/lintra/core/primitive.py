@@ -54,6 +54,11 @@ class Primitive:
         """The output types, memoized per input types and params: staging and the type
         checker ask once per equation, mostly the same question, and mostly with the same
         aval objects (the memo's own outputs), so those are looked up by identity first."""
+        return list(self.out_types(avals, params))
+
+    def out_types(self, avals: tuple, params: dict) -> tuple | list:
+        """``abstract_eval`` without the argument packing (staging calls it per equation);
+        the result is shared: do not change it."""
         if self.subprograms is not _no_subprograms:
             return self._shape(avals, params)
         try:
@@ -67,7 +72,7 @@ class Primitive:
         except TypeError:
             return self._shape(avals, params)
         if hit is not None:
-            return list(hit[1])
+            return hit[1]
         key = (tuple([(a.shape, a.dtype, a.weak_type) if a.__class__ is ShapedArray
                       else a for a in avals]), pkey)
         try:
@@ -83,7 +88,7 @@ class Primitive:
             self._by_identity.clear()
         # the entry holds the avals, so no other object can take their ids while it lives
         self._by_identity[by_id] = (avals, out)
-        return list(out)
+        return out
 
     def _shape(self, avals: tuple, params: dict) -> list[ShapedArray]:
         if self.shape_rule is None:

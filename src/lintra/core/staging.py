@@ -161,7 +161,7 @@ class StagingTrace(Trace):
                 hit = builder.cse.get(key)
                 if hit is not None:
                     return [StagingTracer(self, v) for v in hit]
-        out_avals = prim.abstract_eval(*map(_aval_of, atoms), **params)
+        out_avals = prim.out_types(tuple(map(_aval_of, atoms)), params)
         if len(out_avals) == 1:
             a = out_avals[0]
             outs = [Var(a.strip_weak() if a.weak_type else a)]
