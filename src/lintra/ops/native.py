@@ -70,7 +70,9 @@ W[PW.atan2_p] = lambda g, y, x: g.math("atan2", y, x)
 def _pow(g, x, y):
     if not g.is_float:
         g.decline("integer pow")
-    return g.math("pow", x, y)
+    # NumPy computes x ** 0.5 as sqrt: (-0.0) ** 0.5 is -0.0 and (-inf) ** 0.5 nan (as
+    # ``powers._pow_scalar``); a literal exponent folds the select away
+    return g.select(g.cmp("==", y, g.const(0.5)), g.math("sqrt", x), g.math("pow", x, y))
 
 
 W[PW.pow_p] = _pow
