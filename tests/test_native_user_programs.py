@@ -324,3 +324,25 @@ def test_square_root_power_is_numpy_sqrt():
     got = native(lambda x, p: lnp.power(x, p) + 0.0 * x, big, 0.5)
     with np.errstate(all="ignore"):
         np.testing.assert_array_equal(got, np.sqrt(big) + 0.0 * big)
+
+
+def test_nanvar_of_an_infinite_entry_is_nan():
+    """NaNs of the input are skipped, not those of a - mean: inf - inf stays NaN (NumPy)."""
+    a = np.array([[np.nan, 2.0, np.inf, 1.0], [1.0, np.nan, 3.0, 2.0], [np.nan] * 4])
+    z = np.array([1 + 2j, np.nan, 3 - 1j, 0.5j])
+
+    def f(a, z):
+        return (lnp.nanvar(a), lnp.nanstd(a, axis=1), lnp.nanvar(a, axis=0, ddof=1),
+                lnp.nanvar(z))
+
+    def ref(a, z):
+        return np.nanvar(a), np.nanstd(a, axis=1), np.nanvar(a, axis=0, ddof=1), np.nanvar(z)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        want = ref(a, z)
+    same(native(f, a, z), want, 1e-12)
+    same(interpret(f, a, z), want, 1e-12)
+    g = native(lt.grad(lambda a: lnp.nanvar(a[:2, :2])), a)    # of (2 - 1)**2 / 4
+    want = np.zeros_like(a)
+    want[0, 1], want[1, 0] = 0.5, -0.5
+    np.testing.assert_allclose(g, want, atol=1e-12)
