@@ -70,9 +70,7 @@ W[PW.atan2_p] = lambda g, y, x: g.math("atan2", y, x)
 def _pow(g, x, y):
     if not g.is_float:
         g.decline("integer pow")
-    # NumPy computes x ** 0.5 as sqrt: (-0.0) ** 0.5 is -0.0 and (-inf) ** 0.5 nan (as
-    # ``powers._pow_scalar``); a literal exponent folds the select away
-    return g.select(g.cmp("==", y, g.const(0.5)), g.math("sqrt", x), g.math("pow", x, y))
+    return g.math("pow", x, y)
 
 
 W[PW.pow_p] = _pow
@@ -149,15 +147,17 @@ W[E.integer_pow_p] = _integer_pow
 
 
 def _max(g, x, y):
+    """NaN if either is; y where they are equal (NumPy's maximum(-0.0, 0.0) is 0.0 and
+    maximum(0.0, -0.0) -0.0)."""
     if not g.is_float:
         return g.select(g.cmp(">", x, y), x, y)
-    return g.select(g.isnan(x), x, g.select(g.cmp(">=", x, y), x, y))
+    return g.select(g.isnan(x), x, g.select(g.cmp(">", x, y), x, y))
 
 
 def _min(g, x, y):
     if not g.is_float:
         return g.select(g.cmp("<", x, y), x, y)
-    return g.select(g.isnan(x), x, g.select(g.cmp("<=", x, y), x, y))
+    return g.select(g.isnan(x), x, g.select(g.cmp("<", x, y), x, y))
 
 
 W[extrema.max_p] = _max
