@@ -74,7 +74,7 @@ def spacing(x):
 
 
 def _int_args(x1, x2, who: str):
-    x1, x2 = base.promote(_as_value(x1), _as_value(x2))
+    x1, x2 = base.promote(*(a if isinstance(a, int) else _as_value(a) for a in (x1, x2)))
     if get_aval(x1).dtype.kind not in "iu":
         raise TypeError(f"{who}: the operands must be integers, got {get_aval(x1).dtype}")
     return x1, x2

@@ -77,7 +77,8 @@ def nanvar(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
     """Variance of the non-NaN entries, ``sum |a - mean|^2 / (count - ddof)``."""
     a = _float(a, dtype)
     m = nanmean(a, axis, keepdims=True)
-    b, mask = _replace_nan(E.sub(a, m), 0)
+    mask = isnan(a)         # a's NaNs only: inf - inf (an infinite entry) stays NaN (NumPy)
+    b = E.select(mask, np.zeros((), get_aval(a).dtype), E.sub(a, m))
     sq = E.square(E.abs(b)) if get_aval(b).dtype.kind == "c" else E.square(b)
     cnt = _valid_count(a, mask, axis, keepdims)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -49,11 +49,13 @@ def safe_sqrt(x):
 
 
 def clip(x, lo=None, hi=None):
-    """``minimum(maximum(x, lo), hi)``, as NumPy (and JAX) define ``clip``."""
+    """``minimum(maximum(x, lo), hi)``, as NumPy (and JAX) define ``clip``. The bounds are
+    the first operands: of equal ones max/min give the second, and NumPy's clip keeps x
+    (``clip(-0.0, 0.0, 1.0)`` is -0.0)."""
     if lo is None and hi is None:
         raise ValueError("clip: at least one of the bounds must be given")
     if lo is not None:
-        x = maximum(x, lo)
+        x = maximum(lo, x)
     if hi is not None:
-        x = minimum(x, hi)
+        x = minimum(hi, x)
     return x

@@ -147,15 +147,17 @@ W[E.integer_pow_p] = _integer_pow
 
 
 def _max(g, x, y):
+    """NaN if either is; y where they are equal (NumPy's maximum(-0.0, 0.0) is 0.0 and
+    maximum(0.0, -0.0) -0.0)."""
     if not g.is_float:
         return g.select(g.cmp(">", x, y), x, y)
-    return g.select(g.isnan(x), x, g.select(g.cmp(">=", x, y), x, y))
+    return g.select(g.isnan(x), x, g.select(g.cmp(">", x, y), x, y))
 
 
 def _min(g, x, y):
     if not g.is_float:
         return g.select(g.cmp("<", x, y), x, y)
-    return g.select(g.isnan(x), x, g.select(g.cmp("<=", x, y), x, y))
+    return g.select(g.isnan(x), x, g.select(g.cmp("<", x, y), x, y))
 
 
 W[extrema.max_p] = _max

@@ -13,7 +13,7 @@ from ..core.eval import scalar_impls
 from ..core.trace import get_aval
 from .base import asarray_value, promote, promote_float
 from .compare import FLOAT, REAL, binary_primitive, bitwise_and, eq, select
-from .elementwise import add, div, floor, guarded, integer_pow, log, mul, neg, square, sub
+from .elementwise import add, div, floor, guarded, integer_pow, log, mul, neg, sqrt, square, sub
 from .shape import defjvp
 
 pow_p = binary_primitive("pow", np.power)
@@ -26,6 +26,10 @@ def pow(x, y):  # noqa: A001
     if isinstance(y, (int, np.integer)) and not isinstance(y, (bool, np.bool_)) \
             and get_aval(asarray_value(x)).dtype.kind != "b":
         return integer_pow(x, int(y))
+    if isinstance(y, (float, np.floating)) and y == 0.5:
+        # NumPy computes x ** 0.5 (a scalar exponent) as sqrt: (-0.0) ** 0.5 is -0.0 and
+        # (-inf) ** 0.5 nan, where C's pow gives 0.0 and inf
+        return sqrt(promote_float(x, y)[0])
     x, y = promote(x, y)
     if get_aval(x).dtype.kind not in "iu":
         x, y = promote_float(x, y)
