@@ -372,3 +372,51 @@ def test_known_answers():
     np.testing.assert_allclose(
         lt.grad(lambda a: lnp.average(a, weights=np.array([1.0, 3.0])))(np.zeros(2)),
         [0.25, 0.75])
+
+
+_RNG = np.random.default_rng(7)
+_A = _RNG.standard_normal((3, 4))
+_W = _RNG.random((3, 4)) > 0.4
+_WROW = np.array([True, False, True, True])
+WHERE_CASES = [("sum", dict(where=_W)), ("sum", dict(where=_WROW, axis=0)),
+               ("sum", dict(initial=2.5, axis=1)), ("max", dict(where=_W, initial=-1.0)),
+               ("min", dict(where=_WROW, initial=5.0, axis=1, keepdims=True)),
+               ("max", dict(initial=0.3)), ("amin", dict(initial=-0.2, axis=0)),
+               ("prod", dict(where=_W)), ("prod", dict(initial=2.0, axis=0)),
+               ("mean", dict(where=_W)), ("mean", dict(where=_WROW, axis=1))]
+
+
+@pytest.mark.parametrize("name,kw", WHERE_CASES,
+                         ids=[f"{n}-{'-'.join(k)}" for n, k in WHERE_CASES])
+def test_reductions_take_numpys_where_and_initial(name, kw):
+    """NumPy's ``where=`` and ``initial=``: values on every backend, derivatives to order 2."""
+    ref = getattr(np, name)(_A, **kw)
+
+    def f(x):
+        return getattr(lnp, name)(x, **kw)
+    for run in (f, lt.jit(f), lt.jit(f, backend="interpret")):
+        np.testing.assert_allclose(run(_A), ref, rtol=1e-13)
+    check_grads(f, (_A,), order=2)
+
+
+def test_where_and_initial_edge_cases_and_errors():
+    empty = np.zeros((0, 3))
+    np.testing.assert_array_equal(lnp.max(empty, axis=0, initial=1.5),
+                                  np.max(empty, axis=0, initial=1.5))
+    assert float(lnp.sum(empty, initial=2.0)) == 2.0
+    with pytest.raises(ValueError, match="max: where= needs initial="):
+        lnp.max(_A, where=_W)
+    with pytest.raises(TypeError, match="sum: out= is not supported"):
+        lnp.sum(_A, out=np.zeros(()))
+    with pytest.raises(ValueError, match=r"where= of shape \(2, 3, 4\)"):
+        lnp.sum(_A, where=np.ones((2, 3, 4), bool))
+
+
+def test_scan_accepts_jaxs_unroll_hint():
+    xs = np.arange(5.0)
+    for unroll in (1, 2, True, 0):
+        carry, ys = lt.scan(lambda c, x: (c + x, c), 0.0, xs, unroll=unroll)
+        assert float(carry) == 10.0
+        np.testing.assert_array_equal(ys, [0.0, 0.0, 1.0, 3.0, 6.0])
+    with pytest.raises(ValueError, match="unroll must be"):
+        lt.scan(lambda c, x: (c, c), 0.0, xs, unroll=-1)

@@ -193,7 +193,8 @@ def test_decomposition_grads():
 
 def test_matrix_functions_and_grads():
     a = 0.3 * RNG.normal(size=(2, 3, 3))
-    spd = _sym(3) @ _sym(3).T + 3 * np.eye(3)
+    s = _sym(3)
+    spd = s @ s.T + 3 * np.eye(3)       # one matrix times its transpose: SPD whatever the seed
     b = RNG.normal(size=(2, 2)) + 4 * np.eye(2)
     c = RNG.normal(size=(3, 2))
 

@@ -6,7 +6,9 @@ import numpy as np
 
 from ..core.trace import Tracer, get_aval
 from ..ops import base
+from ..ops import compare as C
 from ..ops import elementwise as E
+from ..ops import extrema as X
 from ..ops import reductions as R
 from ..ops import structure as S
 
@@ -75,39 +77,82 @@ def _acc_dtype(dt, dtype=None) -> np.dtype:
     return np.sum(np.zeros(0, dt)).dtype
 
 
-def sum(a, axis=None, dtype=None, keepdims=False):  # noqa: A001
-    """Sum over ``axis`` (None: all; an int or tuple, negative from the end)."""
+def _no_out(out, who: str) -> None:
+    if out is not None:
+        raise TypeError(f"lintra.numpy.{who}: out= is not supported (lintra's arrays are "
+                        "immutable, as JAX's): use the returned value")
+
+
+def _masked(a, where, fill):
+    """``a`` with the entries where ``where`` is False replaced by ``fill`` (NumPy's
+    ``where=`` of a reduction: ``where`` broadcasts to ``a``'s shape)."""
+    where = _as_value(where)
+    shape = get_aval(a).shape
+    if np.broadcast_shapes(get_aval(where).shape, shape) != shape:
+        raise ValueError(f"where= of shape {get_aval(where).shape} does not broadcast to the "
+                         f"array's shape {shape}")
+    return C.select(where, a, np.full((), fill, get_aval(a).dtype))
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None,  # noqa: A001
+        where=None):
+    """Sum over ``axis`` (None: all; an int or tuple, negative from the end); ``where``
+    masks entries out, ``initial`` is added (NumPy's signature)."""
+    _no_out(out, "sum")
     a = _as_value(a)
     a = base.convert_element_type(a, _acc_dtype(get_aval(a).dtype, dtype))
+    if where is not None:
+        a = _masked(a, where, 0)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
-    return _keep(R.reduce_sum(a, axes), a, axes, keepdims)
+    y = _keep(R.reduce_sum(a, axes), a, axes, keepdims)
+    return y if initial is None else E.add(y, initial)
 
 
-def max(a, axis=None, keepdims=False):  # noqa: A001
-    """Maximum over ``axis``; tied maxima share the tangent equally."""
+def _extremum(reduce, combine, name, a, axis, out, keepdims, initial, where):
+    _no_out(out, name)
     a = _as_value(a)
+    if where is not None:
+        if initial is None:
+            raise ValueError(f"lintra.numpy.{name}: where= needs initial= (the reduction has "
+                             "no identity), as in NumPy")
+        a = _masked(a, where, initial)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
-    return _keep(R.reduce_max(a, axes), a, axes, keepdims)
+    if initial is not None and any(get_aval(a).shape[i] == 0 for i in axes):
+        shape = np.sum(np.zeros(get_aval(a).shape), axis=axes, keepdims=keepdims).shape
+        return full(shape, initial, get_aval(a).dtype)
+    y = _keep(reduce(a, axes), a, axes, keepdims)
+    return y if initial is None else combine(y, initial)
 
 
-def min(a, axis=None, keepdims=False):  # noqa: A001
-    """Minimum over ``axis``; tied minima share the tangent equally."""
-    a = _as_value(a)
-    axes = R.normalize_axes(axis, get_aval(a).ndim)
-    return _keep(R.reduce_min(a, axes), a, axes, keepdims)
+def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    """Maximum over ``axis``; tied maxima share the tangent equally. ``initial`` and
+    ``where`` as in NumPy (``where`` needs ``initial``)."""
+    return _extremum(R.reduce_max, X.maximum, "max", a, axis, out, keepdims, initial, where)
+
+
+def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+    """Minimum over ``axis``; tied minima share the tangent equally. ``initial`` and
+    ``where`` as in NumPy (``where`` needs ``initial``)."""
+    return _extremum(R.reduce_min, X.minimum, "min", a, axis, out, keepdims, initial, where)
 
 
 amax, amin = max, min
 
 
-def mean(a, axis=None, dtype=None, keepdims=False):
-    """Arithmetic mean; integers average in float64, float32 stays float32 (NumPy)."""
+def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
+    """Arithmetic mean; integers average in float64, float32 stays float32 (NumPy). With
+    ``where``, the mean of the selected entries."""
+    _no_out(out, "mean")
     a = _as_value(a)
     if dtype is not None:
         a = base.convert_element_type(a, dtype)
     elif get_aval(a).dtype.kind in "iub":
         a = base.convert_element_type(a, np.float64)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
+    if where is not None:
+        ones = np.ones(get_aval(a).shape, get_aval(a).dtype)
+        count = sum(ones, axes, keepdims=keepdims, where=where)
+        return E.div(sum(a, axes, keepdims=keepdims, where=where), count)
     n = int(np.prod([get_aval(a).shape[i] for i in axes], dtype=np.int64))
     return E.div(sum(a, axes, keepdims=keepdims), float(n))
 

@@ -50,12 +50,12 @@ def _valid_count(a, mask, axis, keepdims):
 
 def nansum(a, axis=None, dtype=None, keepdims: bool = False):
     """Sum treating NaNs as zero."""
-    return _sum(_replace_nan(a, 0)[0], axis, dtype, keepdims)
+    return _sum(_replace_nan(a, 0)[0], axis, dtype, keepdims=keepdims)
 
 
 def nanprod(a, axis=None, dtype=None, keepdims: bool = False):
     """Product treating NaNs as one."""
-    return prod(_replace_nan(a, 1)[0], axis, dtype, keepdims)
+    return prod(_replace_nan(a, 1)[0], axis, dtype, keepdims=keepdims)
 
 
 def _float(a, dtype=None):
@@ -98,7 +98,7 @@ def _nan_select(a, axis, keepdims, fill, reduce, all_nan=None):
     if not _inexact(a):
         return reduce(a, axis, keepdims)
     b, mask = _replace_nan(a, fill)
-    out = reduce(b, axis, keepdims)
+    out = reduce(b, axis, keepdims=keepdims)
     empty = E.eq(_valid_count(a, mask, axis, keepdims), 0.0)
     if all_nan is None:
         all_nan = np.asarray(np.nan, get_aval(out).dtype)

@@ -13,7 +13,7 @@ from ..ops import elementwise as E
 from ..ops import extrema as X
 from ..ops import reductions as R
 from ..ops import structure as S
-from ._basic import _acc_dtype, _as_value, _keep, mean
+from ._basic import _acc_dtype, _as_value, _keep, _masked, _no_out, mean
 from ._basic import max as _max
 from ._basic import min as _min
 from ._basic import sum as _sum
@@ -36,12 +36,18 @@ def _count(a, axes) -> int:
     return int(np.prod([shape[i] for i in axes], dtype=np.int64))
 
 
-def prod(a, axis=None, dtype=None, keepdims: bool = False):
-    """Product over ``axis``; its derivative is exact where entries are zero."""
+def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
+         where=None):
+    """Product over ``axis``; its derivative is exact where entries are zero. ``where``
+    masks entries out, ``initial`` multiplies (NumPy's signature)."""
+    _no_out(out, "prod")
     a = _as_value(a)
     a = base.convert_element_type(a, _acc_dtype(get_aval(a).dtype, dtype))
+    if where is not None:
+        a = _masked(a, where, 1)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
-    return _keep(R.reduce_prod(a, axes), a, axes, keepdims)
+    y = _keep(R.reduce_prod(a, axes), a, axes, keepdims)
+    return y if initial is None else E.mul(y, initial)
 
 
 product = prod
@@ -184,7 +190,7 @@ def all(a, axis=None, keepdims: bool = False):  # noqa: A001
 
 def ptp(a, axis=None, keepdims: bool = False):
     """Peak to peak, ``max - min``."""
-    return E.sub(_max(a, axis, keepdims), _min(a, axis, keepdims))
+    return E.sub(_max(a, axis, keepdims=keepdims), _min(a, axis, keepdims=keepdims))
 
 
 def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):

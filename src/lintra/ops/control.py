@@ -117,10 +117,14 @@ def _switch(index, branches, operands, names, who):
 # ---------------------------------------------------------------- scan
 
 def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
-         reverse: bool = False) -> tuple[Any, Any]:
+         reverse: bool = False, unroll: int | bool = 1) -> tuple[Any, Any]:
     """Loop ``carry, y = f(carry, x)`` over the leading axis of ``xs`` (pytrees allowed);
     returns ``(final carry, stacked ys)``. ``xs`` may be None when ``length`` is given.
-    With ``reverse=True`` the loop runs from the last element to the first."""
+    With ``reverse=True`` the loop runs from the last element to the first. ``unroll`` (JAX's
+    hint: steps per iteration of the compiled loop) is accepted and checked; the native
+    backend's compiler picks its own unrolling."""
+    if not isinstance(unroll, (int, np.integer)) or unroll < 0:     # bool is an int
+        raise ValueError(f"scan: unroll must be a non-negative int or a bool, got {unroll!r}")
     init_leaves, init_tree = _leaves(init)
     x_leaves, x_tree = _leaves(xs)
     lengths = set()
