@@ -330,3 +330,15 @@ def test_bessel_jn_stacks_orders_like_jax():
                                np.stack([sc.jv(k, x) for k in range(3)]), rtol=1e-13)
     with pytest.raises(lt.NonDifferentiableError, match="hyp1f1.*`a`"):
         lt.grad(lambda a: S.hyp1f1(a, 2.5, 0.3))(1.5)
+
+
+@pytest.mark.parametrize("x", [[1.0, np.inf, -2.0, 0.5], [-np.inf, -np.inf], [-np.inf, 0.0],
+                               [1.0, 2.0, 3.0]])
+def test_softmax_and_log_softmax_at_infinities_are_scipys(x):
+    """softmax shifts by the maximum as it is (a +inf makes the slice NaN); log_softmax
+    replaces an infinite maximum by 0, as SciPy does."""
+    x = np.array(x)
+    with np.errstate(all="ignore"):
+        for mine, theirs in ((S.softmax, sc.softmax), (S.log_softmax, sc.log_softmax)):
+            np.testing.assert_allclose(mine(x), theirs(x), rtol=1e-14)
+            np.testing.assert_allclose(lt.jit(mine)(x), theirs(x), rtol=1e-14)

@@ -30,9 +30,11 @@ def log_softmax(x: Any, axis: Any = None) -> Any:
 
 
 def softmax(x: Any, axis: Any = None) -> Any:
-    """exp(x) / Σ exp(x) over ``axis`` (all elements when None), computed stably."""
+    """exp(x) / Σ exp(x) over ``axis`` (all elements when None), computed stably. Shifted
+    by the maximum as it is (SciPy's softmax, unlike its log_softmax, does not replace an
+    infinite one: a +inf entry makes the whole slice NaN)."""
     x = _f(x)[0]
-    e = lnp.exp(x - _max(x, axis))
+    e = lnp.exp(x - stop_gradient(lnp.max(x, axis=axis, keepdims=True)))
     return e / lnp.sum(e, axis=axis, keepdims=True)
 
 
