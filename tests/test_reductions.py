@@ -420,3 +420,25 @@ def test_scan_accepts_jaxs_unroll_hint():
         np.testing.assert_array_equal(ys, [0.0, 0.0, 1.0, 3.0, 6.0])
     with pytest.raises(ValueError, match="unroll must be"):
         lt.scan(lambda c, x: (c, c), 0.0, xs, unroll=-1)
+
+
+@pytest.mark.parametrize("name", ["var", "std"])
+@pytest.mark.parametrize("kw", [dict(where=_W), dict(where=_WROW, axis=1, ddof=1),
+                                dict(where=_W, axis=0, keepdims=True)])
+def test_var_and_std_take_numpys_where(name, kw):
+    ref = getattr(np, name)(_A, **kw)
+
+    def f(x):
+        return getattr(lnp, name)(x, **kw)
+    for run in (f, lt.jit(f), lt.jit(f, backend="interpret")):
+        np.testing.assert_allclose(run(_A), ref, rtol=1e-13)
+    check_grads(f, (_A,), order=2)
+
+
+def test_var_std_nanvar_follow_numpys_positional_order():
+    """``(a, axis, dtype, out, ddof)``: ddof is the fifth argument, as in NumPy."""
+    np.testing.assert_allclose(lnp.var(_A, 1, None, None, 1), np.var(_A, 1, None, None, 1))
+    np.testing.assert_allclose(lnp.nanstd(_A, 0, None, None, 1),
+                               np.nanstd(_A, 0, None, None, 1))
+    with pytest.raises(TypeError, match="var: out= is not supported"):
+        lnp.var(_A, out=np.zeros(()))

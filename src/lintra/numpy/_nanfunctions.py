@@ -14,7 +14,7 @@ from ..ops import elementwise as E
 from ..ops import extrema as X
 from ..ops import reductions as R
 from ..ops import structure as S
-from ._basic import _acc_dtype, _as_value
+from ._basic import _acc_dtype, _as_value, _no_out
 from ._basic import max as _max
 from ._basic import min as _min
 from ._basic import sum as _sum
@@ -73,8 +73,9 @@ def nanmean(a, axis=None, dtype=None, keepdims: bool = False):
         return E.div(_sum(b, axis, keepdims=keepdims), _valid_count(a, mask, axis, keepdims))
 
 
-def nanvar(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
+def nanvar(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False):
     """Variance of the non-NaN entries, ``sum |a - mean|^2 / (count - ddof)``."""
+    _no_out(out, "nanvar")
     a = _float(a, dtype)
     m = nanmean(a, axis, keepdims=True)
     mask = isnan(a)         # a's NaNs only: inf - inf (an infinite entry) stays NaN (NumPy)
@@ -86,9 +87,9 @@ def nanvar(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
         return E.div(_sum(sq, axis, keepdims=keepdims), den)
 
 
-def nanstd(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
+def nanstd(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False):
     """Standard deviation of the non-NaN entries (zero derivative at zero variance)."""
-    return X.safe_sqrt(nanvar(a, axis, dtype, ddof, keepdims))
+    return X.safe_sqrt(nanvar(a, axis, dtype, out, ddof, keepdims))
 
 
 def _nan_select(a, axis, keepdims, fill, reduce, all_nan=None):

@@ -53,24 +53,31 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
 product = prod
 
 
-def var(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
-    """Variance, ``sum(|a - mean|^2) / (n - ddof)``; integers in float64 (NumPy)."""
+def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False, *,
+        where=None):
+    """Variance, ``sum(|a - mean|^2) / (n - ddof)``; integers in float64 (NumPy). With
+    ``where``, of the selected entries (``n`` counts them)."""
+    _no_out(out, "var")
     a = _float(a, dtype)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
-    centered = E.sub(a, mean(a, axes, keepdims=True))
-    n = _count(a, axes)
+    centered = E.sub(a, mean(a, axes, keepdims=True, where=where))
     if get_aval(centered).dtype.kind == "c":           # |c|^2 = Re(c conj(c)), real
         sq = C.real(E.mul(centered, C.conj(centered)))
     else:
         sq = E.square(centered)
-    return E.div(_sum(sq, axes, keepdims=keepdims), float(np.maximum(n - ddof,
-                                                                                        0)))
+    total = _sum(sq, axes, keepdims=keepdims, where=where)
+    if where is None:
+        return E.div(total, float(np.maximum(_count(a, axes) - ddof, 0)))
+    ones = np.ones(get_aval(sq).shape, get_aval(sq).dtype)
+    n = _sum(ones, axes, keepdims=keepdims, where=where)
+    return E.div(total, X.maximum(E.sub(n, float(ddof)), 0.0))
 
 
-def std(a, axis=None, dtype=None, ddof: int = 0, keepdims: bool = False):
+def std(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False, *,
+        where=None):
     """Standard deviation, ``sqrt(var)``. Where the variance is 0 (constant data) the
     derivative is 0 (a subgradient; the true one is undefined there), not nan."""
-    return X.safe_sqrt(var(a, axis, dtype, ddof, keepdims))
+    return X.safe_sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where))
 
 
 def _arg(prim_fn, a, axis, keepdims):
