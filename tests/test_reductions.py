@@ -383,7 +383,10 @@ WHERE_CASES = [("sum", dict(where=_W)), ("sum", dict(where=_WROW, axis=0)),
                ("min", dict(where=_WROW, initial=5.0, axis=1, keepdims=True)),
                ("max", dict(initial=0.3)), ("amin", dict(initial=-0.2, axis=0)),
                ("prod", dict(where=_W)), ("prod", dict(initial=2.0, axis=0)),
-               ("mean", dict(where=_W)), ("mean", dict(where=_WROW, axis=1))]
+               ("mean", dict(where=_W)), ("mean", dict(where=_WROW, axis=1)),
+               ("var", dict(where=_W)), ("var", dict(where=_WROW, axis=1, ddof=1)),
+               ("std", dict(where=_W, axis=0, keepdims=True)),
+               ("std", dict(where=_WROW, axis=1, ddof=1))]
 
 
 @pytest.mark.parametrize("name,kw", WHERE_CASES,
@@ -420,19 +423,6 @@ def test_scan_accepts_jaxs_unroll_hint():
         np.testing.assert_array_equal(ys, [0.0, 0.0, 1.0, 3.0, 6.0])
     with pytest.raises(ValueError, match="unroll must be"):
         lt.scan(lambda c, x: (c, c), 0.0, xs, unroll=-1)
-
-
-@pytest.mark.parametrize("name", ["var", "std"])
-@pytest.mark.parametrize("kw", [dict(where=_W), dict(where=_WROW, axis=1, ddof=1),
-                                dict(where=_W, axis=0, keepdims=True)])
-def test_var_and_std_take_numpys_where(name, kw):
-    ref = getattr(np, name)(_A, **kw)
-
-    def f(x):
-        return getattr(lnp, name)(x, **kw)
-    for run in (f, lt.jit(f), lt.jit(f, backend="interpret")):
-        np.testing.assert_allclose(run(_A), ref, rtol=1e-13)
-    check_grads(f, (_A,), order=2)
 
 
 def test_var_std_nanvar_follow_numpys_positional_order():
