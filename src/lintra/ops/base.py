@@ -70,6 +70,23 @@ def promote(*args: Any) -> list:
     return [asarray_value(a, dt) for a in args]
 
 
+_CONCRETE_FLOATS = (float, np.float64, np.float32)
+
+
+def concrete_float(x: Any) -> bool:
+    """A Python/NumPy float or a float ndarray: nothing to trace or promote."""
+    t = type(x)
+    return t in _CONCRETE_FLOATS or (t is np.ndarray and x.dtype.kind == "f")
+
+
+def concrete_binary(p: Primitive, x: Any, y: Any) -> Any:
+    """Both operands concrete floats: NumPy's own promotion is lintra's, so run the impl."""
+    try:
+        return p.impl(x, y)
+    except (ValueError, TypeError) as e:
+        raise type(e)(f"in `{p.name}`: {e}") from e
+
+
 def same_type_tracers(x: Any, y: Any) -> bool:
     """``x`` and ``y`` are tracers of arrays of one strong dtype: a binary op binds them as
     they are (the case tracing meets thousands of times)."""

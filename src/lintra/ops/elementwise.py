@@ -39,6 +39,8 @@ from ..core.trace import direct_primitives as trace_direct_primitives
 from .base import (
     FAST_UNARY,
     asarray_value,
+    concrete_binary,
+    concrete_float,
     convert_element_type,
     inexact_tracer,
     promote,
@@ -119,35 +121,19 @@ def neg(x):
     return neg_p.bind(asarray_value(x))
 
 
-_CONCRETE_FLOATS = (float, np.float64, np.float32)
-
-
-def _concrete_float(x) -> bool:
-    t = type(x)
-    return t in _CONCRETE_FLOATS or (t is np.ndarray and x.dtype.kind == "f")
-
-
-def _concrete2(p, x, y):
-    """Both operands concrete floats: NumPy's own promotion is lintra's, so run the impl."""
-    try:
-        return p.impl(x, y)
-    except (ValueError, TypeError) as e:
-        raise type(e)(f"in `{p.name}`: {e}") from e
-
-
 def add(x, y):
     if same_type_tracers(x, y):
         return add_p.bind(x, y)
-    if _concrete_float(x) and _concrete_float(y):
-        return _concrete2(add_p, x, y)
+    if concrete_float(x) and concrete_float(y):
+        return concrete_binary(add_p, x, y)
     return add_p.bind(*promote(x, y))
 
 
 def sub(x, y):
     if same_type_tracers(x, y):
         return sub_p.bind(x, y)
-    if _concrete_float(x) and _concrete_float(y):
-        return _concrete2(sub_p, x, y)
+    if concrete_float(x) and concrete_float(y):
+        return concrete_binary(sub_p, x, y)
     return sub_p.bind(*promote(x, y))
 
 
@@ -176,8 +162,8 @@ div_p = binary_primitive("div", np.true_divide, INEXACT)
 def mul(x, y):
     if same_type_tracers(x, y):
         return mul_p.bind(x, y)
-    if _concrete_float(x) and _concrete_float(y):
-        return _concrete2(mul_p, x, y)
+    if concrete_float(x) and concrete_float(y):
+        return concrete_binary(mul_p, x, y)
     x, y = promote(x, y)
     if _is_one(y, x):                            # rules multiply by 1.0 where a factor is 1
         return x
@@ -203,8 +189,8 @@ def div(x, y):
     """True division; integers divide to float64 (NumPy's ``/``)."""
     if same_type_tracers(x, y) and x.aval.dtype.kind in "fc":
         return div_p.bind(x, y)
-    if _concrete_float(x) and _concrete_float(y):
-        return _concrete2(div_p, x, y)
+    if concrete_float(x) and concrete_float(y):
+        return concrete_binary(div_p, x, y)
     return div_p.bind(*promote_float(x, y))
 
 
