@@ -15,6 +15,18 @@ import numpy as np
 from .avals import ShapedArray, concrete_aval
 
 
+def params_key(params: dict):
+    """The params as a hashable key (sorted by name), or None where a value is unhashable."""
+    if not params:
+        return ()
+    key = tuple(params.items()) if len(params) == 1 else tuple(sorted(params.items()))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
 class Var:
     __slots__ = ("aval",)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from .avals import ShapedArray
 from .errors import MissingRuleError
+from .ir import params_key
 from .trace import bind
 
 _AVALS_CACHE_SIZE = 4096
@@ -61,9 +62,10 @@ class Primitive:
         the result is shared: do not change it."""
         if self.subprograms is not _no_subprograms:
             return self._shape(avals, params)
+        pkey = params_key(params) if params else ()
+        if pkey is None:
+            return self._shape(avals, params)
         try:
-            pkey = (() if not params else tuple(params.items()) if len(params) == 1
-                    else tuple(sorted(params.items())))
             n = len(avals)
             by_id = ((id(avals[0]), pkey) if n == 1 else
                      (id(avals[0]), id(avals[1]), pkey) if n == 2 else

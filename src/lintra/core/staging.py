@@ -19,7 +19,7 @@ import numpy as np
 
 from . import config
 from .avals import ShapedArray, concrete_aval, is_python_scalar
-from .ir import Eqn, Literal, Program, Var, dce, typecheck
+from .ir import Eqn, Literal, Program, Var, dce, params_key, typecheck
 from .pytree import flatten, leaf_paths, unflatten
 from .trace import Trace, Tracer, full_raise, get_aval, new_main, source_line
 
@@ -228,18 +228,6 @@ def _atoms_key(atoms) -> tuple | None:
                 return None
             ins.append(k)
     return tuple(ins)
-
-
-def params_key(params: dict):
-    """The params as a hashable key (sorted by name), or None where a value is unhashable."""
-    if not params:
-        return ()
-    key = tuple(params.items()) if len(params) == 1 else tuple(sorted(params.items()))
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
 
 
 class Replay:

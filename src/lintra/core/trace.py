@@ -254,18 +254,25 @@ def _array_operand(x: Any) -> bool:
     return isinstance(x, Tracer) and not x.aval.is_function
 
 
+def same_type_tracers(x: Any, y: Any) -> bool:
+    """``x`` and ``y`` are tracers of arrays of one strong dtype: a binary op binds them as
+    they are (the case tracing meets thousands of times)."""
+    if not (isinstance(x, Tracer) and isinstance(y, Tracer)):
+        return False
+    a, b = x.aval, y.aval
+    return (a.__class__ is ShapedArray and b.__class__ is ShapedArray
+            and (a.dtype is b.dtype or a.dtype == b.dtype)
+            and not a.weak_type and not b.weak_type)
+
+
 def _operator(name: str, swap: bool = False):
     """A binary operator: straight to ``name``'s direct function for array operands."""
     def op(self, other):
-        a = self.aval
-        if other.__class__ is self.__class__ and a.__class__ is ShapedArray:
-            b = other.aval
-            if (b.__class__ is ShapedArray and a.dtype is b.dtype and not a.weak_type
-                    and not b.weak_type):
-                prim = direct_primitives.get(name)
-                if prim is not None:
-                    return bind(prim, other, self) if swap else bind(prim, self, other)
-        if not a.is_function and _array_operand(other):
+        if same_type_tracers(self, other):
+            prim = direct_primitives.get(name)
+            if prim is not None:
+                return bind(prim, other, self) if swap else bind(prim, self, other)
+        if not self.aval.is_function and _array_operand(other):
             fn = direct_functions.get(name)
             if fn is not None:
                 return fn(other, self) if swap else fn(self, other)

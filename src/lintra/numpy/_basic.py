@@ -94,6 +94,12 @@ def _masked(a, where, fill):
     return C.select(where, a, np.full((), fill, get_aval(a).dtype))
 
 
+def _selected_count(a, axes, keepdims, where):
+    """How many entries of ``a`` ``where`` selects along ``axes`` (in ``a``'s dtype)."""
+    ones = np.ones(get_aval(a).shape, get_aval(a).dtype)
+    return sum(ones, axes, keepdims=keepdims, where=where)
+
+
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None,  # noqa: A001
         where=None):
     """Sum over ``axis`` (None: all; an int or tuple, negative from the end); ``where``
@@ -150,9 +156,8 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
         a = base.convert_element_type(a, np.float64)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
     if where is not None:
-        ones = np.ones(get_aval(a).shape, get_aval(a).dtype)
-        count = sum(ones, axes, keepdims=keepdims, where=where)
-        return E.div(sum(a, axes, keepdims=keepdims, where=where), count)
+        return E.div(sum(a, axes, keepdims=keepdims, where=where),
+                     _selected_count(a, axes, keepdims, where))
     n = int(np.prod([get_aval(a).shape[i] for i in axes], dtype=np.int64))
     return E.div(sum(a, axes, keepdims=keepdims), float(n))
 

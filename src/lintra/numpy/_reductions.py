@@ -13,7 +13,7 @@ from ..ops import elementwise as E
 from ..ops import extrema as X
 from ..ops import reductions as R
 from ..ops import structure as S
-from ._basic import _acc_dtype, _as_value, _keep, _masked, _no_out, mean
+from ._basic import _acc_dtype, _as_value, _keep, _masked, _no_out, _selected_count, mean
 from ._basic import max as _max
 from ._basic import min as _min
 from ._basic import sum as _sum
@@ -68,8 +68,7 @@ def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = Fals
     total = _sum(sq, axes, keepdims=keepdims, where=where)
     if where is None:
         return E.div(total, float(np.maximum(_count(a, axes) - ddof, 0)))
-    ones = np.ones(get_aval(sq).shape, get_aval(sq).dtype)
-    n = _sum(ones, axes, keepdims=keepdims, where=where)
+    n = _selected_count(sq, axes, keepdims, where)
     return E.div(total, X.maximum(E.sub(n, float(ddof)), 0.0))
 
 

@@ -87,17 +87,6 @@ def concrete_binary(p: Primitive, x: Any, y: Any) -> Any:
         raise type(e)(f"in `{p.name}`: {e}") from e
 
 
-def same_type_tracers(x: Any, y: Any) -> bool:
-    """``x`` and ``y`` are tracers of arrays of one strong dtype: a binary op binds them as
-    they are (the case tracing meets thousands of times)."""
-    if not (isinstance(x, Tracer) and isinstance(y, Tracer)):
-        return False
-    a, b = x.aval, y.aval
-    return (a.__class__ is ShapedArray and b.__class__ is ShapedArray
-            and (a.dtype is b.dtype or a.dtype == b.dtype)
-            and not a.weak_type and not b.weak_type)
-
-
 def inexact_tracer(x: Any) -> bool:
     """``x`` is a tracer of a strongly typed float or complex array: a float function binds
     it as it is."""

@@ -34,7 +34,7 @@ from ..core.avals import broadcast_shapes, real_dtype
 from ..core.eval import scalar_impls
 from ..core.function import is_function_arg
 from ..core.primitive import Primitive
-from ..core.trace import Tracer, get_aval
+from ..core.trace import Tracer, get_aval, same_type_tracers
 from ..core.trace import direct_primitives as trace_direct_primitives
 from .base import (
     FAST_UNARY,
@@ -45,7 +45,6 @@ from .base import (
     inexact_tracer,
     promote,
     promote_float,
-    same_type_tracers,
 )
 from .compare import (  # noqa: F401  (re-exported: every elementwise primitive is E.<name>)
     ANY,
