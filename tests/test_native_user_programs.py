@@ -361,3 +361,24 @@ def test_maximum_minimum_clip_signed_zeros_as_numpy():
         for g, v in zip(run(lambda x, y: f(lnp, x, y), z, w), want):
             np.testing.assert_array_equal(g, v)
             np.testing.assert_array_equal(np.signbit(g), np.signbit(v))
+
+
+def test_power_by_a_traced_scalar_half_is_sqrt_as_numpy():
+    """NumPy's loop computes x ** p with a scalar p of 0.5 as sqrt ((-0.0) ** 0.5 is -0.0,
+    (-inf) ** 0.5 nan) and with an array of exponents as C's pow (0.0 and inf): native code
+    decides by the exponent's shape as NumPy does, whatever value p has at run time."""
+    x = np.array([-0.0, -np.inf, 4.0, -1.0, 2.0, np.inf])
+    cases = [np.float64(0.5), np.float64(1.5), np.float64(-0.5), np.full(6, 0.5),
+             np.array([0.5, 1.5, 0.5, 2.0, 0.5, 0.5])]
+    for p in cases:
+        with np.errstate(all="ignore"):
+            want = np.power(x, p)
+        for run in (native, interpret):
+            got = run(lnp.power, x, p)
+            np.testing.assert_array_equal(got, want)
+            np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    # the gradient in the exponent is log(x) x**p, at p = 0.5 as elsewhere
+    g = native(lt.grad(lambda x, p: lnp.sum(x ** p), argnums=(0, 1)), np.array([4.0, 9.0]),
+               np.float64(0.5))
+    np.testing.assert_allclose(g[0], [0.25, 1 / 6], rtol=1e-14)
+    np.testing.assert_allclose(g[1], 2 * np.log(4.0) + 3 * np.log(9.0), rtol=1e-14)

@@ -256,3 +256,29 @@ def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="axis"):
         lnp.cumulative_sum(A)
     assert lnp.trapz is lnp.trapezoid or lnp.trapz(A).shape == (4,)
+
+
+@pytest.mark.parametrize("method", ["linear", "lower", "higher", "nearest", "midpoint"])
+def test_quantiles_with_infinities_and_signed_zeros_as_numpy(method):
+    """NumPy interpolates from the nearer end between floor(v) and the next order statistic
+    (even at weight 0), and past the last index between the last value and itself: an
+    infinity there is NaN ([1, 2, inf]'s 75th percentile, an all--inf slice), -0.0 stays
+    -0.0; lower/higher/nearest take one order statistic (-inf stays -inf)."""
+    rows = np.array([[1.0, 2.0, np.inf], [-np.inf, -np.inf, -np.inf], [-np.inf, 1.0, 2.0],
+                     [1.0, 3.0, np.inf], [-0.0, -0.0, -0.0], [np.inf, np.inf, 5.0]])
+    nanrows = np.array([[np.nan, -np.inf, 1.0, np.inf], [np.nan, np.nan, -0.0, -0.0],
+                        [2.0, np.nan, np.inf, np.inf]])
+    q = np.array([0.0, 10.0, 25.0, 50.0, 70.0, 75.0, 100.0])
+    for a, fns in ((rows, ("percentile",)), (nanrows, ("nanpercentile",)),
+                   (np.array([-0.0]), ("percentile", "nanpercentile"))):
+        for name in fns:
+            def f(m, a, name=name):
+                return getattr(m, name)(a, q, axis=-1, method=method)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                want = f(np, a)
+                got = [f(lnp, a), lt.jit(lambda a: f(lnp, a))(a),
+                       lt.jit(lambda a: f(lnp, a), backend="interpret")(a)]
+            for g in got:
+                np.testing.assert_array_equal(g, want)
+                np.testing.assert_array_equal(np.signbit(g), np.signbit(want))

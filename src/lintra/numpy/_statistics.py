@@ -47,24 +47,33 @@ def _to_last(a, axis):
 
 
 def _positions(q, last, method: str):
-    """Lower/upper order-statistic indices (int64) and the weight of the upper one, for
-    fractions ``q`` of slices whose last index is ``last`` (a number, or one per slice)."""
+    """NumPy's order-statistic indices (int64) of fractions ``q`` of slices whose last index
+    is ``last`` (a number, or one per slice), and the weight of the upper one: None for
+    the methods that take one order statistic. As NumPy, linear and midpoint interpolate
+    between ``floor(v)`` and the next index even where the weight is 0, and past the last
+    index between the last value and itself with the weight ``v + 1`` (so an infinity
+    there gives NaN, and -0.0 stays -0.0)."""
     def clamp(v):
-        return X.minimum(X.maximum(v, 0.0), last)
+        return X.minimum(X.maximum(v, 0.0), X.maximum(last, 0.0))
     pos = E.mul(q, last)
-    lo, hi = clamp(E.floor(pos)), clamp(E.ceil(pos))
-    frac = E.sub(pos, lo)
-    if method == "lower":
-        hi, frac = lo, E.mul(frac, 0.0)
-    elif method == "higher":
-        lo, frac = hi, E.mul(frac, 0.0)
-    elif method == "nearest":
-        lo = hi = clamp(E.round(pos))                     # half to even, as NumPy
-        frac = E.mul(frac, 0.0)
-    elif method == "midpoint":
-        frac = E.select(E.eq(lo, hi), E.mul(frac, 0.0), E.add(E.mul(frac, 0.0), 0.5))
+    if method in ("lower", "higher", "nearest"):
+        pick = {"lower": E.floor, "higher": E.ceil, "nearest": E.round}[method]
+        lo, hi, frac = clamp(pick(pos)), None, None         # round: half to even, as NumPy
+    else:
+        if method == "midpoint":
+            pos = E.mul(E.add(E.floor(pos), E.ceil(pos)), 0.5)
+        prev = E.floor(pos)
+        above = E.ge(pos, last)
+        lo = clamp(E.select(above, last, prev))
+        hi = clamp(E.select(above, last, E.add(prev, 1.0)))
+        if method == "midpoint":
+            frac = E.select(E.eq(pos, prev), E.mul(pos, 0.0), E.add(E.mul(pos, 0.0), 0.5))
+        else:       # at a whole index the weight is constant in q, as JAX's gradient
+            frac = E.sub(pos, prev)
+            frac = E.select(above, E.add(pos, 1.0),
+                            E.select(E.eq(pos, prev), base.stop_gradient(frac), frac))
     as_int = lambda v: base.convert_element_type(base.stop_gradient(v), np.int64)  # noqa: E731
-    return as_int(lo), as_int(hi), frac
+    return as_int(lo), None if hi is None else as_int(hi), frac
 
 
 def _is_traced(x) -> bool:
@@ -110,11 +119,19 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan: bool):
         vals = S.broadcast_to(srt, qshape + get_aval(srt).shape)
         return S.reshape(take_along_axis(vals, idx, -1), out_shape)
 
-    lv, hv = pick(lo), pick(hi)
-    res = E.add(E.mul(lv, E.sub(1.0, frac)), E.mul(hv, frac))
+    res = pick(lo) if hi is None else _lerp(pick(lo), pick(hi), frac)
     bad = E.lt(last, 0.0) if ignore_nan else _any(nans, -1)   # all NaN / any NaN
     res = E.select(bad, np.asarray(np.nan, get_aval(res).dtype), res)
     return S.reshape(res, qshape + kept) if keepdims else res
+
+
+def _lerp(lo, hi, t):
+    """NumPy's interpolation between order statistics, from the nearer end: exact at both
+    ends, and NaN where an infinity meets the interpolation (``[1, 2, inf]``'s 75th
+    percentile is NaN in NumPy, not inf)."""
+    diff = E.sub(hi, lo)
+    return E.select(E.ge(t, 0.5), E.sub(hi, E.mul(diff, E.sub(1.0, t))),
+                    E.add(lo, E.mul(diff, t)))
 
 
 def _no_out(out, weights, who: str):

@@ -68,9 +68,13 @@ W[PW.atan2_p] = lambda g, y, x: g.math("atan2", y, x)
 
 
 def _pow(g, x, y):
+    """C's ``pow``; by a scalar exponent of 0.5, ``sqrt``, as NumPy's loop computes it:
+    (-0.0) ** 0.5 is -0.0 and (-inf) ** 0.5 nan, where ``pow`` gives 0.0 and inf."""
     if not g.is_float:
         g.decline("integer pow")
-    return g.math("pow", x, y)
+    if not g.is_scalar_operand(1):
+        return g.math("pow", x, y)
+    return g.select(g.cmp("==", y, g.const(0.5)), g.math("sqrt", x), g.math("pow", x, y))
 
 
 W[PW.pow_p] = _pow

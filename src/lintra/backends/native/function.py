@@ -362,9 +362,10 @@ class FunctionEmitter(ControlMixin):
         self.b.branch(self.exit_block)
         self.b.position_at_end(good)
 
-    def scalar_emitter(self, dtype, out_dtype=None) -> ScalarEmitter:
+    def scalar_emitter(self, dtype, out_dtype=None, scalar_operands: tuple = ()
+                       ) -> ScalarEmitter:
         return ScalarEmitter(self.module, self.b, dtype, dtype if out_dtype is None
-                             else out_dtype)
+                             else out_dtype, scalar_operands)
 
     # ---------------------------------------------------------------- programs
     def literal(self, lit: Literal) -> Value:
@@ -444,7 +445,8 @@ class FunctionEmitter(ControlMixin):
         aval = eqn.outputs[0].aval
         in_avals = [x.aval for x in eqn.inputs]
         dtype = next((a.dtype for a in in_avals if a.dtype.kind != "b"), in_avals[0].dtype)
-        se = self.scalar_emitter(dtype, aval.dtype)
+        se = self.scalar_emitter(dtype, aval.dtype, tuple(
+            not a.shape or a.size < aval.size for a in in_avals))
         rule, params = elementwise_rules[eqn.prim], eqn.params
 
         def at(idx: Index):

@@ -19,9 +19,17 @@ _INTRINSICS = frozenset(("sin", "cos", "exp", "log", "sqrt", "fabs", "floor", "c
 
 
 class ScalarEmitter:
-    def __init__(self, module: ir.Module, b: ir.IRBuilder, dtype, out_dtype):
+    def __init__(self, module: ir.Module, b: ir.IRBuilder, dtype, out_dtype,
+                 scalar_operands: tuple[bool, ...] = ()):
         self.module, self.b = module, b
         self.dtype, self.out_dtype = np.dtype(dtype), np.dtype(out_dtype)
+        self.scalar_operands = scalar_operands
+
+    def is_scalar_operand(self, k: int) -> bool:
+        """Whether operand ``k`` is one number read at every position (0-d, or fewer
+        elements than the result): NumPy's loops special-case such operands (``power`` by
+        a scalar 0.5 is ``sqrt``). Scalar code (no shapes given) has only such operands."""
+        return self.scalar_operands[k] if self.scalar_operands else True
 
     # ---- dtype facts
     @property
