@@ -155,7 +155,12 @@ class StagingTrace(Trace):
         key = None
         if not prim.has_effect:
             pkey = params_key(params) if params else ()
-            ins = None if pkey is None else _atoms_key(atoms)
+            if pkey is None:
+                ins = None
+            elif len(atoms) == 2 and atoms[0].__class__ is Var and atoms[1].__class__ is Var:
+                ins = (id(atoms[0]), id(atoms[1]))      # the common case, inline
+            else:
+                ins = _atoms_key(atoms)
             if ins is not None:
                 key = (prim, ins, pkey)
                 hit = builder.cse.get(key)

@@ -407,8 +407,11 @@ def bind(prim, *args, **params):
             except (ValueError, TypeError, IndexError) as e:
                 raise type(e)(f"in `{prim.name}`: {e}") from e
         tracers = [full_raise(trace, a) for a in args]
+    if trace.binds_nothing:     # staging: its tracers are never lowered
+        outs = trace.process_primitive(prim, tracers, params)
+        return outs if prim.multiple_results else outs[0]
     state = _state
-    if state.in_bind or trace.binds_nothing:
+    if state.in_bind:
         outs = trace.process_primitive(prim, tracers, params)
     else:                 # an operation of the user's: its rules' binds share its source
         state.in_bind = True
