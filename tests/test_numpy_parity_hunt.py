@@ -1,0 +1,83 @@
+"""NumPy/SciPy parity found by a bug hunt: each case runs the same call on NumPy (or SciPy)
+and on lintra and compares value, dtype and shape."""
+
+import numpy as np
+import pytest
+
+import lintra.numpy as lnp
+
+A = np.arange(24.0).reshape(2, 3, 4) - 7
+NANS = np.array([[1.0, np.nan, 3.0], [np.nan, 5.0, -2.0]])
+W = np.array([[True, False, True], [False, True, True]])
+RNG = np.random.default_rng(0)
+M = RNG.standard_normal((3, 3))
+R = RNG.standard_normal((4, 3))
+
+
+def _same(want, got):
+    if isinstance(want, (tuple, list)):
+        assert len(want) == len(got)
+        for w, g in zip(want, got):
+            _same(w, g)
+        return
+    want, got = np.asarray(want), np.asarray(got)
+    assert got.shape == want.shape
+    assert got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+NUMPY_CASES = {
+    # layout and creation keywords NumPy has
+    "reshape_order_F": lambda m: m.reshape(m.asarray(A), (4, -1), order="F"),
+    "ravel_order_F": lambda m: m.ravel(m.asarray(A), order="F"),
+    "full_like_shape": lambda m: m.full_like(m.arange(3), 2.7, shape=(2, 2)),
+    "zeros_like_shape": lambda m: m.zeros_like(m.arange(3.0), shape=(2,)),
+    "ones_like_shape_dtype": lambda m: m.ones_like(m.arange(3.0), dtype=int, shape=4),
+    "concatenate_dtype": lambda m: m.concatenate([m.ones(2), m.arange(3)], dtype=m.float32),
+    "stack_dtype": lambda m: m.stack([m.ones(2), m.arange(2)], axis=1, dtype=m.float32),
+    "stack_dtype_unsafe": lambda m: m.stack([m.ones(2), m.arange(2)], dtype=int, casting="unsafe"),
+    # reductions
+    "any_where": lambda m: m.any(m.asarray(W), axis=1, where=m.array([False, True, True])),
+    "all_where": lambda m: m.all(m.asarray(W), axis=0, where=m.array([[True], [False]])),
+    "all_where_keepdims": lambda m: m.all(m.asarray(W), None, None, True, where=m.asarray(W)),
+    "nanmax_int": lambda m: m.nanmax(m.arange(6).reshape(2, 3), axis=1),
+    "nanmin_int_keepdims": lambda m: m.nanmin(m.arange(6).reshape(2, 3), 0, keepdims=True),
+    "var_mean": lambda m: m.var(m.asarray(A), axis=1, mean=m.mean(m.asarray(A), 1, keepdims=True)),
+    "std_correction": lambda m: m.std(m.asarray(A), axis=(0, 2), correction=1),
+    "var_correction_where": lambda m: m.var(m.asarray(NANS), 1, where=m.asarray(W) & ~m.isnan(
+        m.asarray(NANS)), correction=0.5),
+    # elementwise: integers stay integers
+    "round_int_negative_decimals": lambda m: m.round(m.array([1250, 1350, -1250, 1251]), -2),
+    "round_int8_positive_decimals": lambda m: m.round(m.array([15, -35], m.int8), 2),
+    "around_int_minus1": lambda m: m.around(m.array([15, 25, -35]), -1),
+    "reciprocal_int": lambda m: m.reciprocal(m.array([1, 2, -1, -3], m.int8)),
+    # linalg
+    "eigh_UPLO_U": lambda m: m.linalg.eigh(m.asarray(M), UPLO="U")[0],
+    "eigh_UPLO_L_vectors": lambda m: m.abs(m.linalg.eigh(m.asarray(M), UPLO="L")[1]),
+    "lstsq_rank_dtype": lambda m: m.linalg.lstsq(m.asarray(R), m.arange(4.0), rcond=None)[2],
+}
+
+
+@pytest.mark.parametrize("name", list(NUMPY_CASES))
+def test_numpy_parity(name):
+    f = NUMPY_CASES[name]
+    _same(f(np), f(lnp))
+
+
+def test_var_ddof_and_correction_raise():
+    with pytest.raises(ValueError, match="simultaneously"):
+        np.var(A, ddof=1, correction=1)
+    with pytest.raises(ValueError, match="simultaneously"):
+        lnp.var(A, ddof=1, correction=1)
+
+
+def test_join_dtype_refused_as_numpy():
+    with pytest.raises(TypeError):
+        np.concatenate([np.ones(2)], dtype=np.int32)
+    with pytest.raises(TypeError, match="same_kind"):
+        lnp.concatenate([np.ones(2)], dtype=np.int32)
+
+
+def test_nanfunctions_out_is_a_clear_error():
+    with pytest.raises(TypeError, match="out="):
+        lnp.nanmax(A, 0, np.zeros(4))
