@@ -5,6 +5,12 @@ import numpy as np
 import pytest
 
 import lintra.numpy as lnp
+import lintra.scipy.special as lsp
+import lintra.scipy.stats as lst
+
+sp = pytest.importorskip("scipy")
+import scipy.special as ssp  # noqa: E402
+import scipy.stats as sst  # noqa: E402
 
 A = np.arange(24.0).reshape(2, 3, 4) - 7
 NANS = np.array([[1.0, np.nan, 3.0], [np.nan, 5.0, -2.0]])
@@ -81,3 +87,60 @@ def test_join_dtype_refused_as_numpy():
 def test_nanfunctions_out_is_a_clear_error():
     with pytest.raises(TypeError, match="out="):
         lnp.nanmax(A, 0, np.zeros(4))
+
+
+XS = np.array([-1.0, 0.0, 0.5, 2.0, np.inf, -np.inf, np.nan])
+KS = np.array([-1.0, 0.0, 1.0, 3.0, np.nan])
+QS = np.array([0.0, 0.3, 1.0, -0.1, 1.2, np.nan])
+
+# (scipy.stats or lintra.scipy.stats) -> values: NaN in gives NaN out, q outside [0, 1]
+# gives NaN, as SciPy
+STATS_CASES = {
+    "expon_logpdf_nan": lambda st: st.expon.logpdf(XS),
+    "expon_cdf_nan": lambda st: st.expon.cdf(XS, loc=0.5, scale=2.0),
+    "expon_ppf_outside": lambda st: st.expon.ppf(QS),
+    "uniform_cdf_nan": lambda st: st.uniform.cdf(XS),
+    "gamma_logpdf_nan": lambda st: st.gamma.logpdf(XS, 2.0),
+    "gamma_sf_nan": lambda st: st.gamma.sf(XS, 2.0),
+    "chi2_logcdf_nan": lambda st: st.chi2.logcdf(XS, 3.0),
+    "beta_cdf_nan": lambda st: st.beta.cdf(XS, 2.0, 3.0),
+    "truncnorm_logpdf_nan": lambda st: st.truncnorm.logpdf(XS, -1.0, 2.0),
+    "truncnorm_sf_nan": lambda st: st.truncnorm.sf(XS, -1.0, 2.0),
+    "pareto_logcdf_nan": lambda st: st.pareto.logcdf(XS, 2.0),
+    "pareto_ppf_outside": lambda st: st.pareto.ppf(QS, 2.0),
+    "pareto_isf_outside": lambda st: st.pareto.isf(QS, 2.0),
+    "cauchy_ppf_ends": lambda st: st.cauchy.ppf(QS),
+    "cauchy_isf_ends": lambda st: st.cauchy.isf(QS, loc=1.0),
+    "wrapcauchy_cdf_nan": lambda st: st.wrapcauchy.cdf(np.array([0.5, 3.0, np.nan]), 0.5),
+    "wrapcauchy_ppf_outside": lambda st: st.wrapcauchy.ppf(QS, 0.5),
+    "logistic_logpdf_minus_inf": lambda st: st.logistic.logpdf(XS),
+    "poisson_logpmf_nan": lambda st: st.poisson.logpmf(KS, 3.0),
+    "poisson_cdf_nan": lambda st: st.poisson.cdf(KS, 3.0),
+    "bernoulli_pmf_nan": lambda st: st.bernoulli.pmf(KS, 0.3),
+    "binom_logpmf_nan": lambda st: st.binom.logpmf(KS, 5, 0.3),
+    "geom_cdf_nan_and_zero": lambda st: st.geom.cdf(KS, 0.3),
+    "nbinom_logsf_nan": lambda st: st.nbinom.logsf(KS, 3, 0.4),
+    "betabinom_pmf_nan": lambda st: st.betabinom.pmf(KS, 5, 2.0, 3.0),
+    "mvn_logpdf_1d_cov": lambda st: st.multivariate_normal.logpdf(
+        np.ones((2, 3)), np.zeros(3), np.array([1.0, 2.0, 3.0])),
+    "mvn_logpdf_allow_singular_false": lambda st: st.multivariate_normal.logpdf(
+        np.ones(2), np.zeros(2), np.eye(2), allow_singular=False),
+}
+
+
+@pytest.mark.parametrize("name", list(STATS_CASES))
+def test_scipy_stats_parity(name):
+    f = STATS_CASES[name]
+    with np.errstate(all="ignore"):
+        want = f(sst)
+    got = np.asarray(f(lst))
+    _same(want, got)
+    assert (np.signbit(got) == np.signbit(want))[want == 0].all()
+
+
+def test_boxcox_at_zero():
+    x = np.array([0.0, 0.0, 0.0, 1.0, 2.5])
+    lam = np.array([0.0, -1.0, 0.5, 0.5, 3.0])
+    with np.errstate(all="ignore"):
+        _same(ssp.boxcox(x, lam), lsp.boxcox(x, lam))
+        _same(ssp.boxcox1p(x - 1, lam), lsp.boxcox1p(x - 1, lam))
