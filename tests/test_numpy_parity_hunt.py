@@ -4,11 +4,14 @@ and on lintra and compares value, dtype and shape."""
 import numpy as np
 import pytest
 
+import lintra
 import lintra.numpy as lnp
+import lintra.scipy.linalg as lsla
 import lintra.scipy.special as lsp
 import lintra.scipy.stats as lst
 
 sp = pytest.importorskip("scipy")
+import scipy.linalg as sla  # noqa: E402
 import scipy.special as ssp  # noqa: E402
 import scipy.stats as sst  # noqa: E402
 
@@ -144,3 +147,36 @@ def test_boxcox_at_zero():
     with np.errstate(all="ignore"):
         _same(ssp.boxcox(x, lam), lsp.boxcox(x, lam))
         _same(ssp.boxcox1p(x - 1, lam), lsp.boxcox1p(x - 1, lam))
+
+
+LINALG_CASES = {
+    "norm_fro": lambda la: la.norm(M),
+    "norm_ord_axis": lambda la: la.norm(R, 1, axis=0, keepdims=True),
+    "toeplitz": lambda la: la.toeplitz(np.array([1.0, 2.0, 3.0]), np.array([9.0, 8.0])),
+    "toeplitz_complex": lambda la: la.toeplitz(np.array([1 + 2j, 3.0, 4 - 1j])),
+    "hankel": lambda la: la.hankel(np.array([1, 2, 3]), np.array([3, 4, 5, 6])),
+    "hankel_default_r": lambda la: la.hankel(np.array([1.0, 2.0])),
+    "circulant": lambda la: la.circulant(np.array([1.0, 2.0, 3.0])),
+    "block_diag": lambda la: la.block_diag(np.array([[1]]), np.array([[2.5, 3.0]]), 7),
+}
+
+
+@pytest.mark.parametrize("name", list(LINALG_CASES))
+def test_scipy_linalg_parity(name):
+    f = LINALG_CASES[name]
+    _same(f(sla), f(lsla))
+
+
+def test_scipy_linalg_constructors_jit_grad():
+    """The constructors are linear in v, so the gradient of sum(ctor(v) * W) is SciPy's
+    value of that sum at each unit vector."""
+    w = RNG.standard_normal((4, 3, 4))
+
+    def f(la):
+        return lambda v: ((la.toeplitz(v, v[:2] * 2) * w[0, :, :2]).sum()
+                          + (la.hankel(v) * w[1, :, :3]).sum()
+                          + (la.circulant(v) * w[2, :, :3]).sum()
+                          + (la.block_diag(v, v[:1]) * w[3, :2, :]).sum())
+    want = [f(sla)(e) for e in np.eye(3)]
+    got = lintra.jit(lintra.grad(f(lsla)))(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(got, want, rtol=1e-12)
