@@ -43,8 +43,21 @@ def _leaves(x):
         yield x
 
 
-def reshape(a, newshape=None, *, shape=None):
-    return S.reshape(a, shape if shape is not None else newshape)
+def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):
+    """NumPy 2's signature (``newshape`` is the old name). ``order='F'`` reads and writes
+    column-major: the C reshape of the reversed axes, reversed back. Lintra arrays are
+    C-ordered, so 'A' and 'K' mean 'C'."""
+    del copy
+    shape = newshape if shape is None else shape
+    if order not in ("C", "F", "A", "K"):
+        raise ValueError(f"reshape: order must be 'C', 'F', 'A' or 'K', got {order!r}")
+    if order != "F":
+        return S.reshape(a, shape)
+    a = _as_value(a)
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    rev = S.transpose(a, tuple(range(get_aval(a).ndim))[::-1])
+    out = S.reshape(rev, shape[::-1])
+    return S.transpose(out, tuple(range(len(shape)))[::-1])
 
 
 def astype(x, dtype):
@@ -177,19 +190,21 @@ def full(shape, fill_value, dtype=None):
     return np.full(shape, fill_value, dtype)
 
 
-def zeros_like(a, dtype=None):
-    aval = get_aval(a)
-    return np.zeros(aval.shape, dtype or aval.dtype)
+def zeros_like(a, dtype=None, order=None, subok=None, shape=None):
+    """Zeros of ``a``'s dtype and shape (``shape`` overrides it, as in NumPy)."""
+    return full_like(a, 0, dtype, shape=shape)
 
 
-def ones_like(a, dtype=None):
-    aval = get_aval(a)
-    return np.ones(aval.shape, dtype or aval.dtype)
+def ones_like(a, dtype=None, order=None, subok=None, shape=None):
+    return full_like(a, 1, dtype, shape=shape)
 
 
-def full_like(a, fill_value, dtype=None):
-    aval = get_aval(a)
-    return full(aval.shape, fill_value, dtype or aval.dtype)
+def full_like(a, fill_value, dtype=None, order=None, subok=None, shape=None):
+    """``fill_value`` in ``a``'s dtype and shape; ``order``/``subok`` are layout options
+    NumPy has that do not apply to lintra's arrays."""
+    del order, subok
+    aval = get_aval(_as_value(a))
+    return full(aval.shape if shape is None else shape, fill_value, dtype or aval.dtype)
 
 
 eye, identity = np.eye, np.identity

@@ -99,13 +99,14 @@ def eigvals(a) -> Any:
 def eigh(a, UPLO: str | None = None, symmetrize_input: bool = True) -> EighResult:  # noqa: N803
     """Eigenvalues (ascending) and eigenvectors (columns) of symmetric matrices.
 
-    As in JAX, the input is symmetrized, ``(a + aᵀ)/2``, so the derivative is symmetric;
-    with ``symmetrize_input=False`` only the ``UPLO`` triangle ('L' default) is read, as in
-    NumPy. Eigenvectors are differentiable only where the eigenvalues are distinct."""
+    Without ``UPLO`` the input is symmetrized, ``(a + aᵀ)/2``, as in JAX, so the
+    derivative is symmetric; a given ``UPLO`` (or ``symmetrize_input=False``) reads only
+    that triangle ('L' default), as NumPy does. Eigenvectors are differentiable only where
+    the eigenvalues are distinct."""
     if UPLO not in (None, "L", "U"):
         raise ValueError(f"eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
     a = _square_float(a, "eigh")
-    if not symmetrize_input:
+    if not symmetrize_input or UPLO is not None:
         a = _one_triangle(a, UPLO != "U")
     w, v = D.eigh(a)
     return EighResult(w, v)
@@ -174,8 +175,8 @@ def lstsq(a, b, rcond: float | None = None, *, numpy_resid: bool = False
     x = L.matmul_batched(D.pinv(a, cut), bm)
     s = D.svd(a, compute_uv=False)[0]
     keep = C.gt(s, E.mul(S.slice_static(s, (0,), (1,)), cut)) if min(m, n) else s
-    rank = R.reduce_sum(base.convert_element_type(keep, np.int64), (0,)) if min(m, n) \
-        else np.asarray(0)
+    rank = R.reduce_sum(base.convert_element_type(keep, np.int32), (0,)) if min(m, n) \
+        else np.asarray(0, np.int32)                   # LAPACK's int32, as NumPy's
     r = E.sub(bm, L.matmul_batched(a, x))
     resid = R.reduce_sum(Cx.real(E.mul(Cx.conj(r), r)), (0,))
     if numpy_resid and (int(rank) < n or m <= n):

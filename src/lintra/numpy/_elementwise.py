@@ -39,8 +39,15 @@ globals().update(E.NUMPY_NAMES)
 
 def round(x, decimals: int = 0):  # noqa: A001
     """Half to even; complex values round their real and imaginary parts (NumPy)."""
-    if get_aval(_as_value(x)).dtype.kind == "c":
+    dt = get_aval(_as_value(x)).dtype
+    if dt.kind == "c":
         return C.complex(round(C.real(x), decimals), round(C.imag(x), decimals))
+    if dt.kind in "iu":         # integers stay integers: NumPy rounds them to 10**-decimals
+        if decimals >= 0:
+            return _as_value(x)
+        scale = 10.0 ** -decimals
+        y = E.mul(E.round(E.div(base.convert_element_type(x, np.float64), scale)), scale)
+        return base.convert_element_type(y, dt)
     if decimals:
         scale = 10.0 ** decimals
         return E.div(E.round(E.mul(x, scale)), scale)
@@ -87,6 +94,11 @@ def fmod(x, y):
 
 
 def reciprocal(x):
+    """``1/x``; integers stay integers as in NumPy (C division: 1 at 1, -1 at -1, else 0)."""
+    x = _as_value(x)
+    dt = get_aval(x).dtype
+    if dt.kind in "iu":
+        return E.select(E.eq(E.abs(x), 1), x, np.zeros((), dt))
     return E.div(1.0, x)
 
 

@@ -48,13 +48,15 @@ def _valid_count(a, mask, axis, keepdims):
     return _sum(ones, axis, keepdims=keepdims)
 
 
-def nansum(a, axis=None, dtype=None, keepdims: bool = False):
+def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False):
     """Sum treating NaNs as zero."""
+    _no_out(out, "nansum")
     return _sum(_replace_nan(a, 0)[0], axis, dtype, keepdims=keepdims)
 
 
-def nanprod(a, axis=None, dtype=None, keepdims: bool = False):
+def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False):
     """Product treating NaNs as one."""
+    _no_out(out, "nanprod")
     return prod(_replace_nan(a, 1)[0], axis, dtype, keepdims=keepdims)
 
 
@@ -65,8 +67,9 @@ def _float(a, dtype=None):
     return base.promote_float(a)[0]
 
 
-def nanmean(a, axis=None, dtype=None, keepdims: bool = False):
+def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False):
     """Mean of the non-NaN entries (NaN where there are none)."""
+    _no_out(out, "nanmean")
     a = _float(a, dtype)
     b, mask = _replace_nan(a, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -97,7 +100,7 @@ def _nan_select(a, axis, keepdims, fill, reduce, all_nan=None):
     NaN (NaN of the result's dtype by default)."""
     a = _as_value(a)
     if not _inexact(a):
-        return reduce(a, axis, keepdims)
+        return reduce(a, axis, keepdims=keepdims)
     b, mask = _replace_nan(a, fill)
     out = reduce(b, axis, keepdims=keepdims)
     empty = E.eq(_valid_count(a, mask, axis, keepdims), 0.0)
@@ -106,24 +109,28 @@ def _nan_select(a, axis, keepdims, fill, reduce, all_nan=None):
     return E.select(empty, all_nan, out)
 
 
-def nanmax(a, axis=None, keepdims: bool = False):
+def nanmax(a, axis=None, out=None, keepdims: bool = False):
     """Maximum ignoring NaNs (NaN where a slice is all NaN, as NumPy, without its warning)."""
+    _no_out(out, "nanmax")
     return _nan_select(a, axis, keepdims, -np.inf, _max)
 
 
-def nanmin(a, axis=None, keepdims: bool = False):
+def nanmin(a, axis=None, out=None, keepdims: bool = False):
     """Minimum ignoring NaNs (NaN where a slice is all NaN)."""
+    _no_out(out, "nanmin")
     return _nan_select(a, axis, keepdims, np.inf, _min)
 
 
-def nanargmax(a, axis=None, keepdims: bool = False):
+def nanargmax(a, axis=None, out=None, *, keepdims: bool = False):
     """Index of the first maximum ignoring NaNs; -1 for an all-NaN slice (JAX; NumPy
     raises there)."""
+    _no_out(out, "nanargmax")
     return _nan_select(a, axis, keepdims, -np.inf, argmax, np.int64(-1))
 
 
-def nanargmin(a, axis=None, keepdims: bool = False):
+def nanargmin(a, axis=None, out=None, *, keepdims: bool = False):
     """Index of the first minimum ignoring NaNs; -1 for an all-NaN slice (JAX)."""
+    _no_out(out, "nanargmin")
     return _nan_select(a, axis, keepdims, np.inf, argmin, np.int64(-1))
 
 

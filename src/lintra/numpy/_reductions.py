@@ -13,8 +13,9 @@ from ..ops import elementwise as E
 from ..ops import extrema as X
 from ..ops import reductions as R
 from ..ops import structure as S
-from ._basic import _acc_dtype, _as_value, _keep, _masked, _no_out, _selected_count, mean
+from ._basic import _acc_dtype, _as_value, _keep, _masked, _no_out, _selected_count
 from ._basic import max as _max
+from ._basic import mean as _mean
 from ._basic import min as _min
 from ._basic import sum as _sum
 from ._elementwise import isfinite, isnan, logical_and, logical_or
@@ -53,14 +54,26 @@ def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=Non
 product = prod
 
 
+def _ddof(ddof, correction) -> float:
+    """NumPy 2's ``correction`` is the array-API name of ``ddof``; giving both is an error."""
+    if correction is None:
+        return ddof
+    if ddof != 0:
+        raise ValueError("var/std: ddof and correction can't be provided simultaneously")
+    return correction
+
+
 def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False, *,
-        where=None):
+        where=None, mean=None, correction=None):  # noqa: A002
     """Variance, ``sum(|a - mean|^2) / (n - ddof)``; integers in float64 (NumPy). With
-    ``where``, of the selected entries (``n`` counts them)."""
+    ``where``, of the selected entries (``n`` counts them); ``mean`` is a precomputed mean
+    (keepdims shape) and ``correction`` another name of ``ddof`` (NumPy 2)."""
     _no_out(out, "var")
+    ddof = _ddof(ddof, correction)
     a = _float(a, dtype)
     axes = R.normalize_axes(axis, get_aval(a).ndim)
-    centered = E.sub(a, mean(a, axes, keepdims=True, where=where))
+    m = _mean(a, axes, keepdims=True, where=where) if mean is None else mean
+    centered = E.sub(a, m)
     if get_aval(centered).dtype.kind == "c":           # |c|^2 = Re(c conj(c)), real
         sq = C.real(E.mul(centered, C.conj(centered)))
     else:
@@ -73,10 +86,11 @@ def var(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = Fals
 
 
 def std(a, axis=None, dtype=None, out=None, ddof: int = 0, keepdims: bool = False, *,
-        where=None):
+        where=None, mean=None, correction=None):  # noqa: A002
     """Standard deviation, ``sqrt(var)``. Where the variance is 0 (constant data) the
     derivative is 0 (a subgradient; the true one is undefined there), not nan."""
-    return X.safe_sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where))
+    return X.safe_sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, mean=mean,
+                           correction=correction))
 
 
 def _arg(prim_fn, a, axis, keepdims):
@@ -133,7 +147,7 @@ def average(a, axis=None, weights=None, returned: bool = False, keepdims: bool =
     if weights is None:
         a = _float(a)
         axes = R.normalize_axes(axis, get_aval(a).ndim)
-        avg = mean(a, axes, keepdims=keepdims)
+        avg = _mean(a, axes, keepdims=keepdims)
         scl = float(_count(a, axes))
         return (avg, S.broadcast_to(np.asarray(scl, get_aval(avg).dtype),
                                     get_aval(avg).shape)) if returned else avg
@@ -184,14 +198,19 @@ def _truth(a):
     return base.convert_element_type(t, np.int64)
 
 
-def any(a, axis=None, keepdims: bool = False):  # noqa: A001
-    return E.gt(_sum(_truth(a), axis, keepdims=keepdims), 0)
+def any(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
+    """Whether any entry (``where`` selects, as in NumPy) is nonzero."""
+    _no_out(out, "any")
+    return E.gt(_sum(_truth(a), axis, keepdims=keepdims, where=where), 0)
 
 
-def all(a, axis=None, keepdims: bool = False):  # noqa: A001
+def all(a, axis=None, out=None, keepdims: bool = False, *, where=None):  # noqa: A001
+    """Whether every entry (``where`` selects) is nonzero: none is zero."""
+    _no_out(out, "all")
     a = _as_value(a)
-    n = _count(a, R.normalize_axes(axis, get_aval(a).ndim))
-    return E.eq(_sum(_truth(a), axis, keepdims=keepdims), n)
+    zero = E.eq(_truth(a), 0)
+    return E.eq(_sum(base.convert_element_type(zero, np.int64), axis, keepdims=keepdims,
+                     where=where), 0)
 
 
 def ptp(a, axis=None, keepdims: bool = False):

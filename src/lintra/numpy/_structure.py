@@ -16,8 +16,9 @@ from ..ops import elementwise as E
 from ..ops import indexing as I
 from ..ops import reductions as R
 from ..ops import structure as S
-from ._basic import _as_value
+from ._basic import _as_value, _no_out
 from ._basic import asarray as _asarray
+from ._basic import reshape as _reshape
 
 __all__ = ["transpose", "moveaxis", "swapaxes", "expand_dims", "squeeze", "ravel",
            "broadcast_to", "broadcast_arrays", "concatenate", "stack", "hstack", "vstack",
@@ -76,8 +77,9 @@ expand_dims = S.expand_dims
 squeeze = S.squeeze
 
 
-def ravel(a):
-    return S.reshape(a, (-1,))
+def ravel(a, order: str = "C"):
+    """The flattened array; ``order='F'`` reads it column-major (NumPy)."""
+    return _reshape(a, (-1,), order)
 
 
 def broadcast_to(a, shape):
@@ -91,15 +93,32 @@ def broadcast_arrays(*args) -> list:
 
 # ---------------------------------------------------------------- joining
 
-def concatenate(arrays, axis: int | None = 0):
+def _cast_all(arrays, dtype, casting: str, who: str) -> list:
+    """The inputs of a join cast to ``dtype``, refused where NumPy's ``casting`` rule
+    refuses (float to int under the default 'same_kind')."""
     arrays = [_asarray(a) for a in arrays]
+    if dtype is None:
+        return arrays
+    for a in arrays:
+        if not np.can_cast(get_aval(a).dtype, dtype, casting):
+            raise TypeError(f"{who}: cannot cast {get_aval(a).dtype} to {np.dtype(dtype)} "
+                            f"under casting={casting!r}")
+    return [base.convert_element_type(a, dtype) for a in arrays]
+
+
+def concatenate(arrays, axis: int | None = 0, out=None, *, dtype=None,
+                casting: str = "same_kind"):
+    """NumPy's ``concatenate``; ``dtype`` casts the inputs first."""
+    _no_out(out, "concatenate")
+    arrays = _cast_all(arrays, dtype, casting, "concatenate")
     if axis is None:
         return S.concatenate([ravel(a) for a in arrays], 0)
     return S.concatenate(arrays, axis)
 
 
-def stack(arrays, axis: int = 0):
-    return S.stack(list(arrays), axis)
+def stack(arrays, axis: int = 0, out=None, *, dtype=None, casting: str = "same_kind"):
+    _no_out(out, "stack")
+    return S.stack(_cast_all(arrays, dtype, casting, "stack"), axis)
 
 
 def hstack(tup):

@@ -23,10 +23,12 @@ from ..ops import linalg as L
 from ..ops import matrix_functions as M
 from ..ops import reductions as R
 from ..ops import structure as S
+from ._linalg_special import block_diag, circulant, hankel, norm, toeplitz  # noqa: F401
 
-__all__ = ["cho_factor", "cho_solve", "cholesky", "det", "eig", "eigh", "eigvals", "expm",
-           "expm_frechet", "inv", "lu", "lu_factor", "lu_solve", "pinv", "qr", "solve",
-           "solve_sylvester", "solve_triangular", "sqrtm", "svd"]
+__all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "det", "eig",
+           "eigh", "eigvals", "expm", "expm_frechet", "hankel", "inv", "lu", "lu_factor",
+           "lu_solve", "norm", "pinv", "qr", "solve", "solve_sylvester", "solve_triangular",
+           "sqrtm", "svd", "toeplitz"]
 
 
 def _shape(x) -> tuple[int, ...]:

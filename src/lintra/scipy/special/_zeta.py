@@ -158,8 +158,13 @@ def boxcox1p(x: Any, lmbda: Any) -> Any:
 def _boxcox_log(lx, lmbda):
     """expm1(λ log x)/λ = log x · exprel(λ log x): one formula through λ == 0 (its limit
     log x), so the derivatives in λ there are right too ((log x)²/2, ...), not those of a
-    separate constant branch."""
-    return lx * exprel(lmbda * lx)
+    separate constant branch. At log x = -inf (x = 0) the limit is -1/λ for λ > 0 and -inf
+    otherwise (SciPy), where the product gave -inf · 0 = nan."""
+    edge = lx == -np.inf
+    lx = lnp.where(edge, 0.0, lx)
+    pos = lmbda > 0
+    at_zero = lnp.where(pos, -1.0 / lnp.where(pos, lmbda, 1.0), -np.inf)
+    return lnp.where(edge, at_zero, lx * exprel(lmbda * lx))
 
 
 def bernoulli(n: int) -> np.ndarray:

@@ -7,9 +7,10 @@ from typing import Any
 
 from ... import numpy as lnp
 from .. import special as S
-from ._util import NEG_INF, floats, masked, standardize
+from ._util import NEG_INF, floats, masked, nan_at_nan, standardize
 
 
+@nan_at_nan
 def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     x, a, b, loc, scale = floats(x, a, b, loc, scale)
     y = standardize(x, loc, scale)
@@ -30,19 +31,23 @@ def _y(x, a, b, loc, scale):
     return a, b, masked(y < 1, y, 1.0)
 
 
+@nan_at_nan
 def cdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     a, b, y = _y(x, a, b, loc, scale)
     return S.betainc(a, b, y)
 
 
+@nan_at_nan
 def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return lnp.log(cdf(x, a, b, loc, scale))
 
 
+@nan_at_nan
 def sf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     a, b, y = _y(x, a, b, loc, scale)
     return S.betainc(b, a, 1.0 - y)
 
 
+@nan_at_nan
 def logsf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return lnp.log(sf(x, a, b, loc, scale))

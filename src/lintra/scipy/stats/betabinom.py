@@ -7,9 +7,10 @@ from typing import Any
 
 from ... import numpy as lnp
 from .. import special as S
-from ._util import NEG_INF, floats, masked, nan_unless
+from ._util import NEG_INF, floats, masked, nan_at_nan, nan_unless
 
 
+@nan_at_nan
 def logpmf(k: Any, n: Any, a: Any, b: Any, loc: Any = 0) -> Any:
     k, n, a, b, loc = floats(k, n, a, b, loc)
     x = k - loc

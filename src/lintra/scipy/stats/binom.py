@@ -7,9 +7,10 @@ from typing import Any
 
 from ... import numpy as lnp
 from .. import special as S
-from ._util import NEG_INF, floats, masked
+from ._util import NEG_INF, floats, masked, nan_at_nan
 
 
+@nan_at_nan
 def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
     k, n, p, loc = floats(k, n, p, loc)
     x = k - loc

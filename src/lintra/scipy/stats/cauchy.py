@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from ... import numpy as lnp
-from ._util import floats, standardize
+from ._util import floats, standardize, unit_quantile
 
 
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
@@ -37,11 +37,20 @@ def logsf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return lnp.log(sf(x, loc, scale))
 
 
+def _tan_half(p):
+    """``tan(pi p)`` for p in [-1/2, 1/2], infinite at the ends (SciPy's ppf(0) = -inf;
+    tan(-pi/2) in floating point is -1.6e16)."""
+    t = lnp.tan(math.pi * p)
+    return lnp.where(lnp.abs(p) == 0.5, lnp.sign(p) * math.inf, t)
+
+
+@unit_quantile
 def ppf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     q, loc, scale = floats(q, loc, scale)
-    return loc + scale * lnp.tan(math.pi * (q - 0.5))
+    return loc + scale * _tan_half(q - 0.5)
 
 
+@unit_quantile
 def isf(q: Any, loc: Any = 0, scale: Any = 1) -> Any:
     q, loc, scale = floats(q, loc, scale)
-    return loc + scale * lnp.tan(math.pi * (0.5 - q))
+    return loc + scale * _tan_half(0.5 - q)

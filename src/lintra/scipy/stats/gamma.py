@@ -7,9 +7,10 @@ from typing import Any
 
 from ... import numpy as lnp
 from .. import special as S
-from ._util import NEG_INF, floats, masked, standardize
+from ._util import NEG_INF, floats, masked, nan_at_nan, standardize
 
 
+@nan_at_nan
 def logpdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
     x, a, loc, scale = floats(x, a, loc, scale)
     y = standardize(x, loc, scale)
@@ -29,19 +30,23 @@ def _y(x, a, loc, scale):
     return a, masked(y > 0, y, 0.0)
 
 
+@nan_at_nan
 def cdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
     a, y = _y(x, a, loc, scale)
     return S.gammainc(a, y)
 
 
+@nan_at_nan
 def logcdf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return lnp.log(cdf(x, a, loc, scale))
 
 
+@nan_at_nan
 def sf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
     a, y = _y(x, a, loc, scale)
     return S.gammaincc(a, y)
 
 
+@nan_at_nan
 def logsf(x: Any, a: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return lnp.log(sf(x, a, loc, scale))

@@ -7,13 +7,14 @@ from typing import Any
 
 from ... import numpy as lnp
 from .. import special as S
-from ._util import NEG_INF, floats, masked, nan_unless
+from ._util import NEG_INF, floats, masked, nan_at_nan, nan_unless
 
 
 def _valid(p):
     return (p > 0) & (p <= 1)
 
 
+@nan_at_nan
 def logpmf(k: Any, p: Any, loc: Any = 0) -> Any:
     k, p, loc = floats(k, p, loc)
     x = k - loc
@@ -27,6 +28,7 @@ def pmf(k: Any, p: Any, loc: Any = 0) -> Any:
     return lnp.exp(logpmf(k, p, loc))
 
 
+@nan_at_nan
 def logsf(k: Any, p: Any, loc: Any = 0) -> Any:
     """log P(K > k) = floor(k - loc) · log(1 - p) (0 below the support)."""
     k, p, loc = floats(k, p, loc)
@@ -41,7 +43,7 @@ def sf(k: Any, p: Any, loc: Any = 0) -> Any:
 
 
 def cdf(k: Any, p: Any, loc: Any = 0) -> Any:
-    return -lnp.expm1(logsf(k, p, loc))
+    return 0.0 - lnp.expm1(logsf(k, p, loc))      # +0.0 below the support
 
 
 def logcdf(k: Any, p: Any, loc: Any = 0) -> Any:

@@ -15,8 +15,8 @@ def _softplus(u):
 
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     x, loc, scale = floats(x, loc, scale)
-    z = standardize(x, loc, scale)
-    return -z - 2.0 * _softplus(-z) - lnp.log(scale)
+    z = lnp.abs(standardize(x, loc, scale))    # the density is even: at z = -inf the
+    return -z - 2.0 * _softplus(-z) - lnp.log(scale)  # form in z gave inf - inf = nan
 
 
 def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:

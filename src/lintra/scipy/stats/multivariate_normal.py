@@ -10,8 +10,10 @@ from ... import numpy as lnp
 from ._util import LOG_2PI, floats
 
 
-def logpdf(x: Any, mean: Any, cov: Any, allow_singular: None = None) -> Any:
-    if allow_singular is not None:
+def logpdf(x: Any, mean: Any, cov: Any, allow_singular: bool | None = None) -> Any:
+    """SciPy's: a scalar or 1-D ``cov`` is a (diagonal) variance; ``allow_singular=False``
+    is SciPy's default, True is not supported."""
+    if allow_singular:
         raise NotImplementedError("multivariate_normal.logpdf: allow_singular is not "
                                   "supported")
     x, mean, cov = floats(x, mean, cov)
@@ -22,9 +24,12 @@ def logpdf(x: Any, mean: Any, cov: Any, allow_singular: None = None) -> Any:
     y = x - mean
     if not cs:
         return -0.5 * lnp.sum(y * y, axis=-1) / cov - 0.5 * n * (LOG_2PI + lnp.log(cov))
+    if cs == (n,):
+        return -0.5 * lnp.sum(y * y / cov, axis=-1) - 0.5 * (n * LOG_2PI
+                                                              + lnp.sum(lnp.log(cov)))
     if cs != (n, n):
-        raise ValueError(f"multivariate_normal.logpdf: cov must have shape ({n}, {n}) for a "
-                         f"mean of shape {ms}, got {cs}")
+        raise ValueError(f"multivariate_normal.logpdf: cov must have shape ({n}, {n}) or "
+                         f"({n},) for a mean of shape {ms}, got {cs}")
     chol = lnp.linalg.cholesky(cov)
     batch = lnp.shape(y)[:-1]
     cols = lnp.transpose(lnp.reshape(y, (-1, n)))

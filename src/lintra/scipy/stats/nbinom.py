@@ -8,13 +8,14 @@ from typing import Any
 
 from ... import numpy as lnp
 from .. import special as S
-from ._util import NEG_INF, floats, masked, nan_unless
+from ._util import NEG_INF, floats, masked, nan_at_nan, nan_unless
 
 
 def _valid(n, p):
     return (n > 0) & (p > 0) & (p <= 1)
 
 
+@nan_at_nan
 def logpmf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
     k, n, p, loc = floats(k, n, p, loc)
     x = k - loc
@@ -36,19 +37,23 @@ def _x(k, n, p, loc):
     return n, p, ok, masked(ok, x, 0.0)
 
 
+@nan_at_nan
 def cdf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
     n, p, ok, x = _x(k, n, p, loc)
     return nan_unless(_valid(n, p), lnp.where(ok, S.betainc(n, x + 1.0, p), 0.0))
 
 
+@nan_at_nan
 def sf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
     n, p, ok, x = _x(k, n, p, loc)
     return nan_unless(_valid(n, p), lnp.where(ok, S.betainc(x + 1.0, n, 1.0 - p), 1.0))
 
 
+@nan_at_nan
 def logcdf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
     return lnp.log(cdf(k, n, p, loc))
 
 
+@nan_at_nan
 def logsf(k: Any, n: Any, p: Any, loc: Any = 0) -> Any:
     return lnp.log(sf(k, n, p, loc))

@@ -10,13 +10,14 @@ import numpy as np
 
 from ... import numpy as lnp
 from .. import special as S
-from ._util import NEG_INF, floats, masked
+from ._util import NEG_INF, floats, masked, nan_at_nan
 
 # entropy: the series -Σ p log p over k < _TERMS for mu < _LARGE (its tail beyond k = 220 is
 # below 1e-16 there), the asymptotic expansion in 1/mu above
 _TERMS, _LARGE = 240, 100.0
 
 
+@nan_at_nan
 def logpmf(k: Any, mu: Any, loc: Any = 0) -> Any:
     k, mu, loc = floats(k, mu, loc)
     x = k - loc
@@ -30,6 +31,7 @@ def pmf(k: Any, mu: Any, loc: Any = 0) -> Any:
     return lnp.exp(logpmf(k, mu, loc))
 
 
+@nan_at_nan
 def cdf(k: Any, mu: Any, loc: Any = 0) -> Any:
     k, mu, loc = floats(k, mu, loc)
     x = lnp.floor(k - loc)

@@ -10,7 +10,7 @@ from typing import Any
 
 from ... import numpy as lnp
 from .. import special as S
-from ._util import LOG_2PI, NEG_INF, floats, masked, nan_unless, standardize
+from ._util import LOG_2PI, NEG_INF, floats, masked, nan_at_nan, nan_unless, standardize
 
 
 def _log_mass(lo, hi):
@@ -51,6 +51,7 @@ def _interior(z, a, b):
     return inside, lnp.where(inside, z, safe)
 
 
+@nan_at_nan
 def logpdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     z, a, b, scale, valid = _prep(x, a, b, loc, scale)
     ok = (z >= a) & (z <= b)
@@ -76,22 +77,26 @@ def _log_cdf_sf(x, a, b, loc, scale):
     return z, a, b, inside, valid, lc, ls
 
 
+@nan_at_nan
 def logcdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     z, a, b, inside, valid, lc, _ = _log_cdf_sf(x, a, b, loc, scale)
     out = lnp.where(z >= b, 0.0, lnp.where(inside, lc, NEG_INF))
     return nan_unless(valid, out)
 
 
+@nan_at_nan
 def cdf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return lnp.exp(logcdf(x, a, b, loc, scale))
 
 
+@nan_at_nan
 def logsf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     z, a, b, inside, valid, _, ls = _log_cdf_sf(x, a, b, loc, scale)
     out = lnp.where(z <= a, 0.0, lnp.where(inside, ls, NEG_INF))
     return nan_unless(valid, out)
 
 
+@nan_at_nan
 def sf(x: Any, a: Any, b: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return lnp.exp(logsf(x, a, b, loc, scale))
 

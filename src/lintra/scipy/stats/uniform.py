@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ... import numpy as lnp
-from ._util import NEG_INF, floats, masked, standardize
+from ._util import NEG_INF, floats, masked, nan_at_nan, standardize
 
 
+@nan_at_nan
 def logpdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     x, loc, scale = floats(x, loc, scale)
     y = standardize(x, loc, scale)
@@ -18,6 +19,7 @@ def pdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return lnp.exp(logpdf(x, loc, scale))
 
 
+@nan_at_nan
 def cdf(x: Any, loc: Any = 0, scale: Any = 1) -> Any:
     x, loc, scale = floats(x, loc, scale)
     y = standardize(x, loc, scale)

@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from ... import numpy as lnp
-from ._util import NEG_INF, floats, masked, nan_unless, standardize
+from ._util import NEG_INF, floats, masked, nan_at_nan, nan_unless, standardize, unit_quantile
 
 TWO_PI = 2 * math.pi
 
@@ -18,6 +18,7 @@ def _args(x, c, loc, scale):
     return standardize(x, loc, scale), masked(ok, c, 0.5), scale, ok
 
 
+@nan_at_nan
 def logpdf(x: Any, c: Any, loc: Any = 0, scale: Any = 1) -> Any:
     z, c, scale, valid = _args(x, c, loc, scale)
     inside = (z >= 0) & (z <= TWO_PI)
@@ -30,6 +31,7 @@ def pdf(x: Any, c: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return lnp.exp(logpdf(x, c, loc, scale))
 
 
+@nan_at_nan
 def cdf(x: Any, c: Any, loc: Any = 0, scale: Any = 1) -> Any:
     z, c, _, valid = _args(x, c, loc, scale)
     cr = (1.0 + c) / (1.0 - c)
@@ -42,10 +44,12 @@ def cdf(x: Any, c: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return nan_unless(valid, out)
 
 
+@nan_at_nan
 def sf(x: Any, c: Any, loc: Any = 0, scale: Any = 1) -> Any:
     return 1.0 - cdf(x, c, loc, scale)
 
 
+@unit_quantile
 def ppf(q: Any, c: Any, loc: Any = 0, scale: Any = 1) -> Any:
     q, c, loc, scale = floats(q, c, loc, scale)
     valid = (c > 0) & (c < 1)
