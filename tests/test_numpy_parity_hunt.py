@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import lintra
+import lintra as lt
 import lintra.numpy as lnp
 import lintra.scipy.linalg as lsla
 import lintra.scipy.special as lsp
@@ -180,3 +181,34 @@ def test_scipy_linalg_constructors_jit_grad():
     want = [f(sla)(e) for e in np.eye(3)]
     got = lintra.jit(lintra.grad(f(lsla)))(np.array([1.0, 2.0, 3.0]))
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_traced_array_methods_as_jax():
+    """Methods an eager array has work on traced arrays too (round, any, all, diagonal,
+    trace, take, argsort, sort (a copy, as JAX), searchsorted, compress, copy, divmod,
+    itemsize, nbytes), on both backends, with gradients as JAX's."""
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    a = np.array([[3.0, -1.25, 2.5], [0.5, 7.0, -2.0]])
+
+    def f(x):
+        q, r = divmod(x, 0.75)
+        return (x.round(1), x.any(), x.all(axis=1), x.diagonal(), x.trace(),
+                x.take(np.array([0, 4])), x.argsort(axis=1), x.sort(axis=0),
+                x.compress(np.array([True, False]), axis=0), q, r, divmod(2.0, x)[1], x.copy())
+    want = f(jnp.asarray(a))
+    for backend in ("native", "interpret"):
+        got = lt.jit(f, backend=backend)(a)
+        for g, w in zip(got, want):       # JAX's round is a ulp off NumPy's at -1.25
+            np.testing.assert_allclose(np.asarray(g), np.asarray(w), rtol=1e-15, atol=0)
+            assert np.asarray(g).dtype == np.asarray(w).dtype
+        assert lt.jit(lambda x: x[0].searchsorted(1.0), backend=backend)(a) == \
+            np.searchsorted(a[0], 1.0)
+    assert lt.jit(lambda x: lnp.asarray(x.nbytes + 100 * x.itemsize))(a) == a.nbytes + 800
+
+    def loss(m, x):
+        return ((x.round(1) * x).sum() + x.trace() + m.sort(x, axis=0)[1].sum()
+                + x.take(np.array([1, 2])).sum())
+    np.testing.assert_allclose(lt.jit(lt.grad(lambda x: loss(lnp, x)))(a),
+                               jax.grad(lambda x: loss(jnp, x))(a), rtol=1e-14)

@@ -16,6 +16,7 @@ import types as _types
 import numpy as _np
 
 from ..core import function as _function
+from ..core import operators as _operators
 from ..core import trace as _trace
 from ..core.array import Array, as_array
 from ..core.function import is_function_arg as _is_function_arg
@@ -148,4 +149,4 @@ def _unwrapped(fn):
 _trace.array_namespace = _sys.modules[__name__]
 _trace.direct_functions.update(
     {name: _unwrapped(globals()[name]) for name in
-     [*_trace._BINARY_OPERATORS.values(), *_trace._COMPARISONS.values(), "getitem"]})
+     [*_operators.BINARY_OPERATORS.values(), *_operators.COMPARISONS.values(), "getitem"]})
