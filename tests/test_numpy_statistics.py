@@ -282,3 +282,19 @@ def test_quantiles_with_infinities_and_signed_zeros_as_numpy(method):
             for g in got:
                 np.testing.assert_array_equal(g, want)
                 np.testing.assert_array_equal(np.signbit(g), np.signbit(want))
+
+
+def test_quantiles_of_integers_keep_their_dtype_where_numpy_does():
+    """lower/higher/nearest take an order statistic: of an int array, an int (NumPy); the
+    interpolating methods and the medians give float64."""
+    a = np.array([[5, 1, 9, 3], [2, 8, 4, 7]])
+    q = np.array([0.2, 0.5, 1.0])
+    for method in ("lower", "higher", "nearest", "linear", "midpoint"):
+        for name in ("quantile", "nanquantile"):
+            want = getattr(np, name)(a, q, axis=1, method=method)
+            for got in (getattr(lnp, name)(a, q, axis=1, method=method),
+                        lt.jit(lambda a: getattr(lnp, name)(a, q, axis=1, method=method))(a)):
+                assert np.asarray(got).dtype == want.dtype
+                np.testing.assert_array_equal(got, want)
+    assert lnp.percentile(a, 50.0, method="lower").dtype == np.int64
+    assert lnp.median(a).dtype == np.float64

@@ -83,15 +83,19 @@ def _is_traced(x) -> bool:
 def _check_q(a, q, method, who: str, scale: float):
     if method not in _METHODS:
         raise ValueError(f"{who}: method must be one of {_METHODS}, got {method!r}")
-    a = base.promote_float(_as_value(a))[0]
+    a = _as_value(a)
+    # the methods that take one order statistic keep integers, as NumPy; the others float
+    whole = method in ("lower", "higher", "nearest") and get_aval(a).dtype.kind in "iu"
+    a = a if whole else base.promote_float(a)[0]
+    qdt = np.dtype(np.float64) if whole else get_aval(a).dtype
     scalar_q = isinstance(q, (int, float))               # Python numbers take a's precision
     q = _as_value(q)
     if not _is_traced(q) and (np.any(np.asarray(q) < 0) or np.any(np.asarray(q) > scale)):
         raise ValueError(f"{who}: q must be in the range [0, {scale:g}]")
     if scalar_q:
-        q = base.convert_element_type(q, get_aval(a).dtype)
+        q = base.convert_element_type(q, qdt)
     elif get_aval(q).dtype.kind != "f":                  # int arrays promote as in NumPy
-        q = base.convert_element_type(q, np.result_type(get_aval(a).dtype, get_aval(q).dtype))
+        q = base.convert_element_type(q, np.result_type(qdt, get_aval(q).dtype))
     if scale != 1:
         q = E.div(q, scale)
     return a, q
@@ -120,8 +124,9 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan: bool):
         return S.reshape(take_along_axis(vals, idx, -1), out_shape)
 
     res = pick(lo) if hi is None else _lerp(pick(lo), pick(hi), frac)
-    bad = E.lt(last, 0.0) if ignore_nan else _any(nans, -1)   # all NaN / any NaN
-    res = E.select(bad, np.asarray(np.nan, get_aval(res).dtype), res)
+    if dt.kind not in "iu":                               # integers hold no NaN
+        bad = E.lt(last, 0.0) if ignore_nan else _any(nans, -1)   # all NaN / any NaN
+        res = E.select(bad, np.asarray(np.nan, get_aval(res).dtype), res)
     return S.reshape(res, qshape + kept) if keepdims else res
 
 
