@@ -291,9 +291,10 @@ def test_quantiles_of_integers_keep_their_dtype_where_numpy_does():
     q = np.array([0.2, 0.5, 1.0])
     for method in ("lower", "higher", "nearest", "linear", "midpoint"):
         for name in ("quantile", "nanquantile"):
-            want = getattr(np, name)(a, q, axis=1, method=method)
-            for got in (getattr(lnp, name)(a, q, axis=1, method=method),
-                        lt.jit(lambda a: getattr(lnp, name)(a, q, axis=1, method=method))(a)):
+            def f(m, a, name=name, method=method):
+                return getattr(m, name)(a, q, axis=1, method=method)
+            want = f(np, a)
+            for got in (f(lnp, a), lt.jit(lambda a, f=f: f(lnp, a))(a)):
                 assert np.asarray(got).dtype == want.dtype
                 np.testing.assert_array_equal(got, want)
     assert lnp.percentile(a, 50.0, method="lower").dtype == np.int64
