@@ -73,8 +73,8 @@ def _tangent_check(p, t, where: str):
     return t if ta.dtype == pa.dtype else np.asarray(t, pa.dtype)
 
 
-def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
-    """Forward mode: ``(f(*primals), J·tangents)``."""
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+    """Forward mode: ``(f(*primals), J·tangents[, aux])``."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp takes primals and tangents as tuples (or lists) of arguments")
     p_flat, in_tree = flatten(tuple(primals))
@@ -85,9 +85,11 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     t_flat = [_tangent_check(p, t, f"jvp argument leaf {i}")
               for i, (p, t) in enumerate(zip(p_flat, t_flat))]
     store: dict = {}
-    outs, touts = jvp_flat(staged_first(_flat_fun(f, in_tree, store), p_flat), p_flat, t_flat)
-    touts = [instantiate(t) for t in touts]
-    return unflatten(store["out_tree"], outs), unflatten(store["out_tree"], touts)
+    flat_fn = staged_first(_flat_fun(f, in_tree, store, has_aux), p_flat)
+    outs, touts = jvp_flat(flat_fn, p_flat, t_flat)
+    out, aux = _split_aux(store, outs)
+    t_out = unflatten(store["out_tree"], [instantiate(t) for t in touts[:store["n_out"]]])
+    return (out, t_out, aux) if has_aux else (out, t_out)
 
 
 def linearize(f: Callable, *primals) -> tuple[Any, Callable]:
@@ -282,8 +284,8 @@ def _jac_block(rows, rows_shape, cols_shape, rows_first: bool):
     return lnp.transpose(rows, perm)
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False
-           ) -> Callable:
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable:
     """Jacobian by forward mode: the JVP along every input direction at once, as one
     ``vmap`` of ``jvp`` (it works through anything forward mode works through, ``while_loop``
     included)."""
@@ -297,31 +299,34 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = Fa
         store: dict = {}
 
         def push(*tangents):
-            out, t_out = jvp(g, dyn, unflatten(d_tree, tangents))
+            out, t_out, *aux = jvp(g, dyn, unflatten(d_tree, tangents), has_aux)
             store["out_tree"] = flatten(out)[1]
             store["out_avals"] = [get_aval(o) for o in flatten(out)[0]]
             if holomorphic:
                 for a in store["out_avals"]:
                     _check_output(a, "jacfwd", True)
-            return flatten(t_out)[0]
+            return flatten(t_out)[0], aux  # aux is the same along every direction
 
         if sum(a.size for a in in_avals) == 0:          # no directions: zero-size Jacobians
-            out_leaves, out_tree = flatten(g(*dyn))
+            out, *aux = g(*dyn) if has_aux else (g(*dyn),)
+            out_leaves, out_tree = flatten(out)
             per_in = [[np.zeros(tuple(get_aval(o).shape) + tuple(a.shape), a.dtype)
                        for o in out_leaves] for a in in_avals]
-            return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
-        t_batched = vmap(push)(*_std_basis(in_avals))
+            res = _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+            return (res, aux[0]) if has_aux else res
+        t_batched, aux = vmap(push, out_axes=(0, None))(*_std_basis(in_avals))
         per_in = [[] for _ in in_avals]
         for t, oa in zip(t_batched, store["out_avals"]):
             for j, (blk, a) in enumerate(zip(_blocks(t, in_avals), in_avals)):
                 per_in[j].append(_jac_block(blk, a.shape, oa.shape, rows_first=False))
-        return _assemble(per_in, store["out_tree"], d_tree, isinstance(argnums, int))
+        res = _assemble(per_in, store["out_tree"], d_tree, isinstance(argnums, int))
+        return (res, aux[0]) if has_aux else res
 
     return jac
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False
-           ) -> Callable:
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable:
     """Jacobian by reverse mode: the transpose of the linear map along every output direction
     at once, as one ``vmap`` of the ``vjp``."""
     nums = _argnums_tuple(argnums)
@@ -329,7 +334,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = Fa
     def jac(*args, **kwargs):
         _check_differentiable(args, nums, "jacrev", holomorphic)
         g, dyn = _partial_args(f, args, kwargs, nums)
-        out, f_vjp = vjp(g, *dyn)
+        out, f_vjp, *aux = vjp(g, *dyn, has_aux=has_aux)
         out_leaves, out_tree = flatten(out)
         for o in out_leaves:
             _check_output(get_aval(o), "jacrev", holomorphic)
@@ -339,7 +344,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = Fa
         if sum(a.size for a in out_avals) == 0:
             per_in = [[np.zeros(tuple(oa.shape) + tuple(a.shape), a.dtype) for oa in out_avals]
                       for a in in_avals]
-            return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+            res = _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+            return (res, aux[0]) if has_aux else res
 
         def pull(*cts):
             return flatten(f_vjp(unflatten(out_tree, cts)))[0]
@@ -349,7 +355,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = Fa
         for gj, a in zip(g_batched, in_avals):
             per_in.append([_jac_block(blk, oa.shape, a.shape, rows_first=True)
                            for blk, oa in zip(_blocks(gj, out_avals), out_avals)])
-        return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+        res = _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+        return (res, aux[0]) if has_aux else res
 
     return jac
 
@@ -364,10 +371,10 @@ def _assemble(per_in, out_tree, d_tree, single_arg: bool):
     return unflatten(out_tree, by_out)
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False
-            ) -> Callable:
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable:
     """Forward-over-reverse: ``jacfwd(jacrev(f))``."""
-    return jacfwd(jacrev(f, argnums, holomorphic), argnums, holomorphic)
+    return jacfwd(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
 def linear_transpose(f: Callable, *primals) -> Callable:

@@ -219,8 +219,10 @@ class custom_vjp(_CustomRule):
         res_store: dict = {}
 
         def fwd(p_flat):
-            p = unflatten(in_tree, p_flat)
-            out, res = self.fwd(*static, *p) if nd else self.fwd(*p)
+            full = list(args)  # fwd takes f's signature: nondiff args stay in place (JAX)
+            for i, v in zip(dyn_idx, unflatten(in_tree, p_flat)):
+                full[i] = v
+            out, res = self.fwd(*full)
             res_flat, res_store["tree"] = flatten(res)
             out_flat, out_t = flatten(out)
             if out_t != out_tree:
