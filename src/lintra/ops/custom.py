@@ -112,6 +112,24 @@ class custom_jvp(_CustomRule):
         self.jvp_rule = rule
         return rule
 
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """One rule per argument, ``jvp_i(t_i, out, *primals) -> tangent contribution`` (or
+        None: no dependence), summed; JAX's convenience form of ``defjvp``."""
+        if self.nondiff_argnums:
+            raise TypeError("defjvps cannot be used with nondiff_argnums; use defjvp")
+
+        def rule(primals, tangents):
+            out = self.fun(*primals)
+            leaves, tree = flatten(out)
+            acc = [Zero(get_aval(o).strip_weak()) for o in leaves]
+            for jvp_i, t in zip(jvps, tangents):
+                if jvp_i is not None:
+                    acc = [c if isinstance(a, Zero) else a + c
+                           for a, c in zip(acc, flatten(jvp_i(t, out, *primals))[0])]
+            return out, unflatten(tree, acc)
+
+        self.defjvp(rule)
+
     def __call__(self, *args):
         if self.jvp_rule is None:
             raise LintraError(f"custom_jvp function {self.fun.__name__} has no rule: "
