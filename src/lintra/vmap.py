@@ -45,9 +45,10 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0,
         store: dict = {}
 
         def flat_fun(*leaves):
-            # an unbatched argument reaches f as it was passed (JAX): a Python int stays a
-            # Python int, so it can be a static argument of a jit or a loop bound inside
-            leaves = [x if d is not None else raw for x, d, raw in zip(leaves, dims, flat)]
+            # an unbatched Python number reaches f as it was passed (JAX): a Python int stays
+            # a Python int, so it can be a static argument of a jit or a loop bound inside
+            leaves = [raw if d is None and isinstance(raw, (int, float, complex)) else x
+                      for x, d, raw in zip(leaves, dims, flat)]
             full = unflatten(in_tree, leaves)
             out = f(*full[:nargs], **(full[nargs] if kwargs else {}))
             out_leaves, store["tree"] = flatten(out)
