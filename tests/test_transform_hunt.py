@@ -112,3 +112,9 @@ def test_jax_keyword_options_accepted():
                                jax.jit(f(jnp), donate_argnums=0)(X3))
     np.testing.assert_allclose(lt.jit(f(lnp), donate_argnames="x", backend="interpret")(x=X3),
                                np.sin(X3) ** 2)
+
+
+def test_jvp_takes_jax_float0_tangent_of_an_integer_primal():
+    f0 = np.zeros((), dtype=jax.dtypes.float0)
+    got = lt.jvp(lambda x, n: x * n, (1.5, 3), (1.0, f0))
+    close_trees(got, jax.jvp(lambda x, n: x * n, (1.5, 3), (1.0, f0)))

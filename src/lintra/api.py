@@ -57,6 +57,8 @@ def _tangent_check(p, t, where: str):
     pa = get_aval(p)
     if t is None or isinstance(t, Zero):
         return Zero(pa.strip_weak())
+    if getattr(getattr(t, "dtype", None), "kind", None) == "V" and not pa.is_float:
+        return Zero(pa.strip_weak())  # JAX's float0 tangent of an integer primal
     ta = get_aval(t)
     if not pa.is_float:
         if np.any(np.asarray(t) != 0):
