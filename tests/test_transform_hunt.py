@@ -118,3 +118,21 @@ def test_jvp_takes_jax_float0_tangent_of_an_integer_primal():
     f0 = np.zeros((), dtype=jax.dtypes.float0)
     got = lt.jvp(lambda x, n: x * n, (1.5, 3), (1.0, f0))
     close_trees(got, jax.jvp(lambda x, n: x * n, (1.5, 3), (1.0, f0)))
+
+
+def test_ordereddict_and_defaultdict_are_pytrees():
+    """OrderedDict keeps its insertion order and defaultdict its factory, as in JAX."""
+    import collections
+
+    od = collections.OrderedDict([("z", X3), ("a", 2.0)])
+    dd = collections.defaultdict(float, [("z", 1.5), ("a", 2.0)])
+    assert lt.tree_leaves(od)[1] == jax.tree_util.tree_leaves(od)[1] == 2.0
+    g = lt.grad(lambda d: lnp.sum(d["z"] * d["a"] ** 2))(od)
+    assert type(g) is collections.OrderedDict and list(g) == ["z", "a"]
+    close_trees(g, jax.grad(lambda d: jnp.sum(d["z"] * d["a"] ** 2))(od))
+    g = lt.grad(lambda d: d["z"] * d["a"] ** 2)(dd)
+    assert type(g) is collections.defaultdict and g.default_factory is float
+    close_trees(g, jax.grad(lambda d: d["z"] * d["a"] ** 2)(dd))
+    got = lt.vmap(lambda d: d["z"] * d["a"],
+                  in_axes=(collections.OrderedDict([("z", 0), ("a", None)]),))(od)
+    np.testing.assert_allclose(got, X3 * 2.0)
