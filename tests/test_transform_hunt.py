@@ -136,3 +136,18 @@ def test_ordereddict_and_defaultdict_are_pytrees():
     got = lt.vmap(lambda d: d["z"] * d["a"],
                   in_axes=(collections.OrderedDict([("z", 0), ("a", None)]),))(od)
     np.testing.assert_allclose(got, X3 * 2.0)
+
+
+def test_grad_allow_int():
+    def f(nplike):
+        return lambda d, n: nplike.sum(d["x"] * d["n"]) * n
+
+    args = ({"x": X3, "n": np.arange(3)}, 2)
+    got = lt.value_and_grad(f(lnp), argnums=(0, 1), allow_int=True)(*args)
+    want = jax.value_and_grad(f(jnp), argnums=(0, 1), allow_int=True)(*args)
+    for a, b in zip(lt.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        assert np.asarray(a).dtype == np.asarray(b).dtype and np.shape(a) == np.shape(b)
+        if np.asarray(b).dtype.kind != "V":
+            np.testing.assert_allclose(a, b)
+    with pytest.raises(lt.NonDifferentiableError):
+        lt.grad(f(lnp), argnums=1)(*args)

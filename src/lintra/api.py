@@ -159,15 +159,18 @@ def _argnums_tuple(argnums) -> tuple[int, ...]:
 
 
 def _check_differentiable(args, argnums, who: str, holomorphic: bool = False,
-                          complex_ok: bool = True):
+                          complex_ok: bool = True, allow_int: bool = False):
     """Inputs at ``argnums`` are floating point (complex too where ``complex_ok``: reverse
-    mode); with ``holomorphic`` every one is complex (JAX's rules)."""
+    mode; integers too with ``allow_int``); with ``holomorphic`` every one is complex (JAX's
+    rules)."""
     for i in argnums:
         if i >= len(args):
             raise ValueError(f"{who}: argnums {i} but the function was called with "
                              f"{len(args)} positional arguments")
         leaves = flatten(args[i])[0]
         for aval in leaf_avals(leaves, lambda i=i: leaf_paths(args[i], f"argument {i}")):
+            if allow_int and aval.dtype.kind in "biu":
+                continue
             if not aval.is_float:
                 raise NonDifferentiableError(
                     f"{who}: argument {i} has dtype {aval.dtype}; only floating-point inputs "
@@ -208,16 +211,31 @@ def _partial_args(f, args, kwargs, argnums):
     return g, tuple(args[i] for i in argnums)
 
 
+FLOAT0 = np.dtype([("float0", np.void, 0)])    # JAX's dtype of an integer's (co)tangent
+
+
+def _float0_ints(ct, primal):
+    """With ``allow_int``, an integer input's gradient is a float0 zero array (JAX). A traced
+    program cannot carry float0 values, so under ``jit``/``vmap`` it stays the integer zero
+    that ``vjp`` gives every integer input."""
+    p_leaves, tree = flatten(primal)
+    if any(isinstance(x, Tracer) for x in p_leaves + flatten(ct)[0]):
+        return ct
+    return unflatten(tree, [np.zeros(np.shape(p), FLOAT0) if get_aval(p).dtype.kind in "biu"
+                            else c for p, c in zip(p_leaves, flatten(ct)[0])])
+
+
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   holomorphic: bool = False) -> Callable:
+                   holomorphic: bool = False, allow_int: bool = False) -> Callable:
     """``(f(x), grad(f)(x))``. A real output's gradient with respect to complex ``z = x + iy``
     is ``df/dx - i df/dy`` (JAX's convention); ``holomorphic=True`` gives ``f'(z)`` of a
-    complex-valued holomorphic ``f``."""
+    complex-valued holomorphic ``f``; ``allow_int=True`` accepts integer inputs, whose
+    gradient is a float0 zero array."""
     nums = _argnums_tuple(argnums)
 
     @functools.wraps(f)
     def vg(*args, **kwargs):
-        _check_differentiable(args, nums, "grad", holomorphic)
+        _check_differentiable(args, nums, "grad", holomorphic, allow_int=allow_int)
         g, dyn = _partial_args(f, args, kwargs, nums)
         res = vjp(g, *dyn, has_aux=has_aux)
         out, f_vjp = res[0], res[1]
@@ -231,6 +249,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
         _check_output(aval, "grad", holomorphic)
         cts = f_vjp(np.ones((), aval.dtype) if not isinstance(out, (list, tuple, dict))
                     else unflatten(flatten(out)[1], [np.ones((), aval.dtype)]))
+        if allow_int:
+            cts = [_float0_ints(c, d) for c, d in zip(cts, dyn)]
         grads = cts[0] if isinstance(argnums, int) else tuple(cts)
         value = (out, res[2]) if has_aux else out
         return value, grads
@@ -239,10 +259,10 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         holomorphic: bool = False) -> Callable:
+         holomorphic: bool = False, allow_int: bool = False) -> Callable:
     """Gradient of a scalar-valued function: linearize, then transpose (complex inputs and
     ``holomorphic``: see ``value_and_grad`` and the README)."""
-    vg = value_and_grad(f, argnums, has_aux, holomorphic)
+    vg = value_and_grad(f, argnums, has_aux, holomorphic, allow_int)
 
     @functools.wraps(f)
     def g(*args, **kwargs):
