@@ -151,3 +151,23 @@ def test_grad_allow_int():
             np.testing.assert_allclose(a, b)
     with pytest.raises(lt.NonDifferentiableError):
         lt.grad(f(lnp), argnums=1)(*args)
+
+
+def test_weak_python_scalar_loop_carry_takes_the_body_dtype():
+    """scan/fori_loop/while_loop with a Python-scalar init over float32 data carry float32
+    (JAX promotes a weakly typed init to the dtype the body returns)."""
+    xs = np.array([0.5, -1.0, 2.0], np.float32)
+
+    def progs(T, nplike, lax):
+        scan = lax.scan(lambda c, a: (c * a + 1.0, c), 0.5, xs, reverse=True)
+        fori = lax.fori_loop(0, 3, lambda i, c: c * xs[1], 1.0)
+        loop = lax.while_loop(lambda c: c[0] < 3, lambda c: (c[0] + 1, c[1] * xs[2]), (0, 1.0))
+        g = T.grad(lambda x: lax.scan(lambda c, a: (c * a, None), 1.0, x)[0])(xs)
+        to_float = lax.fori_loop(0, 3, lambda i, s: s * 0.5, 1)    # a weak int init
+        return scan, fori, loop, g, to_float
+
+    got = progs(lt, lnp, lt)
+    want = progs(jax, jnp, jax.lax)
+    for a, b in zip(lt.tree_leaves(got), jax.tree_util.tree_leaves(want)):
+        assert np.asarray(a).dtype == np.asarray(b).dtype
+        np.testing.assert_allclose(a, b, rtol=1e-6)
