@@ -171,3 +171,17 @@ def test_weak_python_scalar_loop_carry_takes_the_body_dtype():
     for a, b in zip(lt.tree_leaves(got), jax.tree_util.tree_leaves(want)):
         assert np.asarray(a).dtype == np.asarray(b).dtype
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_linearize_has_aux_and_fori_loop_unroll():
+    def f(nplike):
+        return lambda x: (nplike.sin(x) * x, {"n": nplike.sum(x)})
+
+    out, f_jvp, aux = lt.linearize(f(lnp), X3, has_aux=True)
+    jout, jf_jvp, jaux = jax.linearize(f(jnp), X3, has_aux=True)
+    close_trees((out, aux, f_jvp(X3 + 1), f_jvp(X3)), (jout, jaux, jf_jvp(X3 + 1), jf_jvp(X3)))
+
+    def loop(fori):
+        return lambda x: fori(0, 3, lambda i, c: c * x + 1.0, x, unroll=2)
+
+    close_trees(lt.grad(loop(lt.fori_loop))(0.7), jax.grad(loop(jax.lax.fori_loop))(0.7))

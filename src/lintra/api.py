@@ -94,11 +94,13 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = Fals
     return (out, t_out, aux) if has_aux else (out, t_out)
 
 
-def linearize(f: Callable, *primals) -> tuple[Any, Callable]:
-    """``(f(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates the linear program."""
+def linearize(f: Callable, *primals, has_aux: bool = False):
+    """``(f(*primals), f_jvp[, aux])`` where ``f_jvp(*tangents)`` evaluates the linear
+    program."""
     p_flat, in_tree = flatten(primals)
     store: dict = {}
-    outs, lin = linearize_flat(_flat_fun(f, in_tree, store), p_flat)
+    outs, lin = linearize_flat(_flat_fun(f, in_tree, store, has_aux), p_flat)
+    n_out = store["n_out"]
 
     def f_jvp(*tangents):
         t_flat, t_tree = flatten(tangents)
@@ -107,10 +109,12 @@ def linearize(f: Callable, *primals) -> tuple[Any, Callable]:
                              f"got {t_tree}")
         t_flat = [_tangent_check(p, t, "linearized function")
                   for p, t in zip(p_flat, t_flat)]
-        return unflatten(store["out_tree"], [instantiate(t) for t in lin(*t_flat)])
+        return unflatten(store["out_tree"],
+                         [instantiate(t) for t in lin(*t_flat)[:n_out]])
 
     f_jvp.linear_function = lin  # type: ignore[attr-defined]
-    return unflatten(store["out_tree"], outs), f_jvp
+    out, aux = _split_aux(store, outs)
+    return (out, f_jvp, aux) if has_aux else (out, f_jvp)
 
 
 def _eager_ok(leaves) -> bool:

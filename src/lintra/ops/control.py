@@ -199,10 +199,11 @@ def _static_int(v: Any) -> int | None:
     return int(a)
 
 
-def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
+def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any, *,
+              unroll: int | bool | None = None) -> Any:
     """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``. Static bounds give a
     ``scan`` (differentiable in both modes); traced bounds give a ``while_loop``
-    (forward mode only)."""
+    (forward mode only). ``unroll`` is JAX's hint, accepted as ``scan``'s."""
     lo, hi = _static_int(lower), _static_int(upper)
     dtype = np.result_type(get_aval(lower).dtype, get_aval(upper).dtype)
     init_leaves, init_tree = _leaves(init_val)
@@ -226,7 +227,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
             i, val = carry
             return (i + np.ones((), dtype), checked_body(i, val)), None
         (_, out), _ = scan(step, (np.asarray(lo, dtype), init_val), None,
-                           length=max(hi - lo, 0))
+                           length=max(hi - lo, 0), unroll=1 if unroll is None else unroll)
         return out
     upper_v = asarray_value(upper, dtype)
 
