@@ -28,10 +28,10 @@ def close_trees(a, b):
 @pytest.mark.parametrize("how", ["jacfwd", "jacrev", "hessian"])
 def test_jacobians_take_has_aux(how):
     def f(nplike):
-        return lambda a, b: (nplike.sum(nplike.sin(a) * b) * a, {"s": a.sum() * b})
+        return lambda a, b: (nplike.sin(a) * a.sum() * b, {"s": a * b})
 
-    got, aux = getattr(lt, how)(f(lnp), argnums=(0, 1), has_aux=True)(X3, 2.0)
-    want, jaux = getattr(jax, how)(f(jnp), argnums=(0, 1), has_aux=True)(X3, 2.0)
+    got, aux = getattr(lt, how)(f(lnp), argnums=(0, 1), has_aux=True)(X3[:2], 2.0)
+    want, jaux = jax.jit(getattr(jax, how)(f(jnp), argnums=(0, 1), has_aux=True))(X3[:2], 2.0)
     close_trees(got, want)
     close_trees(aux, jaux)
 
