@@ -185,3 +185,11 @@ def test_linearize_has_aux_and_fori_loop_unroll():
         return lambda x: fori(0, 3, lambda i, c: c * x + 1.0, x, unroll=2)
 
     close_trees(lt.grad(loop(lt.fori_loop))(0.7), jax.grad(loop(jax.lax.fori_loop))(0.7))
+
+
+def test_checkpoint_static_argnames():
+    def g(x, n=2):
+        return sum(x ** k for k in range(n))      # n must be a Python int
+
+    got = lt.grad(lambda x: lt.checkpoint(g, static_argnames="n")(x, n=3))(1.5)
+    assert np.isclose(got, jax.grad(lambda x: jax.checkpoint(g, static_argnums=1)(x, 3))(1.5))

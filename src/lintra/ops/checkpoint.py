@@ -121,7 +121,8 @@ class _BothPolicy:
 
 
 def checkpoint(fun: Callable, policy: Callable[[Eqn], bool] | None = None, *,
-               static_argnums: int | Sequence[int] = (), prevent_cse: bool = True
+               static_argnums: int | Sequence[int] = (),
+               static_argnames: str | Sequence[str] = (), prevent_cse: bool = True
                ) -> Callable:
     """``fun`` whose linearization saves only what ``policy`` allows (default: nothing but the
     inputs) and recomputes the rest in the backward pass. Also known as ``remat``.
@@ -134,7 +135,8 @@ def checkpoint(fun: Callable, policy: Callable[[Eqn], bool] | None = None, *,
                         f"lintra.checkpoint_policies.<name>, got {policy!r}; valid names: "
                         f"{', '.join(names)}")
     staged = Staged(fun, as_tuple(static_argnums, int),
-                    f"checkpoint_{getattr(fun, '__name__', 'f')}")
+                    f"checkpoint_{getattr(fun, '__name__', 'f')}",
+                    static_argnames=as_tuple(static_argnames, str))
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):
