@@ -343,7 +343,7 @@ def test_scan_errors():
         lt.scan(lambda c, x: (c, x), 1.0, None)
     with pytest.raises(TypeError, match=r"fori_loop: body_fun must return a value of the type "
                                         r"of init_val \(i64\[\]\).*returned \(f64\[\]\)"):
-        lt.fori_loop(0, 3, lambda i, s: s * 0.5, 1)
+        lt.fori_loop(0, 3, lambda i, s: s * 0.5, np.int64(1))  # a weak 1 promotes (JAX)
     with pytest.raises(TypeError, match="fori_loop: body_fun must return"):
         lt.jit(lambda n: lt.fori_loop(0, n, lambda i, s: (s, s), 1.0))(np.int64(2))
     with pytest.raises(TypeError, match="fori_loop: bounds must be integer"):

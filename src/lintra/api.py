@@ -57,6 +57,8 @@ def _tangent_check(p, t, where: str):
     pa = get_aval(p)
     if t is None or isinstance(t, Zero):
         return Zero(pa.strip_weak())
+    if getattr(getattr(t, "dtype", None), "kind", None) == "V" and not pa.is_float:
+        return Zero(pa.strip_weak())  # JAX's float0 tangent of an integer primal
     ta = get_aval(t)
     if not pa.is_float:
         if np.any(np.asarray(t) != 0):
@@ -73,8 +75,8 @@ def _tangent_check(p, t, where: str):
     return t if ta.dtype == pa.dtype else np.asarray(t, pa.dtype)
 
 
-def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
-    """Forward mode: ``(f(*primals), J·tangents)``."""
+def jvp(f: Callable, primals: Sequence, tangents: Sequence, has_aux: bool = False):
+    """Forward mode: ``(f(*primals), J·tangents[, aux])``."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp takes primals and tangents as tuples (or lists) of arguments")
     p_flat, in_tree = flatten(tuple(primals))
@@ -85,16 +87,20 @@ def jvp(f: Callable, primals: Sequence, tangents: Sequence) -> tuple[Any, Any]:
     t_flat = [_tangent_check(p, t, f"jvp argument leaf {i}")
               for i, (p, t) in enumerate(zip(p_flat, t_flat))]
     store: dict = {}
-    outs, touts = jvp_flat(staged_first(_flat_fun(f, in_tree, store), p_flat), p_flat, t_flat)
-    touts = [instantiate(t) for t in touts]
-    return unflatten(store["out_tree"], outs), unflatten(store["out_tree"], touts)
+    flat_fn = staged_first(_flat_fun(f, in_tree, store, has_aux), p_flat)
+    outs, touts = jvp_flat(flat_fn, p_flat, t_flat)
+    out, aux = _split_aux(store, outs)
+    t_out = unflatten(store["out_tree"], [instantiate(t) for t in touts[:store["n_out"]]])
+    return (out, t_out, aux) if has_aux else (out, t_out)
 
 
-def linearize(f: Callable, *primals) -> tuple[Any, Callable]:
-    """``(f(*primals), f_jvp)`` where ``f_jvp(*tangents)`` evaluates the linear program."""
+def linearize(f: Callable, *primals, has_aux: bool = False):
+    """``(f(*primals), f_jvp[, aux])`` where ``f_jvp(*tangents)`` evaluates the linear
+    program."""
     p_flat, in_tree = flatten(primals)
     store: dict = {}
-    outs, lin = linearize_flat(_flat_fun(f, in_tree, store), p_flat)
+    outs, lin = linearize_flat(_flat_fun(f, in_tree, store, has_aux), p_flat)
+    n_out = store["n_out"]
 
     def f_jvp(*tangents):
         t_flat, t_tree = flatten(tangents)
@@ -103,10 +109,12 @@ def linearize(f: Callable, *primals) -> tuple[Any, Callable]:
                              f"got {t_tree}")
         t_flat = [_tangent_check(p, t, "linearized function")
                   for p, t in zip(p_flat, t_flat)]
-        return unflatten(store["out_tree"], [instantiate(t) for t in lin(*t_flat)])
+        return unflatten(store["out_tree"],
+                         [instantiate(t) for t in lin(*t_flat)[:n_out]])
 
     f_jvp.linear_function = lin  # type: ignore[attr-defined]
-    return unflatten(store["out_tree"], outs), f_jvp
+    out, aux = _split_aux(store, outs)
+    return (out, f_jvp, aux) if has_aux else (out, f_jvp)
 
 
 def _eager_ok(leaves) -> bool:
@@ -155,15 +163,18 @@ def _argnums_tuple(argnums) -> tuple[int, ...]:
 
 
 def _check_differentiable(args, argnums, who: str, holomorphic: bool = False,
-                          complex_ok: bool = True):
+                          complex_ok: bool = True, allow_int: bool = False):
     """Inputs at ``argnums`` are floating point (complex too where ``complex_ok``: reverse
-    mode); with ``holomorphic`` every one is complex (JAX's rules)."""
+    mode; integers too with ``allow_int``); with ``holomorphic`` every one is complex (JAX's
+    rules)."""
     for i in argnums:
         if i >= len(args):
             raise ValueError(f"{who}: argnums {i} but the function was called with "
                              f"{len(args)} positional arguments")
         leaves = flatten(args[i])[0]
         for aval in leaf_avals(leaves, lambda i=i: leaf_paths(args[i], f"argument {i}")):
+            if allow_int and aval.dtype.kind in "biu":
+                continue
             if not aval.is_float:
                 raise NonDifferentiableError(
                     f"{who}: argument {i} has dtype {aval.dtype}; only floating-point inputs "
@@ -204,16 +215,31 @@ def _partial_args(f, args, kwargs, argnums):
     return g, tuple(args[i] for i in argnums)
 
 
+FLOAT0 = np.dtype([("float0", np.void, 0)])    # JAX's dtype of an integer's (co)tangent
+
+
+def _float0_ints(ct, primal):
+    """With ``allow_int``, an integer input's gradient is a float0 zero array (JAX). A traced
+    program cannot carry float0 values, so under ``jit``/``vmap`` it stays the integer zero
+    that ``vjp`` gives every integer input."""
+    p_leaves, tree = flatten(primal)
+    if any(isinstance(x, Tracer) for x in p_leaves + flatten(ct)[0]):
+        return ct
+    return unflatten(tree, [np.zeros(np.shape(p), FLOAT0) if get_aval(p).dtype.kind in "biu"
+                            else c for p, c in zip(p_leaves, flatten(ct)[0])])
+
+
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-                   holomorphic: bool = False) -> Callable:
+                   holomorphic: bool = False, allow_int: bool = False) -> Callable:
     """``(f(x), grad(f)(x))``. A real output's gradient with respect to complex ``z = x + iy``
     is ``df/dx - i df/dy`` (JAX's convention); ``holomorphic=True`` gives ``f'(z)`` of a
-    complex-valued holomorphic ``f``."""
+    complex-valued holomorphic ``f``; ``allow_int=True`` accepts integer inputs, whose
+    gradient is a float0 zero array."""
     nums = _argnums_tuple(argnums)
 
     @functools.wraps(f)
     def vg(*args, **kwargs):
-        _check_differentiable(args, nums, "grad", holomorphic)
+        _check_differentiable(args, nums, "grad", holomorphic, allow_int=allow_int)
         g, dyn = _partial_args(f, args, kwargs, nums)
         res = vjp(g, *dyn, has_aux=has_aux)
         out, f_vjp = res[0], res[1]
@@ -227,6 +253,8 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
         _check_output(aval, "grad", holomorphic)
         cts = f_vjp(np.ones((), aval.dtype) if not isinstance(out, (list, tuple, dict))
                     else unflatten(flatten(out)[1], [np.ones((), aval.dtype)]))
+        if allow_int:
+            cts = [_float0_ints(c, d) for c, d in zip(cts, dyn)]
         grads = cts[0] if isinstance(argnums, int) else tuple(cts)
         value = (out, res[2]) if has_aux else out
         return value, grads
@@ -235,10 +263,10 @@ def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool 
 
 
 def grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
-         holomorphic: bool = False) -> Callable:
+         holomorphic: bool = False, allow_int: bool = False) -> Callable:
     """Gradient of a scalar-valued function: linearize, then transpose (complex inputs and
     ``holomorphic``: see ``value_and_grad`` and the README)."""
-    vg = value_and_grad(f, argnums, has_aux, holomorphic)
+    vg = value_and_grad(f, argnums, has_aux, holomorphic, allow_int)
 
     @functools.wraps(f)
     def g(*args, **kwargs):
@@ -282,8 +310,8 @@ def _jac_block(rows, rows_shape, cols_shape, rows_first: bool):
     return lnp.transpose(rows, perm)
 
 
-def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False
-           ) -> Callable:
+def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable:
     """Jacobian by forward mode: the JVP along every input direction at once, as one
     ``vmap`` of ``jvp`` (it works through anything forward mode works through, ``while_loop``
     included)."""
@@ -297,31 +325,34 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = Fa
         store: dict = {}
 
         def push(*tangents):
-            out, t_out = jvp(g, dyn, unflatten(d_tree, tangents))
+            out, t_out, *aux = jvp(g, dyn, unflatten(d_tree, tangents), has_aux)
             store["out_tree"] = flatten(out)[1]
             store["out_avals"] = [get_aval(o) for o in flatten(out)[0]]
             if holomorphic:
                 for a in store["out_avals"]:
                     _check_output(a, "jacfwd", True)
-            return flatten(t_out)[0]
+            return flatten(t_out)[0], aux  # aux is the same along every direction
 
         if sum(a.size for a in in_avals) == 0:          # no directions: zero-size Jacobians
-            out_leaves, out_tree = flatten(g(*dyn))
+            out, *aux = g(*dyn) if has_aux else (g(*dyn),)
+            out_leaves, out_tree = flatten(out)
             per_in = [[np.zeros(tuple(get_aval(o).shape) + tuple(a.shape), a.dtype)
                        for o in out_leaves] for a in in_avals]
-            return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
-        t_batched = vmap(push)(*_std_basis(in_avals))
+            res = _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+            return (res, aux[0]) if has_aux else res
+        t_batched, aux = vmap(push, out_axes=(0, None))(*_std_basis(in_avals))
         per_in = [[] for _ in in_avals]
         for t, oa in zip(t_batched, store["out_avals"]):
             for j, (blk, a) in enumerate(zip(_blocks(t, in_avals), in_avals)):
                 per_in[j].append(_jac_block(blk, a.shape, oa.shape, rows_first=False))
-        return _assemble(per_in, store["out_tree"], d_tree, isinstance(argnums, int))
+        res = _assemble(per_in, store["out_tree"], d_tree, isinstance(argnums, int))
+        return (res, aux[0]) if has_aux else res
 
     return jac
 
 
-def jacrev(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False
-           ) -> Callable:
+def jacrev(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+           holomorphic: bool = False) -> Callable:
     """Jacobian by reverse mode: the transpose of the linear map along every output direction
     at once, as one ``vmap`` of the ``vjp``."""
     nums = _argnums_tuple(argnums)
@@ -329,7 +360,7 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = Fa
     def jac(*args, **kwargs):
         _check_differentiable(args, nums, "jacrev", holomorphic)
         g, dyn = _partial_args(f, args, kwargs, nums)
-        out, f_vjp = vjp(g, *dyn)
+        out, f_vjp, *aux = vjp(g, *dyn, has_aux=has_aux)
         out_leaves, out_tree = flatten(out)
         for o in out_leaves:
             _check_output(get_aval(o), "jacrev", holomorphic)
@@ -339,7 +370,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = Fa
         if sum(a.size for a in out_avals) == 0:
             per_in = [[np.zeros(tuple(oa.shape) + tuple(a.shape), a.dtype) for oa in out_avals]
                       for a in in_avals]
-            return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+            res = _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+            return (res, aux[0]) if has_aux else res
 
         def pull(*cts):
             return flatten(f_vjp(unflatten(out_tree, cts)))[0]
@@ -349,7 +381,8 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = Fa
         for gj, a in zip(g_batched, in_avals):
             per_in.append([_jac_block(blk, oa.shape, a.shape, rows_first=True)
                            for blk, oa in zip(_blocks(gj, out_avals), out_avals)])
-        return _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+        res = _assemble(per_in, out_tree, d_tree, isinstance(argnums, int))
+        return (res, aux[0]) if has_aux else res
 
     return jac
 
@@ -364,10 +397,10 @@ def _assemble(per_in, out_tree, d_tree, single_arg: bool):
     return unflatten(out_tree, by_out)
 
 
-def hessian(f: Callable, argnums: int | Sequence[int] = 0, holomorphic: bool = False
-            ) -> Callable:
+def hessian(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+            holomorphic: bool = False) -> Callable:
     """Forward-over-reverse: ``jacfwd(jacrev(f))``."""
-    return jacfwd(jacrev(f, argnums, holomorphic), argnums, holomorphic)
+    return jacfwd(jacrev(f, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
 def linear_transpose(f: Callable, *primals) -> Callable:

@@ -72,7 +72,8 @@ def _out_per_leaf(spec: Any) -> Any:
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (), backend: str | None = None,
         in_shardings: Any = None, out_shardings: Any = None,
-        keep_on_device: bool = False) -> Callable:
+        keep_on_device: bool = False, donate_argnums: int | Sequence[int] = (),
+        donate_argnames: str | Sequence[str] = ()) -> Callable:
     """Stage ``fun`` into a program once per input types and run it on ``backend`` (a name
     from ``lintra.backends``; default ``lintra.core.config.default_backend``). Arguments
     named by ``static_argnums`` (positions) or ``static_argnames`` (keyword names) are
@@ -82,12 +83,15 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
     input, or a tuple with one per positional argument, None for unspecified) and
     ``out_shardings`` (one, or a pytree of them like the result), passed to ``jax.jit``;
     ``keep_on_device=True`` returns JAX arrays instead of NumPy arrays, so chained calls
-    (and ``lintra.device_put`` inputs) stay on the device."""
+    (and ``lintra.device_put`` inputs) stay on the device. ``donate_argnums`` and
+    ``donate_argnames`` are accepted for JAX code and ignored: donation only lets a backend
+    reuse input buffers, and lintra's never write into their inputs."""
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
                                  static_argnames=static_argnames, backend=backend,
                                  in_shardings=in_shardings, out_shardings=out_shardings,
-                                 keep_on_device=keep_on_device)
+                                 keep_on_device=keep_on_device,
+                                 donate_argnums=donate_argnums, donate_argnames=donate_argnames)
     if backend is not None:
         get_backend(backend)                  # an unknown name fails here, not at the call
     staged = Staged(fun, as_tuple(static_argnums, int),

@@ -20,16 +20,20 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0,
     is the same for every batch element; an int (or None) applies to every argument, a
     tuple/list gives one entry per argument, and each entry may be a pytree prefix of its
     argument. Negative axes count from the end. ``out_axes`` places the batch axis of the
-    outputs the same way. ``axis_size`` gives the size when no argument is batched."""
+    outputs the same way. ``axis_size`` gives the size when no argument is batched. Keyword
+    arguments are batched along axis 0, as in JAX."""
     _check_axes_spec(in_axes, "in_axes")
     _check_axes_spec(out_axes, "out_axes")
 
     @functools.wraps(f)
-    def batched(*args):
+    def batched(*args, **kwargs):
         if isinstance(in_axes, (tuple, list)) and len(in_axes) != len(args):
             raise ValueError(f"vmap: in_axes has {len(in_axes)} entries but the function was "
                              f"called with {len(args)} positional arguments")
         spec = tuple(in_axes) if isinstance(in_axes, (tuple, list)) else (in_axes,) * len(args)
+        nargs = len(args)
+        if kwargs:  # keyword arguments are mapped along axis 0 (JAX)
+            args, spec = args + (kwargs,), spec + (0,)
         flat, in_tree = flatten(args)
         dims, where = [], []
         for k, (a, ax) in enumerate(zip(args, spec)):
@@ -41,7 +45,12 @@ def vmap(f: Callable, in_axes: Any = 0, out_axes: Any = 0,
         store: dict = {}
 
         def flat_fun(*leaves):
-            out = f(*unflatten(in_tree, leaves))
+            # an unbatched Python number reaches f as it was passed (JAX): a Python int stays
+            # a Python int, so it can be a static argument of a jit or a loop bound inside
+            leaves = [raw if d is None and isinstance(raw, (int, float, complex)) else x
+                      for x, d, raw in zip(leaves, dims, flat)]
+            full = unflatten(in_tree, leaves)
+            out = f(*full[:nargs], **(full[nargs] if kwargs else {}))
             out_leaves, store["tree"] = flatten(out)
             store["out"] = out
             return out_leaves

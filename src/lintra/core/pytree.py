@@ -6,6 +6,7 @@ so it can key caches (``jit``).
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -65,6 +66,12 @@ register_pytree_node(list, lambda t: (list(t), None), lambda _, c: list(c))
 register_pytree_node(dict, lambda d: ([d[k] for k in sorted(d)], tuple(sorted(d))),
                      lambda keys, c: dict(zip(keys, c)))
 register_pytree_node(type(None), lambda _: ([], None), lambda _, c: None)
+# as JAX: an OrderedDict keeps its insertion order; a defaultdict keeps its factory
+register_pytree_node(collections.OrderedDict, lambda d: (list(d.values()), tuple(d)),
+                     lambda keys, c: collections.OrderedDict(zip(keys, c)))
+register_pytree_node(collections.defaultdict,
+                     lambda d: ([d[k] for k in sorted(d)], (d.default_factory, tuple(sorted(d)))),
+                     lambda aux, c: collections.defaultdict(aux[0], zip(aux[1], c)))
 
 
 def _node_type(x: Any) -> _NodeType | None:
@@ -143,7 +150,7 @@ def _flatten_up_to(td: PyTreeDef, x, out: list, where: str) -> None:
 
 def _labels(x, n: int) -> list[str]:
     if isinstance(x, dict):
-        return [f"[{k!r}]" for k in sorted(x)]
+        return [f"[{k!r}]" for k in (x if type(x) is collections.OrderedDict else sorted(x))]
     names = _field_names.get(type(x)) or getattr(x, "_fields", None)
     if names:
         return [f".{k}" for k in names]

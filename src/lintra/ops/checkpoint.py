@@ -121,9 +121,13 @@ class _BothPolicy:
 
 
 def checkpoint(fun: Callable, policy: Callable[[Eqn], bool] | None = None, *,
-               static_argnums: int | Sequence[int] = ()) -> Callable:
+               static_argnums: int | Sequence[int] = (),
+               static_argnames: str | Sequence[str] = (), prevent_cse: bool = True
+               ) -> Callable:
     """``fun`` whose linearization saves only what ``policy`` allows (default: nothing but the
-    inputs) and recomputes the rest in the backward pass. Also known as ``remat``."""
+    inputs) and recomputes the rest in the backward pass. Also known as ``remat``.
+    ``prevent_cse`` is accepted for JAX code: the recomputation is its own ``call`` equation,
+    never merged with the forward pass, so there is nothing to prevent."""
     policy = checkpoint_policies.nothing_saveable if policy is None else policy
     if not callable(policy):
         names = sorted(n for n in vars(checkpoint_policies) if not n.startswith("_"))
@@ -131,7 +135,8 @@ def checkpoint(fun: Callable, policy: Callable[[Eqn], bool] | None = None, *,
                         f"lintra.checkpoint_policies.<name>, got {policy!r}; valid names: "
                         f"{', '.join(names)}")
     staged = Staged(fun, as_tuple(static_argnums, int),
-                    f"checkpoint_{getattr(fun, '__name__', 'f')}")
+                    f"checkpoint_{getattr(fun, '__name__', 'f')}",
+                    static_argnames=as_tuple(static_argnames, str))
 
     @functools.wraps(fun)
     def wrapped(*args, **kwargs):

@@ -20,7 +20,7 @@ from ..core.errors import ConcretizationError, user_frame_summary
 from ..core.pytree import flatten, unflatten
 from ..core.trace import Tracer, get_aval
 from .base import asarray_value, convert_element_type
-from .control_common import add_params, cast_weak_outs, fmt_avals, stage_fn
+from .control_common import add_params, cast_weak_outs, fmt_avals, promote_weak_carry, stage_fn
 from .control_cond import cond_p
 from .control_scan import scan_p
 from .control_while import while_p
@@ -146,7 +146,6 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
         if lengths - {length}:
             raise ValueError(f"scan: length={length} but xs have leading lengths "
                              f"{sorted(lengths)}")
-    carry_avals = [get_aval(c).strip_weak() for c in init_leaves]
     x_avals = [ShapedArray(get_aval(x).shape[1:], get_aval(x).dtype) for x in x_leaves]
     store: dict = {}
 
@@ -161,9 +160,12 @@ def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None,
         return new_carry, y
 
     in_tree = flatten((init, xs))[1]
-    program, consts, _ = stage_fn(body, in_tree, carry_avals + x_avals,
-                                  getattr(f, "__name__", "body").replace("<lambda>", "body"))
+    name = getattr(f, "__name__", "body").replace("<lambda>", "body")
     nc = len(init_leaves)
+    init_leaves = promote_weak_carry(flatten(init)[0], init_leaves, lambda avals: stage_fn(
+        body, in_tree, avals + x_avals, name, keep_weak=True)[0].out_avals[:nc])
+    carry_avals = [get_aval(c).strip_weak() for c in init_leaves]
+    program, consts, _ = stage_fn(body, in_tree, carry_avals + x_avals, name)
     if store["carry_tree"] != init_tree:
         raise TypeError(f"scan: the body function must return a carry with the structure of "
                         f"the initial carry {init_tree}, but it returned "
@@ -197,20 +199,24 @@ def _static_int(v: Any) -> int | None:
     return int(a)
 
 
-def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
+def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any, *,
+              unroll: int | bool | None = None) -> Any:
     """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``. Static bounds give a
     ``scan`` (differentiable in both modes); traced bounds give a ``while_loop``
-    (forward mode only)."""
+    (forward mode only). ``unroll`` is JAX's hint, accepted as ``scan``'s."""
     lo, hi = _static_int(lower), _static_int(upper)
     dtype = np.result_type(get_aval(lower).dtype, get_aval(upper).dtype)
     init_leaves, init_tree = _leaves(init_val)
+    # a weakly typed init leaf may take the body's dtype (scan/while_loop promote it)
     init_avals = [get_aval(x).strip_weak() for x in init_leaves]
+    weak = [get_aval(r).weak_type for r in flatten(init_val)[0]]
 
     def checked_body(i, val):
         out = body_fun(i, val)
         leaves, tree = flatten(out)
         avals = [get_aval(x).strip_weak() for x in leaves]
-        if tree != init_tree or avals != init_avals:
+        if tree != init_tree or any(a != b and not w
+                                    for a, b, w in zip(avals, init_avals, weak)):
             raise TypeError(f"fori_loop: body_fun must return a value of the type of init_val "
                             f"{fmt_avals(init_avals)} (structure {init_tree}), but it returned "
                             f"{fmt_avals(avals)} (structure {tree})")
@@ -221,7 +227,7 @@ def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any) -> Any:
             i, val = carry
             return (i + np.ones((), dtype), checked_body(i, val)), None
         (_, out), _ = scan(step, (np.asarray(lo, dtype), init_val), None,
-                           length=max(hi - lo, 0))
+                           length=max(hi - lo, 0), unroll=1 if unroll is None else unroll)
         return out
     upper_v = asarray_value(upper, dtype)
 
@@ -242,8 +248,10 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
     """``while cond_fun(val): val = body_fun(val)``. Evaluation, ``jit`` and forward mode;
     reverse mode through it is an error (use ``fori_loop``/``scan`` with a static bound)."""
     leaves, tree = _leaves(init_val)
-    avals = [get_aval(x).strip_weak() for x in leaves]
     in_tree = flatten((init_val,))[1]
+    leaves = promote_weak_carry(flatten(init_val)[0], leaves, lambda avals: stage_fn(
+        body_fun, in_tree, avals, "body_fun", keep_weak=True)[0].out_avals)
+    avals = [get_aval(x).strip_weak() for x in leaves]
     cprog, cconsts, ctree = stage_fn(cond_fun, in_tree, avals, "cond_fun")
     c_out = cprog.out_avals
     if len(c_out) != 1 or c_out[0].shape != () or c_out[0].dtype.kind != "b":

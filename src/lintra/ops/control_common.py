@@ -14,6 +14,7 @@ from ..core.ir import Literal, Program, Var
 from ..core.pytree import PyTreeDef, flatten, unflatten
 from ..core.staging import trace_to_program
 from ..core.trace import get_aval
+from .base import asarray_value
 from .compare import select_p
 from .shape import reshape
 
@@ -27,10 +28,11 @@ def fmt_avals(avals) -> str:
     return "(" + ", ".join(a.str_short() for a in avals) + ")"
 
 
-def stage_fn(fun: Callable, in_tree: PyTreeDef, in_avals: list[ShapedArray], name: str
-             ) -> tuple[Program, list, PyTreeDef]:
+def stage_fn(fun: Callable, in_tree: PyTreeDef, in_avals: list[ShapedArray], name: str,
+             keep_weak: bool = False) -> tuple[Program, list, PyTreeDef]:
     """Stage ``fun(*pytree_args)`` into a closed program ``(consts..., leaves...) -> leaves``.
-    Closed-over traced values become the leading ``consts`` (returned as values)."""
+    Closed-over traced values become the leading ``consts`` (returned as values).
+    ``keep_weak``: weakly typed inputs stay weak (a probe of the dtypes they produce)."""
     store: dict = {}
 
     def flat(*leaves):
@@ -40,8 +42,29 @@ def stage_fn(fun: Callable, in_tree: PyTreeDef, in_avals: list[ShapedArray], nam
             get_aval(leaf)   # a clear error for non-array outputs
         return out_leaves
 
-    program, consts = trace_to_program(flat, [a.strip_weak() for a in in_avals], name)
+    avals = in_avals if keep_weak else [a.strip_weak() for a in in_avals]
+    program, consts = trace_to_program(flat, avals, name)
     return program, consts, store["tree"]
+
+
+_KINDS = "biufc"
+
+
+def promote_weak_carry(raw: list, leaves: list, probe: Callable) -> list:
+    """JAX's weak-type promotion of loop carries: an initial value given as a Python scalar
+    (weakly typed) takes the dtype the body returns for it, so ``scan(f, 0.0, xs_f32)``
+    carries float32 (not float64). ``probe(avals)`` stages the body with the weak carry
+    avals and returns its carry output avals."""
+    weak = [get_aval(x) for x in raw]
+    if not any(a.weak_type for a in weak):
+        return leaves
+    out = []
+    for x, a, o in zip(leaves, weak, probe(weak)):
+        if (a.weak_type and o.shape == a.shape and o.dtype != a.dtype
+                and _KINDS.find(o.dtype.kind) >= _KINDS.find(a.dtype.kind) >= 0):
+            x = asarray_value(x, o.dtype)
+        out.append(x)
+    return out
 
 
 def cast_weak_outs(program: Program, targets: list[ShapedArray]) -> Program:

@@ -112,6 +112,24 @@ class custom_jvp(_CustomRule):
         self.jvp_rule = rule
         return rule
 
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """One rule per argument, ``jvp_i(t_i, out, *primals) -> tangent contribution`` (or
+        None: no dependence), summed; JAX's convenience form of ``defjvp``."""
+        if self.nondiff_argnums:
+            raise TypeError("defjvps cannot be used with nondiff_argnums; use defjvp")
+
+        def rule(primals, tangents):
+            out = self.fun(*primals)
+            leaves, tree = flatten(out)
+            acc = [Zero(get_aval(o).strip_weak()) for o in leaves]
+            for jvp_i, t in zip(jvps, tangents):
+                if jvp_i is not None:
+                    acc = [c if isinstance(a, Zero) else a + c
+                           for a, c in zip(acc, flatten(jvp_i(t, out, *primals))[0])]
+            return out, unflatten(tree, acc)
+
+        self.defjvp(rule)
+
     def __call__(self, *args):
         if self.jvp_rule is None:
             raise LintraError(f"custom_jvp function {self.fun.__name__} has no rule: "
@@ -219,8 +237,10 @@ class custom_vjp(_CustomRule):
         res_store: dict = {}
 
         def fwd(p_flat):
-            p = unflatten(in_tree, p_flat)
-            out, res = self.fwd(*static, *p) if nd else self.fwd(*p)
+            full = list(args)  # fwd takes f's signature: nondiff args stay in place (JAX)
+            for i, v in zip(dyn_idx, unflatten(in_tree, p_flat)):
+                full[i] = v
+            out, res = self.fwd(*full)
             res_flat, res_store["tree"] = flatten(res)
             out_flat, out_t = flatten(out)
             if out_t != out_tree:
