@@ -193,3 +193,28 @@ def test_checkpoint_static_argnames():
 
     got = lt.grad(lambda x: lt.checkpoint(g, static_argnames="n")(x, n=3))(1.5)
     assert np.isclose(got, jax.grad(lambda x: jax.checkpoint(g, static_argnums=1)(x, 3))(1.5))
+
+
+def test_cond_branch_work_on_closed_over_values_stays_in_the_branch():
+    """A branch's work on a value it closes over belongs to the branch: sqrt(x) of the branch
+    not taken at x = 0 must not meet the gradient (JAX gives 0, not NaN), eagerly, under jit,
+    vmap and forward mode; switch likewise."""
+    def f(m, cond):
+        return lambda x: cond(x > 0, lambda: m.sqrt(x), lambda: 0.0 * x)
+
+    def g(m, switch):
+        return lambda x: switch(m.int32(x > 1) + m.int32(x > 2),
+                                [lambda: m.log(x), lambda: m.sqrt(x - 1.0), lambda: x * x])
+    for x in (0.0, 4.0):
+        want = jax.grad(f(jnp, jax.lax.cond))(x)
+        for fn in (lt.grad, lambda h: lt.jit(lt.grad(h)), lt.jacfwd,
+                   lambda h: lt.jit(lt.grad(h), backend="interpret")):
+            np.testing.assert_allclose(fn(f(lnp, lt.cond))(x), want, rtol=1e-15)
+    xs = np.array([0.0, 1.0])
+    want = jax.vmap(jax.grad(f(jnp, jax.lax.cond)))(xs)
+    np.testing.assert_allclose(lt.vmap(lt.grad(f(lnp, lt.cond)))(xs), want, rtol=1e-15)
+    np.testing.assert_allclose(lt.jit(lt.vmap(lt.grad(f(lnp, lt.cond))))(xs), want, rtol=1e-15)
+    for x in (0.5, 1.0, 3.0):
+        want = jax.grad(g(jnp, jax.lax.switch))(x)
+        np.testing.assert_allclose(lt.grad(g(lnp, lt.switch))(x), want, rtol=1e-15)
+        np.testing.assert_allclose(lt.jit(lt.grad(g(lnp, lt.switch)))(x), want, rtol=1e-15)

@@ -21,7 +21,7 @@ from . import config
 from .avals import ShapedArray, concrete_aval, is_python_scalar
 from .ir import Eqn, Literal, Program, Var, dce, params_key, typecheck
 from .pytree import flatten, leaf_paths, unflatten
-from .trace import Trace, Tracer, full_raise, get_aval, new_main, source_line
+from .trace import Trace, Tracer, capturing, full_raise, get_aval, new_main, source_line
 
 
 class ProgramBuilder:
@@ -272,15 +272,20 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def trace_to_program(fn: Callable, in_avals: list[ShapedArray], name: str = "f"
-                     ) -> tuple[Program, list]:
+def trace_to_program(fn: Callable, in_avals: list[ShapedArray], name: str = "f",
+                     capture: bool = False) -> tuple[Program, list]:
     """Stage ``fn(*flat_args) -> flat_outs``. Returns (program, const values); the program's
-    params are the consts' vars followed by the arguments."""
+    params are the consts' vars followed by the arguments. ``capture``: operations on traced
+    values ``fn`` closes over are staged too (``trace.capturing``), not left to their trace."""
     builder = ProgramBuilder()
     with gc_paused(), new_main(StagingTrace, builder) as main:
         trace = StagingTrace(main)
         args = [trace.new_arg(a) for a in in_avals]
-        outs = fn(*args)
+        if capture:
+            with capturing(trace):
+                outs = fn(*args)
+        else:
+            outs = fn(*args)
         out_atoms = [full_raise(trace, o).atom for o in outs]
     program, consts = builder.build([a.atom for a in args], out_atoms, name)
     program = dce(program)          # e.g. the primal output a derivative does not return

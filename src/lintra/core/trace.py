@@ -330,6 +330,11 @@ def bind(prim, *args, **params):
             except (ValueError, TypeError, IndexError) as e:
                 raise type(e)(f"in `{prim.name}`: {e}") from e
         tracers = [full_raise(trace, a) for a in args]
+    capturing = _state.capturing
+    if capturing is not None and trace.main.level < capturing.main.level \
+            and trace is not _EVAL_TRACE and capturing.main is _state.stack[-1]:
+        trace = capturing           # a branch's work on a value it closes over: staged in it
+        tracers = [full_raise(trace, a) for a in args]
     if trace.binds_nothing:     # staging: its tracers are never lowered
         outs = trace.process_primitive(prim, tracers, params)
         return outs if prim.multiple_results else outs[0]
@@ -391,6 +396,7 @@ class _State(threading.local):
         self.in_bind = False        # inside the outermost bind of a user's operation
         self.source: str | None = None
         self.frame: Any = None      # the frame that made that bind
+        self.capturing: Any = None  # a staging trace that takes in what its branch closes over
 
 
 def call_with_source(source: str | None, fn, *args, **kwargs):
@@ -404,6 +410,19 @@ def call_with_source(source: str | None, fn, *args, **kwargs):
         return fn(*args, **kwargs)
     finally:
         state.in_bind, state.source = saved
+
+
+@contextmanager
+def capturing(trace: Trace):
+    """While ``trace`` (staging a ``cond`` branch) is the innermost, operations on values of
+    lower traces that the branch closes over are staged in it, those values becoming its
+    inputs (JAX's dynamic tracing): hoisted out, they would run whichever branch is taken,
+    and a singular derivative of the other branch (sqrt at 0) would make the gradient NaN."""
+    saved, _state.capturing = _state.capturing, trace
+    try:
+        yield
+    finally:
+        _state.capturing = saved
 
 
 def source_line(frame=None) -> str | None:

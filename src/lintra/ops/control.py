@@ -51,6 +51,9 @@ def switch(index: Any, branches: Sequence[Callable], *operands) -> Any:
     aval = index.aval
     if aval.shape != () or aval.dtype.kind not in "iub":
         raise TypeError(f"switch: the index must be an integer scalar, got {aval.str_short()}")
+    known = _known(index)
+    if known is not None:
+        return branches[int(np.clip(int(known), 0, len(branches) - 1))](*operands)
     if aval.dtype.kind == "b":
         index = convert_element_type(index, np.int32)
     names = [f"branch {k}" for k in range(len(branches))]
@@ -69,16 +72,30 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     if aval.shape != ():
         raise TypeError(f"cond: the predicate must be a scalar, got {aval.str_short()}; use "
                         "`lintra.numpy.where` for elementwise selection")
+    known = _known(pred)
+    if known is not None:
+        return true_fun(*operands) if bool(known) else false_fun(*operands)
     if aval.dtype.kind != "b":
         pred = ne(pred, np.zeros((), aval.dtype))
     index = convert_element_type(pred, np.int32)
     return _switch(index, [false_fun, true_fun], operands, ["false_fun", "true_fun"], "cond")
 
 
+def _known(x: Tracer) -> Any:
+    """The value of a traced predicate or index whose trace knows it (eager differentiation,
+    forward mode or vmap on concrete values), else None. Then only the chosen branch runs,
+    as the derivative of ``cond`` is the chosen branch's: work the other branch does on
+    values it closes over (sqrt at 0) never meets the gradient."""
+    try:
+        return x._trace.concrete(x)
+    except ConcretizationError:
+        return None
+
+
 def _switch(index, branches, operands, names, who):
     leaves, tree = _leaves(operands)
     avals = [get_aval(x).strip_weak() for x in leaves]
-    traced = [stage_fn(b, tree, avals, f"{who}_{n.replace(' ', '')}")
+    traced = [stage_fn(b, tree, avals, f"{who}_{n.replace(' ', '')}", capture=True)
               for b, n in zip(branches, names)]
     def mismatch(k, what, first, other):
         a, b, ta, tb = names[0], names[k], first, other

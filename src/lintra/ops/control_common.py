@@ -29,10 +29,12 @@ def fmt_avals(avals) -> str:
 
 
 def stage_fn(fun: Callable, in_tree: PyTreeDef, in_avals: list[ShapedArray], name: str,
-             keep_weak: bool = False) -> tuple[Program, list, PyTreeDef]:
+             keep_weak: bool = False, capture: bool = False
+             ) -> tuple[Program, list, PyTreeDef]:
     """Stage ``fun(*pytree_args)`` into a closed program ``(consts..., leaves...) -> leaves``.
     Closed-over traced values become the leading ``consts`` (returned as values).
-    ``keep_weak``: weakly typed inputs stay weak (a probe of the dtypes they produce)."""
+    ``keep_weak``: weakly typed inputs stay weak (a probe of the dtypes they produce);
+    ``capture``: work on closed-over traced values is staged too (a branch's)."""
     store: dict = {}
 
     def flat(*leaves):
@@ -43,7 +45,7 @@ def stage_fn(fun: Callable, in_tree: PyTreeDef, in_avals: list[ShapedArray], nam
         return out_leaves
 
     avals = in_avals if keep_weak else [a.strip_weak() for a in in_avals]
-    program, consts = trace_to_program(flat, avals, name)
+    program, consts = trace_to_program(flat, avals, name, capture)
     return program, consts, store["tree"]
 
 
