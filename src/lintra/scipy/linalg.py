@@ -23,12 +23,23 @@ from ..ops import linalg as L
 from ..ops import matrix_functions as M
 from ..ops import reductions as R
 from ..ops import structure as S
+from ._linalg_solvers import (  # noqa: F401
+    eigh,
+    eigvalsh,
+    lstsq,
+    null_space,
+    orth,
+    polar,
+    solve_continuous_lyapunov,
+    solve_discrete_lyapunov,
+)
 from ._linalg_special import block_diag, circulant, hankel, norm, toeplitz  # noqa: F401
 
 __all__ = ["block_diag", "cho_factor", "cho_solve", "cholesky", "circulant", "det", "eig",
-           "eigh", "eigvals", "expm", "expm_frechet", "hankel", "inv", "lu", "lu_factor",
-           "lu_solve", "norm", "pinv", "qr", "solve", "solve_sylvester", "solve_triangular",
-           "sqrtm", "svd", "toeplitz"]
+           "eigh", "eigvals", "eigvalsh", "expm", "expm_frechet", "hankel", "inv", "lstsq",
+           "lu", "lu_factor", "lu_solve", "norm", "null_space", "orth", "pinv", "polar", "qr",
+           "solve", "solve_continuous_lyapunov", "solve_discrete_lyapunov", "solve_sylvester",
+           "solve_triangular", "sqrtm", "svd", "toeplitz"]
 
 
 def _shape(x) -> tuple[int, ...]:
@@ -206,20 +217,6 @@ def pinv(a, *, atol: Any = None, rtol: Any = None, return_rank: bool = False,
 
 
 # ---------------------------------------------------------------- decompositions
-
-
-def eigh(a, b: Any = None, lower: bool = True, eigvals_only: bool = False,
-         overwrite_a: bool = False, overwrite_b: bool = False, turbo: bool = True,
-         eigvals: Any = None, type: int = 1, check_finite: bool = True) -> Any:  # noqa: A002
-    """``(w, v)`` (``w`` alone with ``eigvals_only``) of the symmetric matrix the ``lower``
-    (else upper) triangle of ``a`` defines; the generalized problem (``b``) is not
-    supported."""
-    del overwrite_a, overwrite_b, turbo, check_finite
-    if b is not None or eigvals is not None or type != 1:
-        raise NotImplementedError("eigh: the generalized problem (b, eigvals, type) is not "
-                                  "supported")
-    w, v = LA.eigh(a, UPLO="L" if lower else "U", symmetrize_input=False)
-    return w if eigvals_only else (w, v)
 
 
 def eig(a, b: Any = None, left: bool = False, right: bool = True,
