@@ -120,3 +120,15 @@ def test_cheap_values_read_in_several_loops_are_recomputed_not_materialized():
                     (two_reads, (x, x[:40]))]:
         for got, want in zip(*_both(f, *args)):
             np.testing.assert_allclose(got, want, rtol=1e-14, atol=0)
+
+
+def test_programs_start_at_o1_only_for_large_elementwise_work():
+    """O1 first is for long elementwise loops over large arrays; a loop's or a call's own
+    outputs (stacked residuals) do not count: their work is in the body and callees."""
+    from lintra.backends.native.backend import _big
+    big = np.zeros(1 << 20)
+    assert _big(lt.make_program(lambda x: lnp.sum(lnp.sin(x) * lnp.cos(x)))(big))
+    assert not _big(lt.make_program(lambda x: lnp.sum(lnp.sin(x)))(np.zeros(8)))
+    looped = lt.make_program(lambda xs: lt.scan(lambda c, x: (c + lnp.sin(x), c * x),
+                                                0.0, xs))(big)
+    assert not _big(looped)
