@@ -69,6 +69,16 @@ def _out_per_leaf(spec: Any) -> Any:
     return tuple(tree_leaves(spec)) if isinstance(spec, (tuple, list, dict)) else spec
 
 
+def _fixed_options(out_shardings: Any, keep_on_device: bool) -> dict:
+    """The backend options every call of a jitted function passes (``xla``'s)."""
+    fixed: dict = {}
+    if out_shardings is not None:
+        fixed["out_shardings"] = _out_per_leaf(out_shardings)
+    if keep_on_device:
+        fixed["keep_on_device"] = True
+    return fixed
+
+
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
         static_argnames: str | Sequence[str] = (), backend: str | None = None,
         in_shardings: Any = None, out_shardings: Any = None,
@@ -96,11 +106,7 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = ()
         get_backend(backend)                  # an unknown name fails here, not at the call
     staged = Staged(fun, as_tuple(static_argnums, int),
                     static_argnames=as_tuple(static_argnames, str))
-    fixed: dict = {}
-    if out_shardings is not None:
-        fixed["out_shardings"] = _out_per_leaf(out_shardings)
-    if keep_on_device:
-        fixed["keep_on_device"] = True
+    fixed = _fixed_options(out_shardings, keep_on_device)
 
     def prepare(args, kwargs):
         (program, consts, out_tree), flat = staged.stage(args, kwargs)
