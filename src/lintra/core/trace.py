@@ -251,8 +251,6 @@ def same_type_tracers(x: Any, y: Any) -> bool:
             and not a.weak_type and not b.weak_type)
 
 
-
-
 def get_aval(x: Any) -> ShapedArray:
     if isinstance(x, Tracer):
         return x.aval
