@@ -223,10 +223,11 @@ def _float0_ints(ct, primal):
     program cannot carry float0 values, so under ``jit``/``vmap`` it stays the integer zero
     that ``vjp`` gives every integer input."""
     p_leaves, tree = flatten(primal)
-    if any(isinstance(x, Tracer) for x in p_leaves + flatten(ct)[0]):
+    c_leaves = flatten(ct)[0]
+    if any(isinstance(x, Tracer) for x in p_leaves + c_leaves):
         return ct
     return unflatten(tree, [np.zeros(np.shape(p), FLOAT0) if get_aval(p).dtype.kind in "biu"
-                            else c for p, c in zip(p_leaves, flatten(ct)[0])])
+                            else c for p, c in zip(p_leaves, c_leaves)])
 
 
 def value_and_grad(f: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,

@@ -44,14 +44,15 @@ def switch(index: Any, branches: Sequence[Callable], *operands) -> Any:
     if not branches:
         raise ValueError("switch: needs at least one branch")
     if not isinstance(index, Tracer):
-        a = np.asarray(index)
-        if a.shape != () or a.dtype.kind not in "iub":
+        known = np.asarray(index)
+        if known.shape != () or known.dtype.kind not in "iub":
             raise TypeError(f"switch: the index must be an integer scalar, got {index!r}")
-        return branches[int(np.clip(int(a), 0, len(branches) - 1))](*operands)
-    aval = index.aval
-    if aval.shape != () or aval.dtype.kind not in "iub":
-        raise TypeError(f"switch: the index must be an integer scalar, got {aval.str_short()}")
-    known = _known(index)
+    else:
+        aval = index.aval
+        if aval.shape != () or aval.dtype.kind not in "iub":
+            raise TypeError(f"switch: the index must be an integer scalar, got "
+                            f"{aval.str_short()}")
+        known = _known(index)
     if known is not None:
         return branches[int(np.clip(int(known), 0, len(branches) - 1))](*operands)
     if aval.dtype.kind == "b":
@@ -67,12 +68,13 @@ def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands) -> Any:
     if not isinstance(pred, Tracer):
         if np.shape(pred) != ():
             raise TypeError(f"cond: the predicate must be a scalar, got shape {np.shape(pred)}")
-        return true_fun(*operands) if bool(pred) else false_fun(*operands)
-    aval = pred.aval
-    if aval.shape != ():
-        raise TypeError(f"cond: the predicate must be a scalar, got {aval.str_short()}; use "
-                        "`lintra.numpy.where` for elementwise selection")
-    known = _known(pred)
+        known = pred
+    else:
+        aval = pred.aval
+        if aval.shape != ():
+            raise TypeError(f"cond: the predicate must be a scalar, got {aval.str_short()}; "
+                            "use `lintra.numpy.where` for elementwise selection")
+        known = _known(pred)
     if known is not None:
         return true_fun(*operands) if bool(known) else false_fun(*operands)
     if aval.dtype.kind != "b":

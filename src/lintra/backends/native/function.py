@@ -7,7 +7,7 @@ buffers whose variable dies (the cotangent buffer of a loop's scatter-adds)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from llvmlite import ir
@@ -362,10 +362,10 @@ class FunctionEmitter(ControlMixin):
         self.b.branch(self.exit_block)
         self.b.position_at_end(good)
 
-    def scalar_emitter(self, dtype, out_dtype=None, scalar_operands: tuple = ()
-                       ) -> ScalarEmitter:
+    def scalar_emitter(self, dtype, out_dtype=None, operand_avals: Sequence = (),
+                       out_size: int = 1) -> ScalarEmitter:
         return ScalarEmitter(self.module, self.b, dtype, dtype if out_dtype is None
-                             else out_dtype, scalar_operands)
+                             else out_dtype, operand_avals, out_size)
 
     # ---------------------------------------------------------------- programs
     def literal(self, lit: Literal) -> Value:
@@ -445,8 +445,7 @@ class FunctionEmitter(ControlMixin):
         aval = eqn.outputs[0].aval
         in_avals = [x.aval for x in eqn.inputs]
         dtype = next((a.dtype for a in in_avals if a.dtype.kind != "b"), in_avals[0].dtype)
-        se = self.scalar_emitter(dtype, aval.dtype, tuple(
-            not a.shape or a.size < aval.size for a in in_avals))
+        se = self.scalar_emitter(dtype, aval.dtype, in_avals, aval.size)
         rule, params = elementwise_rules[eqn.prim], eqn.params
 
         def at(idx: Index):

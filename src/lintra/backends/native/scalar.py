@@ -5,6 +5,8 @@ result's."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from llvmlite import ir
 
@@ -20,16 +22,19 @@ _INTRINSICS = frozenset(("sin", "cos", "exp", "log", "sqrt", "fabs", "floor", "c
 
 class ScalarEmitter:
     def __init__(self, module: ir.Module, b: ir.IRBuilder, dtype, out_dtype,
-                 scalar_operands: tuple[bool, ...] = ()):
+                 operand_avals: Sequence = (), out_size: int = 1):
         self.module, self.b = module, b
         self.dtype, self.out_dtype = np.dtype(dtype), np.dtype(out_dtype)
-        self.scalar_operands = scalar_operands
+        self.operand_avals, self.out_size = operand_avals, out_size
 
     def is_scalar_operand(self, k: int) -> bool:
         """Whether operand ``k`` is one number read at every position (0-d, or fewer
         elements than the result): NumPy's loops special-case such operands (``power`` by
         a scalar 0.5 is ``sqrt``). Scalar code (no shapes given) has only such operands."""
-        return self.scalar_operands[k] if self.scalar_operands else True
+        if not self.operand_avals:
+            return True
+        a = self.operand_avals[k]
+        return not a.shape or a.size < self.out_size
 
     # ---- dtype facts
     @property
